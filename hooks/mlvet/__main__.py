@@ -1,0 +1,3 @@
+from mlvet.cli import main
+
+raise SystemExit(main())

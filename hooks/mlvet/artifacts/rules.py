@@ -1,0 +1,7 @@
+"""(Placeholder: ML4xx documentation is not written yet.)"""
+
+from __future__ import annotations
+
+from mlvet.registry import Rule
+
+RULES: list[Rule] = []

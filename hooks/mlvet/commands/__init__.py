@@ -1,0 +1,77 @@
+"""Subcommands. `execute` is the one path from parsed arguments to report and exit code."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from mlvet.baseline import BaselineError, filter_baseline, load_baseline, write_baseline
+from mlvet.config import Config, ConfigError, load_config
+from mlvet.findings import Report, exit_code
+from mlvet.report import render
+
+
+def load_config_for(args: argparse.Namespace) -> Config:
+    config = load_config(getattr(args, "config", None))
+    return config.with_cli(
+        select=getattr(args, "select", None),
+        ignore=getattr(args, "ignore", None),
+        fail_on=getattr(args, "fail_on", None),
+    )
+
+
+def use_color(args: argparse.Namespace, stream: object) -> bool:
+    if getattr(args, "no_color", False) or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def execute(args: argparse.Namespace) -> int:
+    module = importlib.import_module(f"mlvet.commands.{args._module}")
+    try:
+        config = load_config_for(args)
+    except ConfigError as exc:
+        print(f"mlvet: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = getattr(module, args._run)(args, config)
+    except (ConfigError, BaselineError) as exc:
+        print(f"mlvet: error: {exc}", file=sys.stderr)
+        return 2
+    if isinstance(result, int):
+        return result
+    return finish(result, args, config)
+
+
+def finish(report: Report, args: argparse.Namespace, config: Config) -> int:
+    """Baselines, the chosen writer, notices and errors on stderr, the exit code."""
+    report.sorted()
+    if getattr(args, "baseline_write", None):
+        n = write_baseline(report, args.baseline_write)
+        print(f"mlvet: wrote {n} finding(s) to {args.baseline_write}", file=sys.stderr)
+        return 0
+    if getattr(args, "baseline", None):
+        filter_baseline(report, load_baseline(args.baseline))
+    for notice in dict.fromkeys(report.notices):
+        print(f"mlvet: warning: {notice}", file=sys.stderr)
+    fmt = getattr(args, "format", "text")
+    if getattr(args, "output", None):
+        text = render(report, fmt, color=False)
+        from mlvet.baseline import atomic_write_text
+        from pathlib import Path
+
+        atomic_write_text(Path(args.output), text)
+    else:
+        sys.stdout.write(render(report, fmt, color=use_color(args, sys.stdout)))
+        sys.stdout.flush()
+    if fmt != "json":
+        for err in report.errors:
+            print(f"mlvet: error: {err.one_line()}", file=sys.stderr)
+    if getattr(args, "exit_zero", False) and not report.errors:
+        return 0
+    return exit_code(report, config.fail_on)

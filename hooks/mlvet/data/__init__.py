@@ -1,0 +1,1 @@
+"""Bundled data: ruff/bandit profiles, secret detector plugins."""

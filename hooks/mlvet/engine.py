@@ -1,0 +1,172 @@
+"""The native check: discover files, parse each once, walk once, collect findings."""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+
+from mlvet.config import Config, is_suppressed
+from mlvet.discover import FileKind, discover
+from mlvet.findings import FileError, Finding, Report
+from mlvet.registry import FAMILY_MODULES, Rule, all_rules
+from mlvet.rules.base import Checker, Context, NotebookCheck, Walker
+from mlvet.sources import Source, SourceError, parse_source, read_source
+
+# What `mlvet check` runs when nothing is selected: every native family.
+NATIVE_PREFIXES: tuple[str, ...] = ("ML1", "ML2", "ML3", "ML4", "ML7")
+
+# Below this many files a process pool costs more than it saves.
+PARALLEL_THRESHOLD = 64
+
+
+@lru_cache(maxsize=1)
+def _families() -> tuple[tuple[type[Checker], ...], tuple[NotebookCheck, ...]]:
+    checkers: list[type[Checker]] = []
+    nb_checks: list[NotebookCheck] = []
+    for name in FAMILY_MODULES:
+        module = importlib.import_module(name)
+        checkers.extend(getattr(module, "CHECKERS", ()))
+        nb_checks.extend(getattr(module, "NOTEBOOK_CHECKS", ()))
+    return tuple(checkers), tuple(nb_checks)
+
+
+def selected_rules(config: Config, default: Sequence[str] = NATIVE_PREFIXES) -> dict[str, Rule]:
+    return {
+        code: rule
+        for code, rule in all_rules().items()
+        if rule.code.startswith(default) and config.is_selected(code, default)
+    }
+
+
+def check_source(source: Source, config: Config, rules: dict[str, Rule]) -> tuple[list[Finding], list[FileError]]:
+    """All native rules on one already-read file. Pure apart from the parse."""
+    checker_types, nb_checks = _families()
+    findings: list[Finding] = []
+    errors: list[FileError] = []
+    if source.kind == "notebook":
+        for check in nb_checks:
+            findings.extend(f for f in check(source, config) if f.rule in rules)
+    active = [
+        t for t in checker_types
+        if any(code in rules for code in t.codes)
+        and (t.pattern is None or t.pattern.search(source.text))
+    ]
+    if active and source.is_python:
+        try:
+            tree, problems = parse_source(source)
+        except SourceError as exc:
+            return findings, [FileError(source.path, str(exc))]
+        errors.extend(FileError(source.path, p) for p in problems)
+        ctx = Context(source=source, tree=tree, config=config, rules=rules)
+        try:
+            Walker(ctx, [t(ctx) for t in active]).run()
+        except RecursionError:
+            return findings, [FileError(source.path, "too deeply nested to check")]
+        findings.extend(_dedupe(ctx.findings))
+    kept = [
+        f for f in findings
+        if not is_suppressed(f, _line_for(source, f)) and not config.ignored_for_path(f.rule, f.path)
+    ]
+    return kept, errors
+
+
+def _line_for(source: Source, finding: Finding) -> str:
+    if finding.cell is None:
+        return source.line_text(finding.line)
+    for cell in source.cells:
+        if cell.index == finding.cell:
+            return source.line_text(cell.start + finding.line - 1)
+    return ""
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, int | None, int, int]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.rule, f.cell, f.line, f.column)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def check_file(path: str, config: Config, rules: dict[str, Rule]) -> tuple[list[Finding], list[FileError]]:
+    try:
+        source = read_source(path)
+    except SourceError as exc:
+        return [], [FileError(path, str(exc))]
+    return check_source(source, config, rules)
+
+
+_WORKER: tuple[Config, dict[str, Rule]] | None = None
+
+
+def _init_worker(config: Config, rules: dict[str, Rule]) -> None:
+    global _WORKER
+    _WORKER = (config, rules)
+    _families()
+
+
+def _work(path: str) -> tuple[list[Finding], list[FileError]]:
+    assert _WORKER is not None
+    return check_file(path, *_WORKER)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_code_files(
+    files: Sequence[str], config: Config, rules: dict[str, Rule], jobs: int | None = None
+) -> Report:
+    report = Report(files_checked=len(files))
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
+        results = [check_file(p, config, rules) for p in files]
+    else:
+        ctx_name = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context(ctx_name),
+            initializer=_init_worker,
+            initargs=(config, rules),
+        ) as pool:
+            chunk = max(1, len(files) // (jobs * 16))
+            results = list(pool.map(_work, files, chunksize=chunk))
+    for findings, errors in results:
+        report.findings.extend(findings)
+        report.errors.extend(errors)
+    return report
+
+
+def run_check(
+    paths: Sequence[str],
+    config: Config,
+    jobs: int | None = None,
+    default: Sequence[str] = NATIVE_PREFIXES,
+) -> Report:
+    """`mlvet check`: native code and notebook rules, plus the model-file scanner (ML4)."""
+    rules = selected_rules(config, default)
+    code_rules = {c: r for c, r in rules.items() if not c.startswith("ML4")}
+    artifact_rules = {c: r for c, r in rules.items() if c.startswith("ML4")}
+    kinds: list[FileKind] = []
+    if code_rules:
+        kinds += ["python", "notebook"]
+    if artifact_rules:
+        kinds.append("other")
+    found = discover(paths, config, kinds)
+    report = Report(errors=list(found.errors), notices=list(config.notices))
+    if code_rules:
+        report.extend(check_code_files(found.of_kind("python", "notebook"), config, code_rules, jobs))
+    if artifact_rules:
+        from mlvet.artifacts import scan_paths
+
+        report.extend(scan_paths(found.of_kind("other"), config, artifact_rules))
+    return report.sorted()

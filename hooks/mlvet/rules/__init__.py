@@ -1,0 +1,1 @@
+"""Native AST rules, one module per family."""

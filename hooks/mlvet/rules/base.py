@@ -1,0 +1,306 @@
+"""One walk per file: import resolution in a shared context, checks dispatched by node.
+
+A checker declares the codes it reports, a text pattern (files that cannot match are
+never parsed for it), and handlers for calls and for the node types it cares about.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from mlvet.config import Config
+from mlvet.findings import Finding
+from mlvet.sources import Source
+
+if TYPE_CHECKING:
+    from mlvet.registry import Rule
+
+# Bare names that, when nothing in the file binds them, mean the module by convention
+# (notebook cells and snippets whose imports live elsewhere).
+CONVENTIONAL_MODULES: dict[str, str] = {
+    "np": "numpy",
+    "numpy": "numpy",
+    "pd": "pandas",
+    "pandas": "pandas",
+    "tf": "tensorflow",
+    "torch": "torch",
+    "pickle": "pickle",
+    "cPickle": "cPickle",
+    "dill": "dill",
+    "cloudpickle": "cloudpickle",
+    "joblib": "joblib",
+    "yaml": "yaml",
+    "marshal": "marshal",
+    "shelve": "shelve",
+    "jsonpickle": "jsonpickle",
+    "keras": "keras",
+    "random": "random",
+    "transformers": "transformers",
+    "huggingface_hub": "huggingface_hub",
+    "datasets": "datasets",
+    "sklearn": "sklearn",
+    "os": "os",
+    "subprocess": "subprocess",
+}
+
+
+@dataclass
+class CallSite:
+    """A call with its callee's qualified name resolved through the file's imports."""
+
+    node: ast.Call
+    qualname: str | None  # "torch.load"; None when the callee is not an import
+    name: str  # the last part of the callee: "load" for anything.load(...)
+
+    def keyword(self, name: str) -> ast.keyword | None:
+        for kw in self.node.keywords:
+            if kw.arg == name:
+                return kw
+        return None
+
+    def kwarg(self, name: str) -> ast.expr | None:
+        kw = self.keyword(name)
+        return kw.value if kw else None
+
+    def arg(self, index: int, name: str | None = None) -> ast.expr | None:
+        """The argument at `index` positionally, or given by keyword `name`."""
+        if name is not None:
+            value = self.kwarg(name)
+            if value is not None:
+                return value
+        args = self.node.args
+        for i, a in enumerate(args):
+            if isinstance(a, ast.Starred):
+                return None  # position unknowable from here on
+            if i == index:
+                return a
+        return None
+
+    @property
+    def has_star_kwargs(self) -> bool:
+        return any(kw.arg is None for kw in self.node.keywords)
+
+    @property
+    def has_star_args(self) -> bool:
+        return any(isinstance(a, ast.Starred) for a in self.node.args)
+
+
+def literal(node: ast.expr | None) -> object:
+    """The value of a constant expression, or the sentinel NOT_LITERAL."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    return NOT_LITERAL
+
+
+class _NotLiteral:
+    def __repr__(self) -> str:
+        return "NOT_LITERAL"
+
+
+NOT_LITERAL = _NotLiteral()
+
+
+def dotted(node: ast.expr) -> str | None:
+    """`a.b.c` -> "a.b.c" for a chain of names and attributes."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+@dataclass
+class Context:
+    source: Source
+    tree: ast.Module
+    config: Config
+    findings: list[Finding] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    bound: set[str] = field(default_factory=set)
+    # Ancestors of the node being visited, outermost first.
+    stack: list[ast.AST] = field(default_factory=list)
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+    def qualname(self, node: ast.expr | None) -> str | None:
+        """Resolve a name/attribute chain through imports: `pk.load` -> "pickle.load"."""
+        if node is None:
+            return None
+        if isinstance(node, ast.Call):
+            # `torch.hub.load(...)` is not this; `pickle.Unpickler(f).load` is handled
+            # by the rules themselves.
+            return None
+        chain = dotted(node)
+        if chain is None:
+            return None
+        head, _, rest = chain.partition(".")
+        target = self.aliases.get(head)
+        if target is None:
+            if head in self.bound:
+                return None
+            target = CONVENTIONAL_MODULES.get(head)
+            if target is None:
+                return None
+        return f"{target}.{rest}" if rest else target
+
+    def enabled(self, code: str) -> bool:
+        return code in self.rules
+
+    def report(
+        self,
+        code: str,
+        node: ast.AST,
+        message: str,
+        fix: str | None = None,
+    ) -> None:
+        rule = self.rules.get(code)
+        if rule is None:
+            return
+        line = getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0)
+        loc = self.source.locate(line, col)
+        self.findings.append(
+            Finding(
+                rule=code,
+                name=rule.name,
+                severity=self.config.severity_for(code, rule.severity),
+                path=self.source.path,
+                line=loc.line,
+                column=loc.column,
+                message=message,
+                cell=loc.cell,
+                fix=fix if fix is not None else rule.fix,
+                physical_line=loc.physical_line,
+                snippet=self.source.line_text(line).strip(),
+            )
+        )
+
+    def enclosing(self, *types: type[ast.AST]) -> ast.AST | None:
+        for node in reversed(self.stack):
+            if isinstance(node, types):
+                return node
+        return None
+
+    @property
+    def function(self) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        node = self.enclosing(ast.FunctionDef, ast.AsyncFunctionDef)
+        assert node is None or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        return node
+
+
+class Checker:
+    """Base of every native check. Subclasses set `codes`, `pattern`, and handlers."""
+
+    codes: ClassVar[tuple[str, ...]] = ()
+    # The file's text must match this for the checker to run (None: always run).
+    pattern: ClassVar[re.Pattern[str] | None] = None
+    # Node types passed to on_node (calls go to on_call).
+    node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def on_call(self, call: CallSite) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def on_node(self, node: ast.AST) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def finish(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+
+CheckerType = type[Checker]
+
+
+class Walker:
+    """Walk the tree once; keep imports resolved; dispatch to checkers."""
+
+    def __init__(self, ctx: Context, checkers: list[Checker]) -> None:
+        self.ctx = ctx
+        self.checkers = checkers
+        self.call_handlers = [c for c in checkers if type(c).on_call is not Checker.on_call]
+        self.node_handlers: dict[type[ast.AST], list[Checker]] = {}
+        for c in checkers:
+            for t in c.node_types:
+                self.node_handlers.setdefault(t, []).append(c)
+
+    def run(self) -> None:
+        self._visit(self.ctx.tree)
+        for c in self.checkers:
+            c.finish()
+
+    def _visit(self, node: ast.AST) -> None:
+        ctx = self.ctx
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            self._import(node)
+        elif isinstance(node, ast.Assign):
+            self._assign(node)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            ctx.bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            ctx.bound.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            ctx.bound.add(node.id)
+        handlers = self.node_handlers.get(type(node))
+        if handlers:
+            for h in handlers:
+                h.on_node(node)
+        if isinstance(node, ast.Call) and self.call_handlers:
+            site = CallSite(node, ctx.qualname(node.func), _callee_name(node.func))
+            for h in self.call_handlers:
+                h.on_call(site)
+        ctx.stack.append(node)
+        for child in ast.iter_child_nodes(node):
+            self._visit(child)
+        ctx.stack.pop()
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        aliases = self.ctx.aliases
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    aliases[a.asname] = a.name
+                else:
+                    head = a.name.split(".")[0]
+                    aliases[head] = head
+            return
+        if node.level or not node.module:
+            return  # relative imports are the project's own code
+        for a in node.names:
+            if a.name == "*":
+                continue
+            aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+
+    def _assign(self, node: ast.Assign) -> None:
+        # `loader = pickle.load` at module level makes `loader(...)` a pickle load.
+        if len(self.ctx.stack) != 1 or len(node.targets) != 1:
+            return
+        target = node.targets[0]
+        if isinstance(target, ast.Name) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            qual = self.ctx.qualname(node.value)
+            if qual is not None:
+                self.ctx.aliases[target.id] = qual
+
+
+def _callee_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
+
+
+def iter_calls(node: ast.AST) -> Iterator[ast.Call]:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call):
+            yield child
+
+
+NotebookCheck = Callable[[Source, Config], list[Finding]]

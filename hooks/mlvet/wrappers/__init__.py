@@ -1,0 +1,1 @@
+"""Wrappers around well-kept tools: ruff, bandit, detect-secrets, nbstripout, safety."""
