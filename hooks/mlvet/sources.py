@@ -107,6 +107,9 @@ def decode_python(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        # detect_encoding also raises this for undeclared non-UTF-8 bytes in line 1-2.
+        if "missing encoding declaration" in str(exc):
+            raise SourceError("not valid utf-8 text (no encoding declaration)") from None
         raise SourceError(f"bad encoding declaration: {exc}") from None
     try:
         return data.decode(encoding if encoding != "utf-8" else "utf-8-sig")
