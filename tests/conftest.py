@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from mlvet.cli import main
 from mlvet.config import Config
 from mlvet.engine import NATIVE_PREFIXES, check_source, selected_rules
@@ -22,7 +21,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def check_code(
-    code: str, select: Sequence[str] | None = None, path: str = "snippet.py", config: Config | None = None
+    code: str,
+    select: Sequence[str] | None = None,
+    path: str = "snippet.py",
+    config: Config | None = None,
 ) -> list[Finding]:
     """Run the native rules on Python source text (no file needed)."""
     config = config or Config()
@@ -92,19 +94,33 @@ def run_cli(args: Sequence[str], capsys: pytest.CaptureFixture[str]) -> tuple[in
     return code, out, err
 
 
-def run_mlvet(args: Sequence[str], cwd: Path | str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_mlvet(
+    args: Sequence[str], cwd: Path | str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real console entry in a subprocess (for exit codes, stderr, no tracebacks)."""
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "mlvet", *args], cwd=cwd, capture_output=True, text=True,
-        env=full_env, timeout=300, check=False,
+        [sys.executable, "-m", "mlvet", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=300,
+        check=False,
     )
 
 
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env, check=False)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, env=env, check=False
+    )
     if proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
     return proc.stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from mlvet.config import (
     Config,
     ConfigError,
@@ -36,7 +35,9 @@ def test_dot_mlvet_toml_takes_either_form(tmp_path: Path) -> None:
 
 
 def test_cli_select_replaces_and_ignore_adds() -> None:
-    cfg = Config(select=("ML1",), ignore=("ML103",)).with_cli(select=["ML2,ML101"], ignore=["ML201"])
+    cfg = Config(select=("ML1",), ignore=("ML103",)).with_cli(
+        select=["ML2,ML101"], ignore=["ML201"]
+    )
     assert cfg.is_selected("ML101") and cfg.is_selected("ML202")
     assert not cfg.is_selected("ML201") and not cfg.is_selected("ML102")
 
@@ -63,7 +64,9 @@ def test_unknown_key_is_a_notice_not_an_error(tmp_path: Path) -> None:
     assert any("colour" in n for n in cfg.notices)
 
 
-def test_per_file_ignores_and_exclude_are_relative_to_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_per_file_ignores_and_exclude_are_relative_to_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / ".mlvet.toml").write_text(
         'exclude = ["legacy/**", "*_pb2.py"]\n[per-file-ignores]\n"tests/**" = ["ML1"]\n"*.ipynb" = ["ML201"]\n'
     )

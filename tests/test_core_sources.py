@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import make_notebook, notebook_text
 from mlvet.sources import (
     SourceError,
@@ -19,8 +18,15 @@ from mlvet.sources import (
 
 
 def test_magics_keep_line_count_and_indent() -> None:
-    lines = ["%matplotlib inline", "!pip install x", "for i in range(3):", "    !echo hi",
-             "files = !ls", "df?", "x = 1"]
+    lines = [
+        "%matplotlib inline",
+        "!pip install x",
+        "for i in range(3):",
+        "    !echo hi",
+        "files = !ls",
+        "df?",
+        "x = 1",
+    ]
     out, _ = neutralise_magics(lines)
     assert len(out) == len(lines)
     assert out[0] == "pass" and out[1] == "pass" and out[3] == "    pass"
@@ -53,9 +59,20 @@ def test_notebook_location_maps_cell_line_and_physical_line(tmp_path: Path) -> N
 
 
 def test_physical_lines_for_single_string_sources() -> None:
-    nb = {"cells": [{"cell_type": "code", "source": "a = 1\nb = 2", "metadata": {},
-                     "outputs": [], "execution_count": None}],
-          "metadata": {}, "nbformat": 4, "nbformat_minor": 2}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": "a = 1\nb = 2",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 2,
+    }
     raw = json.dumps(nb, indent=1)
     rows = notebook_source_lines(raw)
     assert rows[0][0] == rows[0][1]
@@ -88,7 +105,9 @@ def test_non_python_kernel_is_not_parsed() -> None:
         ("list.ipynb", b"[1, 2]", "not a Jupyter notebook"),
     ],
 )
-def test_bad_input_gives_one_line_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_bad_input_gives_one_line_reason(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(SourceError) as info:

@@ -6,6 +6,7 @@ so edits elsewhere in a file that move lines do not make old findings new.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -21,8 +22,13 @@ class BaselineError(Exception):
 
 def write_baseline(report: Report, path: str) -> int:
     entries = [
-        {"fingerprint": f.fingerprint(), "rule": f.rule, "path": f.path, "line": f.line,
-         "message": f.message}
+        {
+            "fingerprint": f.fingerprint(),
+            "rule": f.rule,
+            "path": f.path,
+            "line": f.line,
+            "message": f.message,
+        }
         for f in report.findings
     ]
     data = {"version": 1, "tool": "mlvet", "findings": entries}
@@ -71,8 +77,6 @@ def atomic_write_text(path: Path, text: str) -> None:
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise

@@ -31,16 +31,29 @@ def add_report_arguments(parser: argparse.ArgumentParser, paths_default: str = "
     parser.add_argument("paths", nargs="*", default=[paths_default], help="files or folders")
     parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
-    parser.add_argument("--fail-on", choices=("info", "warning", "error"), default=None,
-                        help="lowest severity that fails the run (default: warning)")
+    parser.add_argument(
+        "--fail-on",
+        choices=("info", "warning", "error"),
+        default=None,
+        help="lowest severity that fails the run (default: warning)",
+    )
     parser.add_argument("--config", metavar="FILE", help="a .mlvet.toml or pyproject.toml")
-    parser.add_argument("--select", action="append", metavar="CODES",
-                        help="rule codes or prefixes, comma-separated (replaces the config)")
-    parser.add_argument("--ignore", action="append", metavar="CODES",
-                        help="rule codes or prefixes to leave out (adds to the config)")
+    parser.add_argument(
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="rule codes or prefixes, comma-separated (replaces the config)",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CODES",
+        help="rule codes or prefixes to leave out (adds to the config)",
+    )
     parser.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
-    parser.add_argument("--baseline-write", metavar="FILE",
-                        help="record the current findings in FILE and exit 0")
+    parser.add_argument(
+        "--baseline-write", metavar="FILE", help="record the current findings in FILE and exit 0"
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     parser.add_argument("--no-color", action="store_true", help="never colour text output")
 

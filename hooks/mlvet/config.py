@@ -188,6 +188,7 @@ def glob_match(pattern: str, rel_path: str) -> bool:
 
 # -- loading -------------------------------------------------------------------------
 
+
 def find_config_file(start: Path) -> Path | None:
     """Nearest `.mlvet.toml`, or pyproject.toml with a [tool.mlvet] table, upwards."""
     start = start.resolve()
@@ -259,7 +260,8 @@ def config_from_table(table: Mapping[str, Any], root: Path, path: Path) -> Confi
     if not isinstance(sev_raw, dict):
         raise ConfigError(f"{path}: `severity` must be a table of CODE = level")
     severity = {
-        code.upper(): _severity(level, f"{path}: severity.{code}") for code, level in sev_raw.items()
+        code.upper(): _severity(level, f"{path}: severity.{code}")
+        for code, level in sev_raw.items()
     }
     size = table.get("max-artifact-size", DEFAULT_MAX_ARTIFACT_SIZE)
     try:
@@ -283,8 +285,19 @@ def config_from_table(table: Mapping[str, Any], root: Path, path: Path) -> Confi
     )
 
 
-_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3,
-          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "k": 1024, "m": 1024**2, "g": 1024**3}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "k": 1024,
+    "m": 1024**2,
+    "g": 1024**3,
+}
 
 
 def parse_size(value: object) -> int:
@@ -299,7 +312,7 @@ def parse_size(value: object) -> int:
         m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", value)
         if m and m.group(2).lower() in _UNITS:
             return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
-    raise ValueError(f"not a size: {value!r} (use bytes or e.g. \"10MB\")")
+    raise ValueError(f'not a size: {value!r} (use bytes or e.g. "10MB")')
 
 
 # -- inline suppressions -------------------------------------------------------------

@@ -17,10 +17,30 @@ FileKind = Literal["python", "notebook", "other"]
 # Never descended into, git or not.
 SKIP_DIRS = frozenset(
     {
-        ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "virtualenv", "node_modules",
-        "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox",
-        ".eggs", "build", "dist", "site-packages", ".ipynb_checkpoints", ".hypothesis",
-        "__pypackages__", ".cache", ".direnv",
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".env",
+        "env",
+        "virtualenv",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        ".eggs",
+        "build",
+        "dist",
+        "site-packages",
+        ".ipynb_checkpoints",
+        ".hypothesis",
+        "__pypackages__",
+        ".cache",
+        ".direnv",
     }
 )
 
@@ -70,8 +90,18 @@ def _git_files(directory: str) -> list[str] | None:
     """Files git knows or would add under `directory` (relative), or None outside git."""
     try:
         proc = subprocess.run(
-            ["git", "-C", directory, "ls-files", "-z", "--cached", "--others",
-             "--exclude-standard", "--", "."],
+            [
+                "git",
+                "-C",
+                directory,
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "--",
+                ".",
+            ],
             capture_output=True,
             check=False,
             timeout=120,
@@ -87,8 +117,7 @@ def _git_files(directory: str) -> list[str] | None:
 def _walk(directory: str) -> Iterable[str]:
     for root, dirs, files in os.walk(directory, followlinks=False):
         dirs[:] = sorted(
-            d for d in dirs
-            if not _skipped_dir(d) and not _is_virtualenv(os.path.join(root, d))
+            d for d in dirs if not _skipped_dir(d) and not _is_virtualenv(os.path.join(root, d))
         )
         rel_root = os.path.relpath(root, directory)
         for name in sorted(files):

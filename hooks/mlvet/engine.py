@@ -38,11 +38,13 @@ def selected_rules(config: Config, default: Sequence[str] = NATIVE_PREFIXES) -> 
     return {
         code: rule
         for code, rule in all_rules().items()
-        if rule.code.startswith(default) and config.is_selected(code, default)
+        if rule.code.startswith(tuple(default)) and config.is_selected(code, default)
     }
 
 
-def check_source(source: Source, config: Config, rules: dict[str, Rule]) -> tuple[list[Finding], list[FileError]]:
+def check_source(
+    source: Source, config: Config, rules: dict[str, Rule]
+) -> tuple[list[Finding], list[FileError]]:
     """All native rules on one already-read file. Pure apart from the parse."""
     checker_types, nb_checks = _families()
     findings: list[Finding] = []
@@ -51,7 +53,8 @@ def check_source(source: Source, config: Config, rules: dict[str, Rule]) -> tupl
         for check in nb_checks:
             findings.extend(f for f in check(source, config) if f.rule in rules)
     active = [
-        t for t in checker_types
+        t
+        for t in checker_types
         if any(code in rules for code in t.codes)
         and (t.pattern is None or t.pattern.search(source.text))
     ]
@@ -68,8 +71,10 @@ def check_source(source: Source, config: Config, rules: dict[str, Rule]) -> tupl
             return findings, [FileError(source.path, "too deeply nested to check")]
         findings.extend(_dedupe(ctx.findings))
     kept = [
-        f for f in findings
-        if not is_suppressed(f, _line_for(source, f)) and not config.ignored_for_path(f.rule, f.path)
+        f
+        for f in findings
+        if not is_suppressed(f, _line_for(source, f))
+        and not config.ignored_for_path(f.rule, f.path)
     ]
     return kept, errors
 
@@ -94,7 +99,9 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def check_file(path: str, config: Config, rules: dict[str, Rule]) -> tuple[list[Finding], list[FileError]]:
+def check_file(
+    path: str, config: Config, rules: dict[str, Rule]
+) -> tuple[list[Finding], list[FileError]]:
     try:
         source = read_source(path)
     except SourceError as exc:
@@ -164,7 +171,9 @@ def run_check(
     found = discover(paths, config, kinds)
     report = Report(errors=list(found.errors), notices=list(config.notices))
     if code_rules:
-        report.extend(check_code_files(found.of_kind("python", "notebook"), config, code_rules, jobs))
+        report.extend(
+            check_code_files(found.of_kind("python", "notebook"), config, code_rules, jobs)
+        )
     if artifact_rules:
         from mlvet.artifacts import scan_paths
 

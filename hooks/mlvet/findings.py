@@ -8,7 +8,7 @@ from typing import Literal
 
 Severity = Literal["info", "warning", "error"]
 SEVERITIES: tuple[Severity, ...] = ("info", "warning", "error")
-_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
 
 
 def severity_rank(severity: str) -> int:
@@ -95,7 +95,7 @@ class Report:
         return self
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in SEVERITIES}
+        out: dict[str, int] = {s: 0 for s in SEVERITIES}
         for f in self.findings:
             out[f.severity] += 1
         return out

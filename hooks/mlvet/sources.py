@@ -134,6 +134,7 @@ def read_source(path_str: str) -> Source:
 
 # -- notebooks -------------------------------------------------------------------------
 
+
 def load_notebook(data: bytes) -> tuple[dict[str, Any], str]:
     try:
         raw = data.decode("utf-8-sig")

@@ -62,8 +62,9 @@ def finish(report: Report, args: argparse.Namespace, config: Config) -> int:
     fmt = getattr(args, "format", "text")
     if getattr(args, "output", None):
         text = render(report, fmt, color=False)
-        from mlvet.baseline import atomic_write_text
         from pathlib import Path
+
+        from mlvet.baseline import atomic_write_text
 
         atomic_write_text(Path(args.output), text)
     else:

@@ -12,8 +12,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from mlvet.cli import add_report_arguments
 
     add_report_arguments(parser)
-    parser.add_argument("--jobs", "-j", type=int, default=None,
-                        help="parallel processes (default: every core)")
+    parser.add_argument(
+        "--jobs", "-j", type=int, default=None, help="parallel processes (default: every core)"
+    )
 
 
 def run(args: argparse.Namespace, config: Config) -> Report:

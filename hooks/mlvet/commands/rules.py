@@ -22,8 +22,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     rules = all_rules()
     if args.format == "json":
-        print(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity,
-                           "summary": r.summary} for r in rules.values()], indent=2))
+        print(
+            json.dumps(
+                [
+                    {"code": r.code, "name": r.name, "severity": r.severity, "summary": r.summary}
+                    for r in rules.values()
+                ],
+                indent=2,
+            )
+        )
     elif args.format == "markdown":
         print(markdown_table())
     else:
@@ -45,10 +52,23 @@ def run_rule(args: argparse.Namespace, config: Config) -> int:
         print(f"mlvet: error: unknown rule {args.code!r} (see `mlvet rules`)", file=sys.stderr)
         return 2
     if args.format == "json":
-        print(json.dumps({"code": rule.code, "name": rule.name, "severity": rule.severity,
-                          "summary": rule.summary, "what": rule.what, "why": rule.why,
-                          "bad": rule.bad, "good": rule.good, "fix": rule.fix,
-                          "references": list(rule.references)}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "code": rule.code,
+                    "name": rule.name,
+                    "severity": rule.severity,
+                    "summary": rule.summary,
+                    "what": rule.what,
+                    "why": rule.why,
+                    "bad": rule.bad,
+                    "good": rule.good,
+                    "fix": rule.fix,
+                    "references": list(rule.references),
+                },
+                indent=2,
+            )
+        )
     else:
         print(rule.markdown(), end="")
     return 0

@@ -1,17 +1,124 @@
-"""`mlvet run` (placeholder until its issue lands)."""
+"""`mlvet run`: the check-only form of every chosen hook, merged into one report.
+
+This is the single command behind the GitHub Action, so a CI result can be reproduced
+locally with the same flags.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
-from mlvet.config import Config
+from mlvet.config import Config, ConfigError
+from mlvet.findings import Report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["."])
+    from mlvet.cli import add_report_arguments
+    from mlvet.hookspec import DEFAULT_RUN
+
+    add_report_arguments(parser)
+    parser.add_argument(
+        "--hooks",
+        default=",".join(DEFAULT_RUN),
+        help=f"hook ids to run, comma-separated (default: {','.join(DEFAULT_RUN)})",
+    )
+    parser.add_argument("--jobs", "-j", type=int, default=None)
+    parser.add_argument("--sarif", metavar="FILE", help="also write SARIF 2.1.0 to FILE")
+    parser.add_argument("--json", dest="json_file", metavar="FILE", help="also write JSON to FILE")
+    parser.add_argument(
+        "--annotations", action="store_true", help="also print GitHub workflow annotations"
+    )
+    parser.add_argument("--summary", metavar="FILE", help="append a Markdown summary to FILE")
+    parser.add_argument(
+        "--outputs", metavar="FILE", help="append counts as key=value lines to FILE (GITHUB_OUTPUT)"
+    )
+
+
+def parse_hooks(text: str) -> list[str]:
+    from mlvet.hookspec import BY_ID
+
+    ids = [h.strip() for h in text.replace("\n", ",").split(",") if h.strip()]
+    unknown = [h for h in ids if h not in BY_ID]
+    if unknown:
+        raise ConfigError(f"unknown hook id(s): {', '.join(unknown)} (see .pre-commit-hooks.yaml)")
+    return list(dict.fromkeys(ids))
+
+
+def run_hooks(
+    hook_ids: Sequence[str], paths: Sequence[str], config: Config, jobs: int | None = None
+) -> tuple[Report, list[str]]:
+    """Run each hook's check-only command; return the merged report and failures."""
+    from mlvet.cli import build_parser
+    from mlvet.hookspec import BY_ID
+
+    parser = build_parser()
+    merged = Report(tools=[])
+    failures: list[str] = []
+    for hid in hook_ids:
+        argv = list(BY_ID[hid].check_argv)
+        if argv[0] == "check" and jobs:
+            argv += ["--jobs", str(jobs)]
+        sub = parser.parse_args([*argv, "--", *paths])
+        sub_config = config.with_cli(select=getattr(sub, "select", None))
+        module = importlib.import_module(f"mlvet.commands.{sub._module}")
+        result = getattr(module, sub._run)(sub, sub_config)
+        if isinstance(result, int):
+            if result != 0:
+                failures.append(f"hook {hid} could not run (exit {result})")
+            continue
+        merged.extend(result)
+    seen: set[tuple[str, str, str, int | None, int, int]] = set()
+    unique = []
+    for f in merged.findings:
+        key = (f.source, f.rule, f.path, f.cell, f.line, f.column)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    merged.findings = unique
+    merged.errors = list(dict.fromkeys(merged.errors))
+    if not merged.tools:
+        merged.tools = ["mlvet"]
+    return merged.sorted(), failures
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    print("mlvet: error: `mlvet run` is not available yet", file=sys.stderr)
-    return 2
+    from mlvet.baseline import atomic_write_text
+    from mlvet.commands import finish
+    from mlvet.report import render
+    from mlvet.report.github import render_github
+    from mlvet.report.summary import render_summary
+
+    hook_ids = parse_hooks(args.hooks)
+    # --select on `run` filters the merged result; each hook keeps its own selection.
+    base = replace(config, select=None)
+    report, failures = run_hooks(hook_ids, args.paths, base, args.jobs)
+    if config.select is not None:
+        report.findings = [f for f in report.findings if config.is_selected(f.rule, ("",))]
+    for line in failures:
+        print(f"mlvet: error: {line}", file=sys.stderr)
+    if args.sarif:
+        atomic_write_text(Path(args.sarif), render(report, "sarif"))
+    if args.json_file:
+        atomic_write_text(Path(args.json_file), render(report, "json"))
+    if args.summary:
+        with open(args.summary, "a", encoding="utf-8") as fh:
+            fh.write(render_summary(report))
+    if args.annotations and args.format != "github":
+        sys.stdout.write(render_github(report))
+    code = finish(report, args, config)
+    if failures:
+        code = 2
+    if args.outputs:
+        counts = report.counts()
+        with open(args.outputs, "a", encoding="utf-8") as fh:
+            fh.write(
+                f"errors={counts['error']}\nwarnings={counts['warning']}\nnotes={counts['info']}\n"
+                f"total={len(report.findings)}\nunreadable={len(report.errors)}\n"
+                f"exit-code={code}\n"
+            )
+    return code

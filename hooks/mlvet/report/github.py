@@ -40,7 +40,9 @@ def render_github(report: Report, limit: int = PER_LEVEL_LIMIT) -> str:
         shown[level] = shown.get(level, 0) + 1
         lines.append(annotation(f))
     for e in report.errors:
-        lines.append(f"::error file={_prop(e.path)},title=mlvet%3A cannot check::{_data(e.message)}")
+        lines.append(
+            f"::error file={_prop(e.path)},title=mlvet%3A cannot check::{_data(e.message)}"
+        )
     if left_out:
         lines.append(
             f"::notice title=mlvet::{left_out} more finding(s) not annotated "

@@ -48,7 +48,10 @@ def _rule_descriptor(code: str, rule: Rule | None, sample: Finding) -> dict[str,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.what},
         "helpUri": rule.help_uri,
-        "help": {"text": f"{rule.what}\n\n{rule.why}\n\nFix: {rule.fix}", "markdown": rule.markdown()},
+        "help": {
+            "text": f"{rule.what}\n\n{rule.why}\n\nFix: {rule.fix}",
+            "markdown": rule.markdown(),
+        },
         "defaultConfiguration": {"level": LEVEL.get(rule.severity, "warning")},
         "properties": props,
     }

@@ -33,7 +33,11 @@ def render_text(report: Report, color: bool = False) -> str:
 def summary(report: Report) -> str:
     counts = report.counts()
     n = len(report.findings)
-    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning", "info") if counts[s]]
+    parts = [
+        f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}"
+        for s in ("error", "warning", "info")
+        if counts[s]
+    ]
     files = report.files_checked
     head = f"Found {n} finding{'s' if n != 1 else ''}" if n else "No findings"
     if parts:
