@@ -6,11 +6,19 @@ import argparse
 import importlib
 import os
 import sys
+from pathlib import Path
+from typing import cast
 
-from mlvet.baseline import BaselineError, filter_baseline, load_baseline, write_baseline
+from mlvet.baseline import (
+    BaselineError,
+    atomic_write_text,
+    filter_baseline,
+    load_baseline,
+    write_baseline,
+)
 from mlvet.config import Config, ConfigError, load_config
 from mlvet.findings import Report, exit_code
-from mlvet.report import render
+from mlvet.report import Format, render
 
 
 def load_config_for(args: argparse.Namespace) -> Config:
@@ -59,13 +67,9 @@ def finish(report: Report, args: argparse.Namespace, config: Config) -> int:
         filter_baseline(report, load_baseline(args.baseline))
     for notice in dict.fromkeys(report.notices):
         print(f"mlvet: warning: {notice}", file=sys.stderr)
-    fmt = getattr(args, "format", "text")
+    fmt = cast(Format, getattr(args, "format", "text"))
     if getattr(args, "output", None):
         text = render(report, fmt, color=False)
-        from pathlib import Path
-
-        from mlvet.baseline import atomic_write_text
-
         atomic_write_text(Path(args.output), text)
     else:
         sys.stdout.write(render(report, fmt, color=use_color(args, sys.stdout)))
