@@ -32,9 +32,9 @@ def _nb(cells: str, minor: int = 5) -> str:
 
 def _code_cell(cell_id: str, count: str, outputs: str, source: str) -> str:
     return (
-        '  {\n   "cell_type": "code",\n   "execution_count": ' + count + ',\n'
-        '   "id": "' + cell_id + '",\n   "metadata": {},\n   "outputs": ' + outputs + ',\n'
-        '   "source": [\n    ' + source + '\n   ]\n  }'
+        '  {\n   "cell_type": "code",\n   "execution_count": ' + count + ",\n"
+        '   "id": "' + cell_id + '",\n   "metadata": {},\n   "outputs": ' + outputs + ",\n"
+        '   "source": [\n    ' + source + "\n   ]\n  }"
     )
 
 
@@ -46,11 +46,13 @@ _STREAM = (
 _ML301_BAD = _nb(_code_cell("a1", "1", _STREAM, '"print(accuracy)"'))
 _ML301_GOOD = _nb(_code_cell("a1", "null", "[]", '"print(accuracy)"'))
 _ML302_BAD = _nb(
-    _code_cell("a1", "2", "[]", '"import numpy as np"') + ",\n"
+    _code_cell("a1", "2", "[]", '"import numpy as np"')
+    + ",\n"
     + _code_cell("a2", "1", "[]", '"x = np.zeros(3)"')
 )
 _ML302_GOOD = _nb(
-    _code_cell("a1", "1", "[]", '"import numpy as np"') + ",\n"
+    _code_cell("a1", "1", "[]", '"import numpy as np"')
+    + ",\n"
     + _code_cell("a2", "3", "[]", '"x = np.zeros(3)"')
 )
 
@@ -117,6 +119,7 @@ CHECKERS: list[type[Checker]] = []
 
 
 # -- shared notebook helpers (also used by the stripper) -------------------------------
+
 
 def strip_options(config: Config) -> tuple[str, bool]:
     """(keep-output tag, keep-count) from `[tool.mlvet.strip]`, so ML301 agrees with strip."""
@@ -189,7 +192,10 @@ def _finding(source: Source, config: Config, rule: Rule, position: int, message:
 
 # -- ML301 -----------------------------------------------------------------------------
 
-def outputs_summary(nb: Mapping[str, Any], tag: str, keep_count: bool) -> tuple[int, int, int | None]:
+
+def outputs_summary(
+    nb: Mapping[str, Any], tag: str, keep_count: bool
+) -> tuple[int, int, int | None]:
     """(cells with outputs, cells with execution counts, position of the first such cell)."""
     cells = nb.get("cells")
     if not isinstance(cells, list):
@@ -232,6 +238,7 @@ def check_outputs(source: Source, config: Config) -> list[Finding]:
 
 
 # -- ML302 -----------------------------------------------------------------------------
+
 
 def first_out_of_order(nb: Mapping[str, Any]) -> tuple[int, int, int, int] | None:
     """(position, count, previous position, previous count) of the first cell out of order."""

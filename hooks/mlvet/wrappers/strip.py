@@ -121,7 +121,7 @@ def metadata_keys(value: object, where: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = value.split()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where} must be a list of keys such as \"metadata.foo\"")
+        raise ConfigError(f'{where} must be a list of keys such as "metadata.foo"')
     keys = [k for v in value for k in v.split()]
     bad = [k for k in keys if not _KEY.fullmatch(k)]
     if bad:
@@ -160,6 +160,7 @@ class StripResult:
 
 
 # -- the JSON layout of the file on disk ----------------------------------------------
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -215,6 +216,7 @@ def serialize(nb: Mapping[str, Any], layout: Layout) -> str:
 
 
 # -- stripping ------------------------------------------------------------------------
+
 
 def _check_structure(nb: Mapping[str, Any]) -> None:
     if "metadata" in nb and not isinstance(nb["metadata"], dict):
@@ -351,6 +353,7 @@ def strip_notebook(data: bytes, options: StripOptions) -> StripResult:
 
 
 # -- files ----------------------------------------------------------------------------
+
 
 def strip_path(path: str, options: StripOptions, write: bool) -> StripResult:
     """Strip one file; with `write`, replace it atomically when (and only when) it changes."""
