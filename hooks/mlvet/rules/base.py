@@ -10,7 +10,7 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from mlvet.config import Config
 from mlvet.findings import Finding
@@ -194,12 +194,18 @@ class Context:
         return node
 
 
+class TextFilter(Protocol):
+    """Anything with a regex-like `search`: a cheaper prefilter than one big regex."""
+
+    def search(self, string: str, /) -> object: ...
+
+
 class Checker:
     """Base of every native check. Subclasses set `codes`, `pattern`, and handlers."""
 
     codes: ClassVar[tuple[str, ...]] = ()
     # The file's text must match this for the checker to run (None: always run).
-    pattern: ClassVar[re.Pattern[str] | None] = None
+    pattern: ClassVar[re.Pattern[str] | TextFilter | None] = None
     # Node types passed to on_node (calls go to on_call).
     node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
 
