@@ -21,8 +21,27 @@ from mlvet.findings import Report, exit_code
 from mlvet.report import Format, render
 
 
+def config_start(paths: list[str] | None) -> Path:
+    """Where to look for the config: the folder the given paths share (cwd if none).
+
+    `mlvet check examples/proj` then uses examples/proj's own config, as ruff would.
+    """
+    if not paths:
+        return Path.cwd()
+    folders = []
+    for p in paths:
+        path = Path(p).absolute()
+        folders.append(path if path.is_dir() else path.parent)
+    try:
+        return Path(os.path.commonpath([str(f) for f in folders]))
+    except ValueError:
+        return Path.cwd()
+
+
 def load_config_for(args: argparse.Namespace) -> Config:
-    config = load_config(getattr(args, "config", None))
+    config = load_config(
+        getattr(args, "config", None), start=config_start(getattr(args, "paths", None))
+    )
     return config.with_cli(
         select=getattr(args, "select", None),
         ignore=getattr(args, "ignore", None),
