@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from conftest import REPO_ROOT, git
 
 ACTION = REPO_ROOT / "action.yml"
@@ -51,7 +50,9 @@ def test_zizmor_reports_nothing(tmp_path: Path) -> None:
     assert any("readme-example" in f.name for f in files), "README has no workflow example"
     proc = subprocess.run(
         [_tool("zizmor"), "--offline", "--persona", "pedantic", "--no-progress", *map(str, files)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings" in proc.stdout
@@ -59,12 +60,19 @@ def test_zizmor_reports_nothing(tmp_path: Path) -> None:
 
 def test_action_and_workflows_match_github_schemas(tmp_path: Path) -> None:
     cj = _tool("check-jsonschema")
-    proc = subprocess.run([cj, "--builtin-schema", "vendor.github-actions", str(ACTION)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [cj, "--builtin-schema", "vendor.github-actions", str(ACTION)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    proc = subprocess.run([cj, "--builtin-schema", "vendor.github-workflows",
-                           *map(str, _workflow_files(tmp_path))],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [cj, "--builtin-schema", "vendor.github-workflows", *map(str, _workflow_files(tmp_path))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -89,9 +97,10 @@ class ActionRun:
 def run_action(repo: Path, tmp_path: Path, base_ref: str = "", **inputs: str) -> ActionRun:
     action: dict[str, Any] = yaml.safe_load(ACTION.read_text())
     values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
-    unknown = set(inputs) - set(values)
+    given = {k.replace("_", "-"): v for k, v in inputs.items()}
+    unknown = set(given) - set(values)
     assert not unknown, f"not inputs of action.yml: {unknown}"
-    values.update({k.replace("_", "-"): v for k, v in inputs.items()})
+    values.update(given)
     github = {"base_ref": base_ref}
 
     def render(text: str, step_outputs: dict[str, dict[str, str]]) -> str:
@@ -106,6 +115,7 @@ def run_action(repo: Path, tmp_path: Path, base_ref: str = "", **inputs: str) ->
                 sid, _, key = rest.partition(".outputs.")
                 return step_outputs.get(sid, {}).get(key, "")
             raise AssertionError(f"harness cannot evaluate ${{{{ {expr} }}}}")
+
         return _EXPR.sub(one, text)
 
     summary_file = tmp_path / "summary.md"
@@ -130,7 +140,12 @@ def run_action(repo: Path, tmp_path: Path, base_ref: str = "", **inputs: str) ->
         env.update({k: render(str(v), step_outputs) for k, v in step.get("env", {}).items()})
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-            cwd=repo, env=env, capture_output=True, text=True, timeout=600, check=False,
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
         out_all += proc.stdout
         err_all += proc.stderr
@@ -140,7 +155,9 @@ def run_action(repo: Path, tmp_path: Path, base_ref: str = "", **inputs: str) ->
         if proc.returncode != 0:
             status = proc.returncode
             break
-    outputs = {name: render(str(spec["value"]), step_outputs) for name, spec in action["outputs"].items()}
+    outputs = {
+        name: render(str(spec["value"]), step_outputs) for name, spec in action["outputs"].items()
+    }
     return ActionRun(status, out_all, err_all, outputs, summary_file.read_text())
 
 
@@ -160,7 +177,9 @@ def _problem_repo(root: Path) -> Path:
 
 def test_action_on_a_repository_with_problems(tmp_path: Path, sarif_validator: Any) -> None:
     repo = _problem_repo(tmp_path)
-    result = run_action(repo, tmp_path, hooks="mlvet,scan-model-files", sarif_file="out/mlvet.sarif")
+    result = run_action(
+        repo, tmp_path, hooks="mlvet,scan-model-files", sarif_file="out/mlvet.sarif"
+    )
     assert result.status == 1, result.stderr
     assert "::error file=src/train.py,line=6,col=16,title=ML101 pickle-load::" in result.stdout
     assert int(result.outputs["errors"]) >= 1
@@ -178,7 +197,9 @@ def test_action_on_a_repository_with_problems(tmp_path: Path, sarif_validator: A
 
 def test_action_on_a_clean_repository(tmp_path: Path) -> None:
     repo = _problem_repo(tmp_path)
-    (repo / "src" / "train.py").write_text("import json\n\n\ndef load(path):\n    return json.load(open(path))\n")
+    (repo / "src" / "train.py").write_text(
+        "import json\n\n\ndef load(path):\n    return json.load(open(path))\n"
+    )
     result = run_action(repo, tmp_path, hooks="mlvet", annotations="false")
     assert result.status == 0, result.stdout + result.stderr
     assert result.outputs["total"] == "0"

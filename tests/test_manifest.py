@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from conftest import REPO_ROOT
 from mlvet.hookspec import BY_ID, DEFAULT_RUN, HOOKS
 
@@ -20,8 +19,16 @@ def _manifest() -> list[dict[str, object]]:
 
 def test_manifest_is_valid_for_pre_commit() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "validate-manifest", str(REPO_ROOT / ".pre-commit-hooks.yaml")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "validate-manifest",
+            str(REPO_ROOT / ".pre-commit-hooks.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -36,8 +43,14 @@ def test_manifest_entries_are_the_hook_table() -> None:
 
 def test_code_hooks_run_on_python_and_notebooks() -> None:
     manifest = {h["id"]: h for h in _manifest()}
-    for hid in ("mlvet", "check-pickle-load", "check-remote-code", "check-random-seed",
-                "check-ml-smells", "check-llm-safety"):
+    for hid in (
+        "mlvet",
+        "check-pickle-load",
+        "check-remote-code",
+        "check-random-seed",
+        "check-ml-smells",
+        "check-llm-safety",
+    ):
         assert manifest[hid]["types_or"] == ["python", "jupyter"]
 
 

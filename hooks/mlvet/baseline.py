@@ -69,6 +69,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     """Write via a temp file in the same folder and rename: never a half-written file."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
