@@ -1,4 +1,4 @@
-"""`mlvet bandit` (placeholder until its issue lands)."""
+"""`mlvet bandit`: bandit with the bundled ML profile, notebooks included (`bandit-ml`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,21 @@ import argparse
 import sys
 
 from mlvet.config import Config
+from mlvet.findings import Report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", default=["."])
+    from mlvet.cli import add_report_arguments
+
+    add_report_arguments(parser)
 
 
-def run(args: argparse.Namespace, config: Config) -> int:
-    print("mlvet: error: `mlvet bandit` is not available yet", file=sys.stderr)
-    return 2
+def run(args: argparse.Namespace, config: Config) -> Report | int:
+    from mlvet.wrappers.bandit import run_bandit
+    from mlvet.wrappers.lint_common import ToolFailed, ToolMissing
+
+    try:
+        return run_bandit(args.paths, config)
+    except (ToolMissing, ToolFailed) as exc:
+        print(f"mlvet: error: {exc}", file=sys.stderr)
+        return 2
