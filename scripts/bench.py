@@ -1,0 +1,224 @@
+"""Speed figures for `mlvet check` on a pinned real-world corpus (a benchmark, not a test).
+
+Downloads the sdists of a few large ML projects from PyPI once into a cache folder, then
+measures, in the same run on the same files:
+
+- `mlvet check` (every native rule) wall time, with --jobs as given (default: all cores);
+- the single-process floor: `ast.parse` of every file, nothing else;
+- bandit restricted to its pickle/yaml/torch/huggingface tests;
+- ruff restricted to S301, S506, NPY002;
+- `mlvet --version` start-up time.
+
+    python scripts/bench.py [--cache DIR] [--jobs N] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.request
+import warnings
+from pathlib import Path
+
+CORPUS = (
+    "transformers==4.46.3",
+    "scikit-learn==1.5.2",
+    "lightning==2.4.0",
+    "diffusers==0.31.0",
+    "pandas==2.2.3",
+    "keras==3.6.0",
+    "timm==1.0.11",
+    "datasets==3.1.0",
+    "accelerate==1.1.1",
+    "peft==0.13.2",
+    "torchmetrics==1.6.0",
+    "optuna==4.1.0",
+)
+DEFAULT_CACHE = Path(__file__).resolve().parent.parent / ".bench-cache"
+
+
+def fetch(cache: Path) -> Path:
+    """Download and unpack the pinned sdists once; return the folder of sources."""
+    src = cache / "src"
+    marker = src / ".complete"
+    if marker.exists():
+        return src
+    dl = cache / "sdists"
+    dl.mkdir(parents=True, exist_ok=True)
+    for spec in CORPUS:
+        name, version = spec.split("==")
+        req = urllib.request.Request(
+            f"https://pypi.org/simple/{name}/",
+            headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+        )
+        with urllib.request.urlopen(req, timeout=60) as r:
+            index = json.load(r)
+        stems = {f"{n}-{version}.tar.gz" for n in (name, name.replace("-", "_"))}
+        sdist = next(f for f in index["files"] if f["filename"] in stems)
+        target = dl / sdist["filename"]
+        if not target.exists():
+            with urllib.request.urlopen(sdist["url"], timeout=300) as r:
+                data = r.read()
+            if hashlib.sha256(data).hexdigest() != sdist["hashes"]["sha256"]:
+                raise SystemExit(f"checksum mismatch for {sdist['filename']}")
+            target.write_bytes(data)
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    for archive in sorted(dl.glob("*.tar.gz")):
+        with tarfile.open(archive) as tf:
+            tf.extractall(src, filter="data")
+    marker.write_text("ok\n")
+    return src
+
+
+def files_of(src: Path) -> list[Path]:
+    return sorted(p for p in src.rglob("*") if p.suffix in (".py", ".ipynb") and p.is_file())
+
+
+def timed(cmd: list[str], cwd: Path | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def parse_floor(files: list[Path]) -> float:
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in files:
+            if path.suffix != ".py":
+                continue
+            try:  # noqa: SIM105 - the floor should carry no extra cost
+                ast.parse(path.read_bytes())
+            except (SyntaxError, ValueError, RecursionError):
+                pass
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each timing; the median is shown"
+    )
+    parser.add_argument("--skip-bandit", action="store_true", help="bandit takes minutes")
+    args = parser.parse_args()
+
+    src = fetch(args.cache)
+    files = files_of(src)
+    py = sum(1 for f in files if f.suffix == ".py")
+    print(f"corpus: {', '.join(CORPUS)}: {py} .py and {len(files) - py} .ipynb files")
+    bin_dir = Path(sys.executable).parent
+
+    def median(fn: object) -> float:
+        return statistics.median(fn() for _ in range(args.repeat))  # type: ignore[operator]
+
+    mlvet = [sys.executable, "-m", "mlvet"]
+    t_version = median(lambda: timed([str(bin_dir / "mlvet"), "--version"]))
+    t_floor = median(lambda: parse_floor(files))
+    t_mlvet = median(
+        lambda: timed(
+            [
+                *mlvet,
+                "check",
+                "--exit-zero",
+                "--format",
+                "json",
+                "--jobs",
+                str(args.jobs),
+                "--output",
+                os.devnull,
+                str(src),
+            ]
+        )
+    )
+    t_mlvet1 = median(
+        lambda: timed(
+            [
+                *mlvet,
+                "check",
+                "--exit-zero",
+                "--format",
+                "json",
+                "--jobs",
+                "1",
+                "--output",
+                os.devnull,
+                str(src),
+            ]
+        )
+    )
+    ruff = shutil.which("ruff", path=str(bin_dir)) or "ruff"
+    t_ruff = median(
+        lambda: timed(
+            [
+                ruff,
+                "check",
+                "--no-cache",
+                "--isolated",
+                "--select",
+                "S301,S506,NPY002",
+                "--exit-zero",
+                str(src),
+            ]
+        )
+    )
+    rows = [
+        ("mlvet --version", t_version, ""),
+        ("ast.parse floor (1 process)", t_floor, "1.00x floor"),
+        (
+            f"mlvet check --jobs {args.jobs}",
+            t_mlvet,
+            f"{t_mlvet / t_floor:.2f}x floor (target < 0.25x); "
+            f"{t_mlvet / t_ruff:.1f}x ruff (target < 4x)",
+        ),
+        (
+            "mlvet check --jobs 1",
+            t_mlvet1,
+            f"{t_mlvet1 / t_floor:.2f}x floor; jobs speed-up {t_mlvet1 / t_mlvet:.2f}x",
+        ),
+        ("ruff -select S301,S506,NPY002", t_ruff, f"{t_ruff / t_floor:.2f}x floor"),
+    ]
+    if not args.skip_bandit:
+        bandit = shutil.which("bandit", path=str(bin_dir)) or "bandit"
+        t_bandit = timed(
+            [
+                bandit,
+                "-q",
+                "-r",
+                "-t",
+                "B301,B403,B506,B614,B615",
+                "-f",
+                "json",
+                "-o",
+                os.devnull,
+                str(src),
+            ]
+        )
+        rows.append(
+            (
+                "bandit -t B301,B403,B506,B614,B615 (1 run)",
+                t_bandit,
+                f"{t_bandit / t_floor:.2f}x floor",
+            )
+        )
+    width = max(len(r[0]) for r in rows)
+    for name, seconds, note in rows:
+        print(f"{name:<{width}}  {seconds:8.3f} s  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
