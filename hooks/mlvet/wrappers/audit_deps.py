@@ -12,8 +12,7 @@ from typing import Literal
 Origin = Literal["requirements", "constraint", "pyproject", "conda", "conda-pip"]
 
 NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_NAME_RX = re.compile(NAME)
-_CLAUSE = re.compile(r"\s*(===|==|~=|!=|<=|>=|<|>)\s*([^\s,;]+)\s*")
+_CLAUSE = re.compile(r"\s*(===|==|~=|!=|<=|>=|<|>)\s*([A-Za-z0-9*+!._-]+)\s*")
 _HEX_REV = re.compile(r"[0-9a-fA-F]{7,40}")
 _HEX40 = re.compile(r"(?:^|/)[0-9a-fA-F]{40}(?:[/.]|$)")
 _HASH_FRAGMENT = re.compile(r"(?:^|[#&])(?:sha1|sha224|sha256|sha384|sha512|md5)=", re.I)
@@ -127,9 +126,10 @@ def name_from_url(url: str) -> str:
     if last.endswith(".git"):
         last = last[:-4]
     last = last.split("@")[0]
-    m = _NAME_RX.match(last)
-    if m and last.endswith((".whl", ".tar.gz", ".zip", ".tar.bz2")):
-        return m.group(0).split("-")[0]
+    for ext in (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".tar"):
+        if last.lower().endswith(ext):
+            last = re.split(r"-(?=\d)", last[: -len(ext)], maxsplit=1)[0]
+            break
     return last or url
 
 
