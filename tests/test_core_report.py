@@ -82,10 +82,12 @@ def test_text_locations() -> None:
     text = render(_report(), "text")
     assert "src/train.py:12:5: ML101 pickle.load runs code" in text
     assert "nb.ipynb:cell_3:2:5: ML201 numpy unseeded" in text
-    assert (
-        "Found 3 findings (1 error, 2 warnings) in 4 files checked; 1 file could not be checked."
-        in text
-    )
+    assert "    fix: use safetensors (docs: `mlvet rule ML101`)" in text
+    expected = "Found 3 findings (1 error, 2 warnings) in 3 files; 4 files checked; 1 file could not be checked."
+    assert expected in text
+    # Grouped by file: a blank line between files.
+    lines = text.splitlines()
+    assert lines[lines.index("    docs: `mlvet rule ML201`") + 1] == ""
     assert "\033[" not in text
 
 

@@ -38,10 +38,12 @@ def _rule_descriptor(code: str, rule: Rule | None, sample: Finding) -> dict[str,
             "defaultConfiguration": {"level": LEVEL.get(sample.severity, "warning")},
             "properties": {"tags": [sample.source]},
         }
-    props: dict[str, Any] = {"tags": ["ml", *rule.tags]}
+    tags = ["ml", *rule.tags]
+    props: dict[str, Any] = {}
     if rule.security_severity is not None:
         props["security-severity"] = f"{rule.security_severity:.1f}"
-        props["tags"].append("security")
+        tags.append("security")
+    props["tags"] = list(dict.fromkeys(tags))  # SARIF wants unique tags
     return {
         "id": rule.code,
         "name": rule.name,

@@ -1,6 +1,8 @@
-"""Human-readable output: one line per finding, ruff-style, then a summary."""
+"""Human-readable output: findings grouped by file, one clickable line each, a summary."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 from mlvet.findings import Finding, Report
 
@@ -14,36 +16,50 @@ def location(f: Finding) -> str:
     return f"{f.path}:{f.line}:{f.column}"
 
 
+def _hint(f: Finding) -> str:
+    doc = f"`mlvet rule {f.rule}`" if f.source == "mlvet" else f"{f.source} {f.rule}"
+    return f"fix: {f.fix} (docs: {doc})" if f.fix else f"docs: {doc}"
+
+
 def render_text(report: Report, color: bool = False) -> str:
     out: list[str] = []
+    previous: str | None = None
     for f in report.findings:
+        if previous is not None and f.path != previous:
+            out.append("")  # a blank line between files
+        previous = f.path
         loc, code = location(f), f.rule
         if color:
             loc = f"{_BOLD}{loc}{_RESET}"
             code = f"{_COLORS.get(f.severity, '')}{code}{_RESET}"
-        line = f"{loc}: {code} {f.message}"
-        if f.fix:
-            hint = f"fix: {f.fix}"
-            line += f"\n    {_DIM}{hint}{_RESET}" if color else f"\n    {hint}"
-        out.append(line)
-    out.append(summary(report))
+        out.append(f"{loc}: {code} {f.message}")
+        hint = _hint(f)
+        out.append(f"    {_DIM}{hint}{_RESET}" if color else f"    {hint}")
+    if report.findings:
+        out.append("")
+    out.append(summary(report, color))
     return "\n".join(out) + "\n"
 
 
-def summary(report: Report) -> str:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(report: Report, color: bool = False) -> str:
     counts = report.counts()
     n = len(report.findings)
-    parts = [
-        f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}"
-        for s in ("error", "warning", "info")
-        if counts[s]
-    ]
-    files = report.files_checked
-    head = f"Found {n} finding{'s' if n != 1 else ''}" if n else "No findings"
+    parts = [_plural(counts[s], s) for s in ("error", "warning", "info") if counts[s]]
+    head = f"Found {_plural(n, 'finding')}" if n else "No findings"
     if parts:
         head += f" ({', '.join(parts)})"
-    head += f" in {files} file{'s' if files != 1 else ''} checked"
+    files = len({f.path for f in report.findings})
+    if n:
+        head += f" in {_plural(files, 'file')}"
+    head += f"; {_plural(report.files_checked, 'file')} checked"
     if report.errors:
-        e = len(report.errors)
-        head += f"; {e} file{'s' if e != 1 else ''} could not be checked"
-    return head + "."
+        head += f"; {_plural(len(report.errors), 'file')} could not be checked"
+    head += "."
+    if n:
+        top = Counter(f.rule for f in report.findings).most_common(5)
+        head += " Most frequent: " + ", ".join(f"{rule} ×{k}" for rule, k in top) + "."
+    return f"{_BOLD}{head}{_RESET}" if color else head
