@@ -151,7 +151,7 @@ CONDA_SKIP = frozenset(
         "tzdata", "arrow-cpp", "libprotobuf", "graphviz", "cmake", "ninja", "nvidia-apex",
     }
 )
-CONDA_SKIP_PREFIXES = ("cuda-", "libcu", "libnv", "libnpp", "r-", "_", "libgcc", "libstdcxx",
+CONDA_SKIP_PREFIXES = ("cuda-", "libcu", "libnv", "libnpp", "r-", "libgcc", "libstdcxx",
                        "libgomp", "libblas", "libcblas", "liblapack", "libopenblas",
                        "libffi", "libzlib", "libuuid", "libsqlite", "libgfortran")
 
@@ -178,25 +178,14 @@ CONDA_TO_PYPI = {
     "ray-tune": "ray",
     "pyyaml": "PyYAML",
     "py-lightgbm": "lightgbm",
-    "pytorch-lightning": "pytorch-lightning",
-    "lightning": "lightning",
-    "faiss-cpu": "faiss-cpu",
     "libfaiss": "faiss-cpu",
     "faiss": "faiss-cpu",
-    "faiss-gpu": "faiss-gpu",
-    "tokenizers": "tokenizers",
-    "huggingface-hub": "huggingface-hub",
-    "typing-extensions": "typing-extensions",
-    "setuptools-scm": "setuptools-scm",
-    "jupyter-core": "jupyter-core",
-    "prompt-toolkit": "prompt-toolkit",
-    "importlib-metadata": "importlib-metadata",
 }
 
 
 def conda_skipped(name: str) -> bool:
     c = canonical(name)
-    return c in CONDA_SKIP or c.startswith(CONDA_SKIP_PREFIXES)
+    return c in CONDA_SKIP or c.startswith(CONDA_SKIP_PREFIXES) or name.startswith("_")
 
 
 def conda_to_pypi(name: str) -> str:
