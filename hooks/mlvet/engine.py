@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 
@@ -130,13 +130,25 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+Progress = Callable[[int, int], None]
+
+
 def check_code_files(
-    files: Sequence[str], config: Config, rules: dict[str, Rule], jobs: int | None = None
+    files: Sequence[str],
+    config: Config,
+    rules: dict[str, Rule],
+    jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     report = Report(files_checked=len(files))
     jobs = jobs or default_jobs()
+    total = len(files)
+    results: list[tuple[list[Finding], list[FileError]]] = []
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
-        results = [check_file(p, config, rules) for p in files]
+        for p in files:
+            results.append(check_file(p, config, rules))
+            if progress and len(results) % 100 == 0:
+                progress(len(results), total)
     else:
         ctx_name = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(
@@ -145,8 +157,13 @@ def check_code_files(
             initializer=_init_worker,
             initargs=(config, rules),
         ) as pool:
-            chunk = max(1, len(files) // (jobs * 16))
-            results = list(pool.map(_work, files, chunksize=chunk))
+            chunk = max(1, min(64, len(files) // (jobs * 16)))
+            for result in pool.map(_work, files, chunksize=chunk):
+                results.append(result)
+                if progress and len(results) % 100 == 0:
+                    progress(len(results), total)
+    if progress:
+        progress(total, total)
     for findings, errors in results:
         report.findings.extend(findings)
         report.errors.extend(errors)
@@ -158,6 +175,7 @@ def run_check(
     config: Config,
     jobs: int | None = None,
     default: Sequence[str] = NATIVE_PREFIXES,
+    progress: Progress | None = None,
 ) -> Report:
     """`mlvet check`: native code and notebook rules, plus the model-file scanner (ML4)."""
     rules = selected_rules(config, default)
@@ -172,7 +190,9 @@ def run_check(
     report = Report(errors=list(found.errors), notices=list(config.notices))
     if code_rules:
         report.extend(
-            check_code_files(found.of_kind("python", "notebook"), config, code_rules, jobs)
+            check_code_files(
+                found.of_kind("python", "notebook"), config, code_rules, jobs, progress
+            )
         )
     if artifact_rules:
         from mlvet.artifacts import scan_paths
