@@ -1,0 +1,228 @@
+"""Keys without a prefix, found through where they sit: the variable, key, call or file.
+
+`WANDB_API_KEY=0123...` (.env, export, YAML, INI, Dockerfile ENV, JSON), `wandb.login(
+key="...")` (also across lines), `wandb:\\n  api_key: ...` (a parent key or [section]),
+`kaggle.json`'s "key", a `.netrc` password for api.wandb.ai. A hex string anywhere else
+is a hash and stays quiet.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mlvet.wrappers.secrets_detectors import (
+    CONTEXT_VENDORS,
+    CONTEXT_WORDS_RX,
+    FILE_VENDORS,
+    VENDOR_BY_SLUG,
+    Vendor,
+)
+from mlvet.wrappers.secrets_filters import is_placeholder
+
+# name <sep> value, with the quoting of Python, shell, YAML, JSON, INI and TOML.
+_ASSIGN = re.compile(
+    r"(?P<name>[A-Za-z_][\w.\-]*)(?P<close>[\"'`]?\]?)[ \t]*"
+    r"(?P<sep>=>|:=|==?|:|,|\(|[ \t](?=[ \t]*[\"']?[A-Za-z0-9]))[ \t]*"
+    r"(?:[rbuf]?(?P<q>[\"'`]))?"
+    r"(?P<value>[^\s\"'`,;()\[\]{}<>]{8,400})"
+)
+_DOCKER_ENV = re.compile(r"^\s*ENV\s+(?P<name>[A-Za-z_]\w*)\s+(?P<value>\S+)\s*$")
+# Names whose value is a secret, unless they say they hold something else.
+_SECRETISH = re.compile(r"key|token|secret|pass|pwd|auth|credential")
+_NOT_SECRET = re.compile(
+    r"file|path|dir|url|uri|endpoint|host|name|version|deployment|project|workspace|"
+    r"entity|_env|env_|var|mode|type|id$|_ids?_|len|size|count|expir|header|field|format"
+)
+_GENERIC_NAMES = frozenset({"value", "default"})
+_CALL_OWNER = re.compile(r"([A-Za-z_][\w.]*)\s*$")
+_SECTION = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*$")
+_YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?[\"']?([\w.\-]+)[\"']?\s*:\s*(?:#.*)?$")
+# Lines after a vendor word that may still belong to its call or block.
+_WINDOW = 8
+
+
+@dataclass(frozen=True)
+class ContextHit:
+    offset: int  # where the secret starts in the text
+    vendor: Vendor
+    secret: str
+    where: str  # "assigned to WANDB_API_KEY", "passed to wandb.login(key=...)"
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    pos = text.find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+    return starts
+
+
+def _vendor_in(text: str) -> Vendor | None:
+    low = text.lower()
+    for vendor in CONTEXT_VENDORS:
+        if vendor.words.search(low):
+            return vendor
+    return None
+
+
+def _enclosing_owner(text: str, pos: int, limit: int = 800) -> tuple[str, str] | None:
+    """(callee or key, bracket) before the innermost unclosed ( or { around `pos`."""
+    depth = 0
+    start = max(0, pos - limit)
+    i = pos - 1
+    while i >= start:
+        c = text[i]
+        if c in ")}]":
+            depth += 1
+        elif c in "({[":
+            if depth == 0:
+                if c == "[":
+                    i -= 1
+                    continue
+                before = text[max(0, i - 120) : i]
+                if c == "{":
+                    # JSON/dict: "wandb": {  or  wandb = {
+                    m = re.search(r"[\"']?([\w.\-]+)[\"']?\s*[:=]\s*$", before)
+                    return (m.group(1), c) if m else None
+                m = _CALL_OWNER.search(before)
+                return (m.group(1), c) if m else None
+            depth -= 1
+        i -= 1
+    return None
+
+
+def _block_owner(lines: list[str], index: int) -> str | None:
+    """The YAML parent key (less indented `key:`) or INI/TOML [section] above a line."""
+    line = lines[index]
+    indent = len(line) - len(line.lstrip())
+    for j in range(index - 1, max(-1, index - 40), -1):
+        prev = lines[j]
+        if not prev.strip():
+            continue
+        m = _SECTION.match(prev)
+        if m:
+            return m.group(1)
+        m = _YAML_KEY.match(prev)
+        if m and len(m.group(1)) < indent:
+            return m.group(2)
+    return None
+
+
+def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: int,
+             file_vendor: Vendor | None, sep: str) -> tuple[Vendor, str] | None:
+    low = name.lower()
+    if sep == "(":
+        vendor = _vendor_in(low)
+        return (vendor, f"passed to {name}()") if vendor else None
+    if _NOT_SECRET.search(low) and not low.endswith(("_key", "_token", "apikey")):
+        return None
+    named = _vendor_in(low)
+    if named is not None and _SECRETISH.search(low):
+        return named, f"assigned to {name}"
+    if not _SECRETISH.search(low) and low not in _GENERIC_NAMES:
+        return None
+    owner = _enclosing_owner(text, offset)
+    if owner:
+        vendor = _vendor_in(owner[0])
+        if vendor:
+            if owner[1] == "(":
+                return vendor, f"passed to {owner[0]}({name}=…)"
+            return vendor, f"assigned to {owner[0]}.{name}"
+    block = _block_owner(lines, line_index)
+    if block:
+        vendor = _vendor_in(block)
+        if vendor:
+            return vendor, f"assigned to {block}.{name}"
+    if line_index > 0 and low in _GENERIC_NAMES | {"password", "secret"}:
+        vendor = _vendor_in(lines[line_index - 1])  # k8s env: - name: X / value: ...
+        if vendor:
+            return vendor, f"assigned to {lines[line_index - 1].split(':')[-1].strip()}"
+    if file_vendor is not None:
+        return file_vendor, f"assigned to {name}"
+    return None
+
+
+def scan_context(text: str, filename: str) -> Iterator[ContextHit]:
+    """Prefix-less vendor keys. Cheap unless the text names a vendor."""
+    base = filename.rsplit("/", 1)[-1].lower()
+    file_vendor = VENDOR_BY_SLUG.get(FILE_VENDORS.get(base, ""))
+    if base in (".netrc", "_netrc"):
+        yield from _scan_netrc(text)
+        return
+    if file_vendor is None and not CONTEXT_WORDS_RX.search(text.lower()):
+        return
+    lines = text.split("\n")
+    starts = _line_starts(text)
+    if file_vendor is not None:
+        candidates: set[int] = set(range(len(lines)))
+    else:
+        candidates = set()
+        for m in CONTEXT_WORDS_RX.finditer(text.lower()):
+            first = bisect.bisect_right(starts, m.start()) - 1
+            candidates.update(range(first, min(len(lines), first + _WINDOW)))
+    seen: set[tuple[int, str]] = set()
+    for index in sorted(candidates):
+        line = lines[index]
+        if len(line) < 10:
+            continue
+        for name, value, col, sep in _pairs(line):
+            offset = starts[index] + col
+            if (offset, value) in seen:
+                continue
+            got = _resolve(name, text, offset, lines, index, file_vendor, sep)
+            if got is None:
+                continue
+            vendor, where = got
+            if not vendor.value_ok(value) or is_placeholder(value):
+                continue
+            seen.add((offset, value))
+            yield ContextHit(offset, vendor, value, where)
+
+
+def _pairs(line: str) -> Iterator[tuple[str, str, int, str]]:
+    m = _DOCKER_ENV.match(line)
+    if m:
+        yield m.group("name"), m.group("value").strip("\"'"), m.start("value"), "="
+        return
+    pos = 0
+    while True:
+        m = _ASSIGN.search(line, pos)
+        if m is None:
+            return
+        # The value may itself start the next pair (`co = cohere.Client("...")`).
+        pos = m.start("value")
+        sep = m.group("sep")
+        if sep == "," and not m.group("close"):
+            continue  # `f(a, b)`: only ("NAME", "value") pairs count
+        if sep.strip() == "" and not line.lstrip().lower().startswith(("env ", "export ")):
+            continue
+        value = m.group("value")
+        if not m.group("q"):
+            value = value.rstrip(".")
+        yield m.group("name"), value, m.start("value"), sep
+
+
+_NETRC_TOKEN = re.compile(r"\S+")
+
+
+def _scan_netrc(text: str) -> Iterator[ContextHit]:
+    """`machine api.wandb.ai login user password KEY`, tokens across lines."""
+    tokens = [(m.group(0), m.start()) for m in _NETRC_TOKEN.finditer(text)]
+    host = ""
+    netrc_vendor = Vendor("netrc-password", ".netrc password", re.compile("$^"),
+                          lambda v: True, "the service the machine entry points at")
+    for i, (tok, _) in enumerate(tokens):
+        if tok == "machine" and i + 1 < len(tokens):
+            host = tokens[i + 1][0]
+        elif tok == "password" and i + 1 < len(tokens):
+            value, offset = tokens[i + 1]
+            if is_placeholder(value) or len(value) < 6:
+                continue
+            vendor = _vendor_in(host) or netrc_vendor
+            if vendor.slug != "netrc-password" and not vendor.value_ok(value):
+                vendor = netrc_vendor
+            yield ContextHit(offset, vendor, value, f"for machine {host or '(default)'}")

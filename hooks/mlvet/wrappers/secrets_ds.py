@@ -1,0 +1,186 @@
+"""detect-secrets' own plugins and filters, run only on the lines that can match.
+
+Stock detect-secrets runs every plugin on every line. Here each plugin's compiled
+patterns are searched over the whole text first (in C), and detect-secrets' per-line
+machinery (its `analyze_line` and its filter chain, allowlist pragmas included) runs
+only on lines where a pattern matched. Same findings, a fraction of the work.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from mlvet.wrappers.secrets_filters import (
+    hash_context,
+    is_hex_digest,
+    is_placeholder,
+    shannon_entropy,
+)
+from mlvet.wrappers.secrets_scan import Hit, name_before
+
+# Plugins left out unless asked for: entropy alone flags every hash and UUID, and a
+# public IP address is not a credential.
+NOISY_PLUGINS = frozenset({"Base64HighEntropyString", "HexHighEntropyString", "IPPublicDetector"})
+_KEYWORD_PREFILTER = re.compile(
+    r"api_?key|auth_?key|service_?key|account_?key|db_?key|database_?key|priv_?key|"
+    r"private_?key|client_?key|db_?pass|database_?pass|key_?pass|password|passwd|pwd|"
+    r"secret|contrase",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"[\"'][^\"'\s]{20,}[\"']|[=:]\s*[A-Za-z0-9+/=_\-]{20,}")
+
+
+REVOKE = {
+    "AWSKeyDetector": "the AWS IAM console",
+    "GitHubTokenDetector": "https://github.com/settings/tokens",
+    "GitLabTokenDetector": "GitLab > Preferences > Access tokens",
+    "SlackDetector": "https://api.slack.com/apps",
+    "StripeDetector": "https://dashboard.stripe.com/apikeys",
+    "OpenAIDetector": "https://platform.openai.com/api-keys",
+    "PypiTokenDetector": "https://pypi.org/manage/account/token/",
+    "PrivateKeyDetector": "wherever the key pair is trusted (rotate it)",
+    "SendGridDetector": "https://app.sendgrid.com/settings/api_keys",
+    "NpmDetector": "https://www.npmjs.com/settings/tokens",
+}
+_TOKEN = re.compile(r"[A-Za-z0-9_\-+/=.]+")
+
+
+class DetectSecretsUnavailable(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class PluginSpec:
+    name: str
+    secret_type: str
+    prefilters: tuple[re.Pattern[str], ...]
+
+
+def available() -> bool:
+    try:
+        import detect_secrets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def slug_of(secret_type: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", secret_type.lower()).strip("-")
+
+
+def default_plugin_names(entropy: bool = False) -> list[str]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    names = sorted(cls.__name__ for cls in classes)
+    return [n for n in names if entropy or n not in NOISY_PLUGINS]
+
+
+@lru_cache(maxsize=8)
+def configure(plugin_names: tuple[str, ...]) -> tuple[PluginSpec, ...]:
+    """Point detect-secrets' (process-wide) settings at these plugins; describe them."""
+    try:
+        from detect_secrets.settings import get_plugins, get_settings
+    except ImportError as exc:  # pragma: no cover - exercised without the extra
+        raise DetectSecretsUnavailable(str(exc)) from None
+    settings = get_settings()
+    settings.plugins.clear()
+    settings.configure_plugins([{"name": n} for n in plugin_names])
+    specs = []
+    for plugin in get_plugins():
+        name = type(plugin).__name__
+        if name == "KeywordDetector":
+            pre: tuple[re.Pattern[str], ...] = (_KEYWORD_PREFILTER,)
+        elif name in ("Base64HighEntropyString", "HexHighEntropyString"):
+            pre = (_QUOTED,)
+        else:
+            pre = tuple(getattr(plugin, "denylist", ()) or ()) or (re.compile(r"\S{8,}"),)
+        specs.append(PluginSpec(name, str(plugin.secret_type), pre))
+    return tuple(specs)
+
+
+def _plugins_by_name() -> dict[str, Any]:
+    from detect_secrets.settings import get_plugins
+
+    return {type(p).__name__: p for p in get_plugins()}
+
+
+def scan_text(text: str, filename: str, specs: Sequence[PluginSpec]) -> list[Hit]:
+    """detect-secrets' findings for one text (offsets into it), prefiltered per plugin."""
+    from detect_secrets.core.scan import _is_filtered_out, _scan_line
+    from detect_secrets.util.code_snippet import get_code_snippet
+
+    wanted: dict[int, list[str]] = {}
+    starts: list[int] | None = None
+    for spec in specs:
+        for rx in spec.prefilters:
+            if rx.search(text) is None:
+                continue
+            if starts is None:
+                starts = [0] + [m.end() for m in re.finditer("\n", text)]
+            for m in rx.finditer(text):
+                i = bisect.bisect_right(starts, m.start()) - 1
+                names = wanted.setdefault(i, [])
+                if spec.name not in names:
+                    names.append(spec.name)
+    if not wanted or starts is None:
+        return []
+    if _is_filtered_out(required_filter_parameters=["filename"], filename=filename):
+        return []
+    plugins = _plugins_by_name()
+    lines = text.split("\n")
+    hits: list[Hit] = []
+    for i in sorted(wanted):
+        line = lines[i].rstrip()
+        context = get_code_snippet(lines=lines, line_number=i + 1)
+        if _is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line,
+                            context=context):
+            continue
+        for name in wanted[i]:
+            plugin = plugins.get(name)
+            if plugin is None:
+                continue
+            for secret in _scan_line(plugin=plugin, filename=filename, line=line,
+                                     line_number=i + 1, context=context):
+                value = secret.secret_value or ""
+                if _is_filtered_out(required_filter_parameters=["context"],
+                                    filename=filename, secret=value, plugin=plugin,
+                                    line=line, context=context):
+                    continue
+                col = max(0, line.find(value))
+                # Some plugins report only a group of the match ("ghp"): judge the whole
+                # token around it, but keep their value (its hash is what their baselines hold).
+                tok = _TOKEN.match(line, col)
+                whole = tok.group(0) if tok and len(tok.group(0)) > len(value) else value
+                if not _plausible(name, whole, line):
+                    continue
+                offset = starts[i] + col
+                name_ = name_before(text, offset)
+                hits.append(Hit(offset, slug_of(secret.type), secret.type, value,
+                                f"assigned to {name_}" if name_ else "",
+                                REVOKE.get(name, "the issuing service"),
+                                source="detect-secrets", display=whole))
+    return hits
+
+
+def _plausible(plugin: str, value: str, line: str) -> bool:
+    """mlvet's placeholder and look-alike filters, on top of detect-secrets' own."""
+    if not value or is_placeholder(value):
+        return False
+    if plugin in ("KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"):
+        if len(value) < 8 or shannon_entropy(value) < 2.5:
+            return False
+        if is_hex_digest(value) and hash_context(line):
+            return False
+        if re.fullmatch(r"[A-Za-z_][\w.]*(?:\(\)?)?", value) and not any(c.isdigit() for c in value):
+            return False  # a name, not a value: password = get_password
+    return True
+
+
+def plugins_used(specs: Iterable[PluginSpec]) -> list[dict[str, Any]]:
+    return [{"name": s.name} for s in sorted(specs, key=lambda s: s.name.lower())]

@@ -1,0 +1,91 @@
+"""False-positive filters for secret candidates: placeholders and look-alikes.
+
+Each function takes the candidate value (and sometimes its line) and answers one
+question, so detectors can combine them. Nothing here ever logs the value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+# Words that mark a value as a stand-in written for a human to replace.
+_PLACEHOLDER_WORDS = re.compile(
+    r"xxx|XXX|\.\.\.|…|\*\*\*|<|>|\{|\}|\$|%\(|"
+    r"(?i:your|example|placeholder|dummy|redacted|changeme|change_me|insert|replace|"
+    r"here|fake|sample|mytoken|my_token|mykey|my_key|todo|fixme|none|null|undefined|"
+    r"notreal|not_real)"
+)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
+# Words on a line that say "this hex string is a digest, not a key".
+_HASH_CONTEXT = re.compile(
+    r"sha\d*|md5|hash|digest|checksum|commit|revision|\brev\b|etag|fingerprint|blake|crc|"
+    r"integrity|git_sha|\bsum\b|sha256sum|oid|object_id",
+    re.IGNORECASE,
+)
+# Model ids and paths: `org/model-name`, file paths.
+_MODEL_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
+
+
+def is_placeholder(value: str) -> bool:
+    """`hf_xxx`, `sk-...`, `<YOUR_KEY>`, `${TOKEN}`, runs of one character."""
+    if _PLACEHOLDER_WORDS.search(value):
+        return True
+    body = value[-24:] if len(value) > 24 else value
+    if len(set(body.lower())) <= 5:
+        return True
+    return re.search(r"(.)\1{5,}", value) is not None
+
+
+def looks_random(body: str, min_unique: int = 8) -> bool:
+    """A machine-made token body: enough distinct characters, not one word."""
+    if len(set(body)) < min(min_unique, max(2, len(body) // 3)):
+        return False
+    # An identifier written by a person has long runs of lowercase letters only.
+    return not (body.isalpha() and (body.islower() or body.isupper()))
+
+
+def mixed_case_or_digits(body: str) -> bool:
+    """Random base62 bodies have at least two of: lowercase, uppercase, digits."""
+    kinds = (
+        any(c.islower() for c in body)
+        + any(c.isupper() for c in body)
+        + any(c.isdigit() for c in body)
+    )
+    return kinds >= 2
+
+
+def is_uuid(value: str) -> bool:
+    return _UUID.fullmatch(value) is not None
+
+
+def is_hex_digest(value: str) -> bool:
+    """A git SHA, md5/sha1/sha256/sha512 digest by shape alone."""
+    return len(value) in _HASH_LENGTHS and _HEX.fullmatch(value) is not None
+
+
+def hash_context(line: str) -> bool:
+    return _HASH_CONTEXT.search(line) is not None
+
+
+def is_model_id(value: str) -> bool:
+    return "/" in value and _MODEL_ID.fullmatch(value) is not None
+
+
+def shannon_entropy(value: str) -> float:
+    if not value:
+        return 0.0
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def is_hex_key(value: str) -> bool:
+    """A hex key (W&B, Kaggle, Azure...): hex with both digits and letters."""
+    return (
+        _HEX.fullmatch(value) is not None
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+    )

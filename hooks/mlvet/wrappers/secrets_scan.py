@@ -1,0 +1,123 @@
+"""mlvet's own secret scan of one text: vendor tokens, URL credentials, private keys and
+context-only keys. Pure: text in, hits out (offsets into the text)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mlvet.wrappers.secrets_context import scan_context
+from mlvet.wrappers.secrets_detectors import PREFIX_DETECTORS
+from mlvet.wrappers.secrets_filters import is_placeholder
+
+
+@dataclass(frozen=True)
+class Hit:
+    offset: int
+    slug: str
+    label: str
+    secret: str
+    where: str  # "assigned to HF_TOKEN", "in a postgres URL for db.example.com", ""
+    revoke: str
+    source: str = "mlvet"
+    # The text to show (redacted) when `secret` is only part of the token.
+    display: str = ""
+
+
+_NAME_BEFORE = re.compile(
+    r"([A-Za-z_][\w.\-]*)[\"'`\]]*\s*(?:=>|:=|==?|:|,|\s)\s*[rbuf]?[\"'`]?\s*$"
+)
+_URL_CRED = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{1,20})://"
+    r"(?P<user>[^\s:/?#@\"'<>\[\]{}()\\,]{1,200}):(?P<password>[^\s/?#@\"'<>\[\]\\,]{1,300})"
+    r"@(?P<host>[A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\])"
+)
+# Passwords in URLs that stand for "put yours here" or are local development defaults.
+_URL_PLACEHOLDER = re.compile(
+    r"^(?:pass(?:word)?|passwd|pwd|secret|token|user(?:name)?|changeme|\*+|x+|\.+|"
+    r"admin|root|postgres|mysql|test|example|guest|demo|default|none|null)$",
+    re.IGNORECASE,
+)
+_LOCAL_HOSTS = re.compile(r"^(?:localhost|127\.0\.0\.1|0\.0\.0\.0|db|database|postgres|mysql|"
+                          r"redis|mongo|rabbitmq|host|hostname|example\.(?:com|org))$")
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
+    r"(?:\\n|\\r\\n|\s)*(?P<secret>[A-Za-z0-9+/=\\\s]{20,120})"
+)
+
+
+def name_before(text: str, offset: int) -> str | None:
+    """The variable or key a value at `offset` is assigned to, on the same line."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    m = _NAME_BEFORE.search(text, line_start, offset)
+    if m is None:
+        return None
+    name = m.group(1)
+    return None if name.lower() in ("export", "env", "set", "print", "return") else name
+
+
+def scan_prefixed(text: str) -> Iterator[Hit]:
+    for det in PREFIX_DETECTORS:
+        if not any(a in text for a in det.anchors):
+            continue
+        for m in det.pattern.finditer(text):
+            token = m.group("secret")
+            if is_placeholder(token) or not det.check(token):
+                continue
+            name = name_before(text, m.start("secret"))
+            where = f"assigned to {name}" if name else ""
+            yield Hit(m.start("secret"), det.slug, det.label, token, where, det.revoke)
+
+
+def scan_urls(text: str) -> Iterator[Hit]:
+    if "://" not in text or "@" not in text:
+        return
+    for m in _URL_CRED.finditer(text):
+        password, host, user = m.group("password"), m.group("host"), m.group("user")
+        if is_placeholder(password) or (is_placeholder(user) and len(password) < 8):
+            continue
+        if _URL_PLACEHOLDER.match(password) or password.startswith(("$", "%", "{")):
+            continue
+        if _LOCAL_HOSTS.match(host.lower()) and len(password) < 12:
+            continue  # docker-compose style local defaults
+        scheme = m.group("scheme").lower()
+        label = "token in URL" if scheme in ("http", "https", "git+https") else "password in URL"
+        yield Hit(m.start("password"), "url-credentials", label, password,
+                  f"in a {scheme} URL for {host}", "the service at " + host)
+
+
+def scan_private_keys(text: str, filename: str) -> Iterator[Hit]:
+    if "PRIVATE KEY" not in text:
+        return
+    gcp = '"service_account"' in text or "'service_account'" in text
+    for m in _PRIVATE_KEY.finditer(text):
+        body = re.sub(r"\\[nr]|\s", "", m.group("secret"))
+        if len(body) < 20 or is_placeholder(body):
+            continue
+        if gcp:
+            yield Hit(m.start("secret"), "gcp-service-account-key", "GCP service-account private key",
+                      body, "", "the Google Cloud console (IAM > Service accounts > Keys)")
+        else:
+            yield Hit(m.start("secret"), "private-key", m.group("kind").lower(), body, "",
+                      "wherever the key pair is trusted (rotate the key pair)")
+
+
+def scan_text(text: str, filename: str) -> list[Hit]:
+    """Every mlvet detector over one text; overlapping hits keep the first found."""
+    hits: list[Hit] = []
+    taken: list[tuple[int, int]] = []
+    for hit in (*scan_prefixed(text), *scan_private_keys(text, filename), *scan_urls(text)):
+        span = (hit.offset, hit.offset + len(hit.secret))
+        if any(a < span[1] and span[0] < b for a, b in taken):
+            continue
+        taken.append(span)
+        hits.append(hit)
+    for ch in scan_context(text, filename):
+        span = (ch.offset, ch.offset + len(ch.secret))
+        if any(a < span[1] and span[0] < b for a, b in taken):
+            continue
+        taken.append(span)
+        v = ch.vendor
+        hits.append(Hit(ch.offset, v.slug, v.label, ch.secret, ch.where, v.revoke))
+    return hits

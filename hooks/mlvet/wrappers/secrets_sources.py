@@ -1,0 +1,245 @@
+"""Files as text segments for the secret scan: a whole file, or a notebook's cells and
+their outputs (text outputs only; image data is skipped), each with a way back to a
+cell, a line in it and the physical line of the .ipynb file."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mlvet.sources import SourceError, load_notebook
+
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+_SNIFF = 8192
+
+# Never text: skipped without being opened.
+_BINARY = (
+    ".png .jpg .jpeg .gif .bmp .ico .webp .tif .tiff .pdf .zip .gz .tgz .bz2 .xz .7z .tar "
+    ".whl .egg .so .dylib .dll .exe .bin .pt .pth .ckpt .safetensors .onnx .h5 .hdf5 .pkl "
+    ".pickle .joblib .npy .npz .parquet .feather .arrow .pb .tflite .mp3 .mp4 .wav .avi "
+    ".mov .woff .woff2 .ttf .otf .eot .pyc .pyo .class .jar .db .sqlite .sqlite3 .msgpack "
+    ".gguf .ggml .mlmodel .keras .tfrecord .lmdb .jpg2 .heic"
+)
+BINARY_SUFFIXES = frozenset(_BINARY.split())
+# Output mime types that carry text a person or program printed.
+_TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json",
+               "application/javascript", "text/x-python")
+
+SegmentKind = Literal["file", "source", "output"]
+
+
+class Skip(Exception):
+    """Not text (binary): left out without an error, as detect-secrets does."""
+
+
+@dataclass
+class Segment:
+    text: str
+    kind: SegmentKind = "file"
+    cell: int | None = None  # 1-based among all cells
+    # Path of the JSON string (list) holding this text, for physical .ipynb lines.
+    json_path: tuple[Any, ...] = ()
+    output: int | None = None  # 1-based output number inside the cell
+    _starts: list[int] = field(default_factory=list)
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """0-based offset -> (1-based line, 1-based column)."""
+        if not self._starts:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        i = bisect.bisect_right(self._starts, offset) - 1
+        return i + 1, offset - self._starts[i] + 1
+
+    def line_text(self, line: int) -> str:
+        if not self._starts:
+            self.line_col(0)
+        if not 0 < line <= len(self._starts):
+            return ""
+        start = self._starts[line - 1]
+        end = self.text.find("\n", start)
+        return self.text[start : end if end != -1 else len(self.text)]
+
+
+@dataclass
+class TextFile:
+    path: str
+    segments: list[Segment]
+    raw: str | None = None  # notebook JSON text, for physical lines
+    error: str | None = None  # a notebook that is not valid JSON (scanned as text)
+    _physical: dict[tuple[Any, ...], list[int]] | None = None
+
+    def physical_line(self, seg: Segment, line: int) -> int | None:
+        if self.raw is None or not seg.json_path:
+            return None
+        if self._physical is None:
+            self._physical = json_string_lines(self.raw)
+        rows = self._physical.get(seg.json_path)
+        if not rows:
+            return None
+        return rows[min(line, len(rows)) - 1]
+
+
+def decode_text(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # secrets are ASCII; nothing is lost for them
+
+
+def read_text_file(path: str) -> TextFile:
+    """Raises Skip for binary files and SourceError for unreadable ones."""
+    lower = path.lower()
+    suffix = os.path.splitext(lower)[1]
+    if suffix in BINARY_SUFFIXES:
+        raise Skip(path)
+    try:
+        if os.path.islink(path) and not os.path.exists(path):
+            raise SourceError("broken symbolic link")
+        if os.path.isdir(path):
+            raise SourceError("is a directory")
+        with open(path, "rb") as fh:
+            head = fh.read(_SNIFF)
+            if b"\0" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise Skip(path)
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_TEXT_BYTES:
+                raise SourceError(f"too large to scan ({size} bytes; limit {MAX_TEXT_BYTES})")
+            data = head + fh.read()
+    except FileNotFoundError:
+        raise SourceError("no such file") from None
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except IsADirectoryError:
+        raise SourceError("is a directory") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read: {exc.strerror or exc}") from None
+    if lower.endswith(".ipynb"):
+        try:
+            return notebook_segments(path, data)
+        except SourceError as exc:
+            # Still scan it as text: a broken notebook may hold a token all the same.
+            return TextFile(path, [Segment(decode_text(data))], error=str(exc))
+    return TextFile(path, [Segment(decode_text(data))])
+
+
+def _joined(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(v for v in value if isinstance(v, str))
+    return value if isinstance(value, str) else ""
+
+
+def notebook_segments(path: str, data: bytes) -> TextFile:
+    nb, raw = load_notebook(data)
+    segments: list[Segment] = []
+    for pos, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict):
+            continue
+        index = pos + 1
+        segments.append(Segment(_joined(cell.get("source")), "source", index,
+                                ("cells", pos, "source")))
+        outputs = cell.get("outputs")
+        if not isinstance(outputs, list):
+            continue
+        for k, out in enumerate(outputs):
+            if not isinstance(out, dict):
+                continue
+            base: tuple[Any, ...] = ("cells", pos, "outputs", k)
+            if "text" in out:
+                segments.append(Segment(_joined(out["text"]), "output", index, (*base, "text"),
+                                        k + 1))
+            if isinstance(out.get("traceback"), list):
+                segments.append(Segment("\n".join(_joined(t) for t in out["traceback"]),
+                                        "output", index, (*base, "traceback"), k + 1))
+            data_map = out.get("data")
+            if isinstance(data_map, dict):
+                for mime, value in data_map.items():
+                    if mime in _TEXT_MIMES or mime.endswith("+json"):
+                        text = value if isinstance(value, (str, list)) else json.dumps(value)
+                        segments.append(Segment(_joined(text), "output", index,
+                                                (*base, "data", mime), k + 1))
+    return TextFile(path, segments, raw=raw)
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_WS = re.compile(r"[ \t\r\n]*")
+_SCALAR = re.compile(r"-?[0-9][0-9eE.+-]*|true|false|null")
+
+
+def json_string_lines(raw: str) -> dict[tuple[Any, ...], list[int]]:
+    """JSON path of each string (or list of strings) -> physical line of each element.
+
+    A single string holding several lines maps every line to where the string starts.
+    Returns {} for text it does not understand (callers fall back to no physical line).
+    """
+    starts = [0] + [m.end() for m in re.finditer("\n", raw)]
+    result: dict[tuple[Any, ...], list[int]] = {}
+
+    def line_of(p: int) -> int:
+        return bisect.bisect_right(starts, p)
+
+    def ws(p: int) -> int:
+        m = _WS.match(raw, p)
+        return m.end() if m else p
+
+    def value(p: int, path: tuple[Any, ...]) -> int:
+        p = ws(p)
+        c = raw[p : p + 1]
+        if c == "{":
+            p = ws(p + 1)
+            if raw.startswith("}", p):
+                return p + 1
+            while True:
+                m = _STRING.match(raw, ws(p))
+                if not m:
+                    raise ValueError
+                key = json.loads(m.group(0))
+                p = ws(m.end())
+                if not raw.startswith(":", p):
+                    raise ValueError
+                p = ws(value(p + 1, (*path, key)))
+                if raw.startswith(",", p):
+                    p += 1
+                elif raw.startswith("}", p):
+                    return p + 1
+                else:
+                    raise ValueError
+        if c == "[":
+            p = ws(p + 1)
+            if raw.startswith("]", p):
+                return p + 1
+            i = 0
+            while True:
+                p = ws(value(p, (*path, i)))
+                i += 1
+                if raw.startswith(",", p):
+                    p += 1
+                elif raw.startswith("]", p):
+                    return p + 1
+                else:
+                    raise ValueError
+        if c == '"':
+            m = _STRING.match(raw, p)
+            if not m:
+                raise ValueError
+            line = line_of(p)
+            if path and isinstance(path[-1], int):
+                result.setdefault(path[:-1], []).append(line)
+            else:
+                n = m.group(0).count("\\n") + 1
+                result[path] = [line] * n
+            return m.end()
+        m = _SCALAR.match(raw, p)
+        if not m:
+            raise ValueError
+        return m.end()
+
+    try:
+        value(0, ())
+    except (ValueError, RecursionError, IndexError):
+        return {}
+    return result
