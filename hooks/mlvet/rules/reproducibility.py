@@ -240,9 +240,8 @@ class SeedChecker(Checker):
             return self._torch_draw(call, q)
         if head == "tensorflow":
             return self._tf_draw(call, q)
-        if head == "jax":
-            if q in JAX_KEY_MAKERS and self._nondeterministic(call.arg(0, "seed")):
-                return "jax"
+        if head == "jax" and q in JAX_KEY_MAKERS and self._nondeterministic(call.arg(0, "seed")):
+            return "jax"
         return None
 
     def _torch_draw(self, call: CallSite, q: str) -> Family | None:
