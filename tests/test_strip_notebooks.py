@@ -487,6 +487,11 @@ def test_idempotent_on_generated_notebooks() -> None:
             b'{"cells": [{"cell_type": "code", "outputs": {}, "source": ""}], "nbformat": 4}',
             "outputs",
         ),
+        (
+            b'{"cells": [{"cell_type": "code", "outputs": ["execution_count"], "source": ""}],'
+            b' "nbformat": 4}',
+            "list of objects",
+        ),
         (b"[" * 100000 + b"]" * 100000, "JSON"),
     ],
 )

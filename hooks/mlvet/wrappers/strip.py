@@ -226,8 +226,9 @@ def _check_structure(nb: Mapping[str, Any]) -> None:
             raise StripError(f"cell {i} is not an object")
         if "metadata" in cell and not isinstance(cell["metadata"], dict):
             raise StripError(f"cell {i}: `metadata` is not an object")
-        if "outputs" in cell and not isinstance(cell["outputs"], list):
-            raise StripError(f"cell {i}: `outputs` is not a list")
+        outputs = cell.get("outputs", [])
+        if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+            raise StripError(f"cell {i}: `outputs` is not a list of objects")
         tags = cell.get("metadata", {}).get("tags")
         if tags is not None and not isinstance(tags, list):
             raise StripError(f"cell {i}: `metadata.tags` is not a list")
@@ -309,6 +310,9 @@ def _nbstripout(nb: dict[str, Any], options: StripOptions) -> dict[str, Any]:
         )
     except nbstripout.MetadataError as exc:
         raise StripError(f"nbstripout: {exc}") from None
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # A structure nbformat would reject; the file is left as it is.
+        raise StripError(f"nbstripout cannot strip it ({type(exc).__name__}: {exc})") from None
     for position, meta in real_metadata.items():
         node.cells[position]["metadata"] = meta
     if not had_nb_metadata:
