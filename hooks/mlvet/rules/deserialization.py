@@ -88,18 +88,19 @@ _PICKLE_FIX = (
 )
 
 _PICKLE_CONFIRM = (
-    r"(?:pickle|marshal|dill|joblib)\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session"
+    r"(?m)(?:[pP]ickle|marshal|dill|joblib)\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session"
     r"|load_module|decode)\b"
     r"|shelve\s*\.\s*(?:open|\w*Shelf)\b|read_pickle"
-    r"|import\s+[\w.]*(?:pickle|marshal|dill|joblib|shelve)\w*\s+as\s"
-    r"|from\s+[\w.]*(?:pickle|marshal|dill|joblib|shelve)\w*\s+import\b"
-    r"|=\s*[\w.]*(?:pickle|marshal|dill|joblib)\w*\s*$"
+    r"|import\s+[\w.]*(?:[pP]ickle|marshal|dill|joblib|shelve)\w*\s+as\s"
+    r"|from\s+[\w.]*(?:[pP]ickle|marshal|dill|joblib|shelve)\w*\s+import\b"
+    r"|=\s*[\w.]*(?:[pP]ickle|marshal|dill|joblib)\w*\s*$"
 )
 
 
 class PickleLoad(Checker):
     codes = ("ML101",)
-    pattern = Gate(("pickle", "marshal", "joblib", "shelve", "dill"), _PICKLE_CONFIRM)
+    # "ickle" catches pickle, cPickle, Unpickler, read_pickle in one substring test.
+    pattern = Gate(("ickle", "marshal", "joblib", "shelve", "dill"), _PICKLE_CONFIRM)
     node_types = (ast.Assign, ast.ImportFrom)
 
     def __init__(self, ctx: Context) -> None:
