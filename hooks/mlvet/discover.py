@@ -73,6 +73,8 @@ def _has_python_shebang(path: str) -> bool:
 class Discovery:
     files: list[tuple[str, FileKind]] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    # Files named on the command line (as opposed to found in a folder).
+    explicit: set[str] = field(default_factory=set)
 
     def of_kind(self, *kinds: FileKind) -> list[str]:
         return [f for f, k in self.files if k in kinds]
@@ -173,4 +175,5 @@ def discover(paths: Sequence[str], config: Config, want: Iterable[FileKind]) -> 
                 kind = "python"
             if kind in wanted:
                 found.files.append((display, kind))
+                found.explicit.add(display)
     return found

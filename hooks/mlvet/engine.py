@@ -19,6 +19,10 @@ from mlvet.sources import Source, SourceError, parse_source, read_source
 # What `mlvet check` runs when nothing is selected: every native family.
 NATIVE_PREFIXES: tuple[str, ...] = ("ML1", "ML2", "ML3", "ML4", "ML7")
 
+# Runs of up to this many files parse every file, so syntax errors are always reported;
+# larger runs parse only files a rule could match (and files named explicitly).
+FULL_PARSE_LIMIT = 1000
+
 # Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 64
 
@@ -43,9 +47,13 @@ def selected_rules(config: Config, default: Sequence[str] = NATIVE_PREFIXES) -> 
 
 
 def check_source(
-    source: Source, config: Config, rules: dict[str, Rule]
+    source: Source, config: Config, rules: dict[str, Rule], always_parse: bool = False
 ) -> tuple[list[Finding], list[FileError]]:
-    """All native rules on one already-read file. Pure apart from the parse."""
+    """All native rules on one already-read file. Pure apart from the parse.
+
+    A file that no selected rule could match (by its checkers' text patterns) is not
+    parsed unless `always_parse` is set, so its syntax errors go unreported then.
+    """
     checker_types, nb_checks = _families()
     findings: list[Finding] = []
     errors: list[FileError] = []
@@ -58,7 +66,7 @@ def check_source(
         if any(code in rules for code in t.codes)
         and (t.pattern is None or t.pattern.search(source.text))
     ]
-    if active and source.is_python:
+    if (active or always_parse) and source.is_python:
         try:
             tree, problems = parse_source(source)
         except SourceError as exc:
@@ -66,7 +74,8 @@ def check_source(
         errors.extend(FileError(source.path, p) for p in problems)
         ctx = Context(source=source, tree=tree, config=config, rules=rules)
         try:
-            Walker(ctx, [t(ctx) for t in active]).run()
+            if active:
+                Walker(ctx, [t(ctx) for t in active]).run()
         except RecursionError:
             return findings, [FileError(source.path, "too deeply nested to check")]
         findings.extend(_dedupe(ctx.findings))
@@ -100,13 +109,13 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
 
 
 def check_file(
-    path: str, config: Config, rules: dict[str, Rule]
+    path: str, config: Config, rules: dict[str, Rule], always_parse: bool = False
 ) -> tuple[list[Finding], list[FileError]]:
     try:
         source = read_source(path)
     except SourceError as exc:
         return [], [FileError(path, str(exc))]
-    return check_source(source, config, rules)
+    return check_source(source, config, rules, always_parse)
 
 
 _WORKER: tuple[Config, dict[str, Rule]] | None = None
@@ -118,9 +127,9 @@ def _init_worker(config: Config, rules: dict[str, Rule]) -> None:
     _families()
 
 
-def _work(path: str) -> tuple[list[Finding], list[FileError]]:
+def _work(item: tuple[str, bool]) -> tuple[list[Finding], list[FileError]]:
     assert _WORKER is not None
-    return check_file(path, *_WORKER)
+    return check_file(item[0], *_WORKER, always_parse=item[1])
 
 
 def default_jobs() -> int:
@@ -139,14 +148,19 @@ def check_code_files(
     rules: dict[str, Rule],
     jobs: int | None = None,
     progress: Progress | None = None,
+    explicit: frozenset[str] = frozenset(),
 ) -> Report:
+    """Check files; syntax is checked for every file of small runs and for files named
+    on the command line, and otherwise only where a rule could match (speed)."""
     report = Report(files_checked=len(files))
+    parse_all = len(files) <= FULL_PARSE_LIMIT
+    items = [(p, parse_all or p in explicit) for p in files]
     jobs = jobs or default_jobs()
     total = len(files)
     results: list[tuple[list[Finding], list[FileError]]] = []
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
-        for p in files:
-            results.append(check_file(p, config, rules))
+        for p, always in items:
+            results.append(check_file(p, config, rules, always))
             if progress and len(results) % 100 == 0:
                 progress(len(results), total)
     else:
@@ -158,7 +172,7 @@ def check_code_files(
             initargs=(config, rules),
         ) as pool:
             chunk = max(1, min(64, len(files) // (jobs * 16)))
-            for result in pool.map(_work, files, chunksize=chunk):
+            for result in pool.map(_work, items, chunksize=chunk):
                 results.append(result)
                 if progress and len(results) % 100 == 0:
                     progress(len(results), total)
@@ -191,7 +205,12 @@ def run_check(
     if code_rules:
         report.extend(
             check_code_files(
-                found.of_kind("python", "notebook"), config, code_rules, jobs, progress
+                found.of_kind("python", "notebook"),
+                config,
+                code_rules,
+                jobs,
+                progress,
+                frozenset(found.explicit),
             )
         )
     if artifact_rules:
