@@ -190,7 +190,7 @@ class SeedChecker(Checker):
 
     codes = ("ML201",)
     pattern = re.compile(
-        r"rand|default_rng|bernoulli|multinomial|poisson|normal\(|shuffle|PRNGKey"
+        r"rand|Random|DataLoader|default_rng|bernoulli|multinomial|poisson|normal\(|shuffle|PRNGKey"
         r"|\bkey\(|SeedSequence|PCG64|MT19937|Philox|SFC64|from_non_deterministic"
     )
 
