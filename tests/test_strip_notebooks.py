@@ -315,7 +315,6 @@ def test_options_from_config() -> None:
         {"extra-keys": ["metadata"]},
         {"extra-keys": [1]},
         {"keep-metadata": {"a": 1}},
-        {"keep-ouput-tag": "typo"},
     ],
 )
 def test_bad_strip_config_is_a_config_error(table: dict[str, Any]) -> None:
@@ -582,3 +581,15 @@ def test_missing_and_directory_paths(tmp_path: Path) -> None:
     (tmp_path / "dir.ipynb").mkdir()
     with pytest.raises(StripError, match="directory"):
         strip_path(str(tmp_path / "dir.ipynb"), OPTS, write=True)
+
+
+def test_unknown_strip_keys_are_a_notice_and_alias_is_read() -> None:
+    from mlvet.wrappers.strip import config_notices
+
+    table = {"strip": {"keep-ouput-tag": "typo", "keep-metadata-keys": ["metadata.vscode"]}}
+    config = config_from_table(table, Path.cwd(), Path("pyproject.toml"))
+    opts = StripOptions.from_config(config)
+    assert opts.keep_output_tag == "keep-output"
+    assert "metadata.vscode" not in opts.strip_keys
+    (notice,) = config_notices(config)
+    assert "keep-ouput-tag" in notice and "[tool.mlvet.strip]" in notice

@@ -56,7 +56,7 @@ def strip_paths(
     """
     from mlvet.discover import discover
     from mlvet.registry import get_rule
-    from mlvet.wrappers.strip import StripError, StripOptions, strip_path
+    from mlvet.wrappers.strip import StripError, StripOptions, config_notices, strip_path
 
     options = StripOptions.from_config(config)
     if args is not None:
@@ -73,7 +73,7 @@ def strip_paths(
         errors=list(found.errors),
         tools=[SOURCE],
         files_checked=len(files),
-        notices=list(config.notices),
+        notices=[*config.notices, *config_notices(config)],
     )
     written: list[str] = []
     for path in files:

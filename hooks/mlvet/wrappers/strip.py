@@ -80,10 +80,6 @@ class StripOptions:
     def from_config(cls, config: Config) -> StripOptions:
         section = config.section("strip")
         where = f"{config.path}: [tool.mlvet.strip]" if config.path else "[tool.mlvet.strip]"
-        known = {"keep-output-tag", "keep-count", "extra-keys", "keep-metadata"}
-        unknown = sorted(k for k in section if k not in known)
-        if unknown:
-            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}")
         tag = section.get("keep-output-tag", DEFAULT_KEEP_OUTPUT_TAG)
         if not isinstance(tag, str) or not tag.strip():
             raise ConfigError(f"{where}: `keep-output-tag` must be a non-empty string")
@@ -95,7 +91,8 @@ class StripOptions:
             keep_count=keep_count,
             extra_keys=metadata_keys(section.get("extra-keys", []), f"{where}: `extra-keys`"),
             keep_metadata=metadata_keys(
-                section.get("keep-metadata", []), f"{where}: `keep-metadata`"
+                section.get("keep-metadata", section.get("keep-metadata-keys", [])),
+                f"{where}: `keep-metadata`",
             ),
         )
 
@@ -114,6 +111,21 @@ class StripOptions:
             more = metadata_keys(list(extra_keys), "--extra-keys")
             out = replace(out, extra_keys=(*out.extra_keys, *more))
         return out
+
+
+CONFIG_KEYS = frozenset(
+    {"keep-output-tag", "keep-count", "extra-keys", "keep-metadata", "keep-metadata-keys"}
+)
+
+
+def config_notices(config: Config) -> list[str]:
+    """Unknown keys in [tool.mlvet.strip]: a notice, not a failure (as for [tool.mlvet])."""
+    where = f"{config.path}: " if config.path else ""
+    return [
+        f"{where}unknown key `{key}` in [tool.mlvet.strip] (ignored)"
+        for key in config.section("strip")
+        if key not in CONFIG_KEYS
+    ]
 
 
 def metadata_keys(value: object, where: str) -> tuple[str, ...]:
