@@ -167,7 +167,10 @@ def discover(paths: Sequence[str], config: Config, want: Iterable[FileKind]) -> 
         else:
             # Named files are checked whatever their name (pre-commit passes them by type),
             # but `exclude` still holds, as with ruff's --force-exclude.
-            if config.is_excluded(display) or display in seen:
+            if config.is_excluded(display):
+                continue
+            if display in seen:
+                found.explicit.add(display)
                 continue
             seen.add(display)
             kind = kind_of(display)
