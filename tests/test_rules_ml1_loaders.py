@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ml1_support import assert_marked
-
 from conftest import check_code
+from ml1_support import assert_marked
 
 TORCH = {
     "plain": """

@@ -64,8 +64,16 @@ class TrustRemoteCode(Checker):
         if isinstance(parent, ast.keyword) and parent.arg is None:
             return  # `**{...}` is the call's own keyword, reported by on_call
         value = dict_entry(node, _TRC)
-        if value is not None and not is_falsy_constant(value):
-            self.ctx.report("ML106", node, _trc_message("A kwargs dict", value), _TRC_FIX)
+        if value is None or is_falsy_constant(value):
+            return
+        # Passed straight to a call (`model_kwargs={...}`): point at that call.
+        stack = self.ctx.stack
+        where: ast.AST = node
+        if isinstance(parent, ast.Call):
+            where = parent
+        elif isinstance(parent, ast.keyword) and len(stack) > 1 and isinstance(stack[-2], ast.Call):
+            where = stack[-2]
+        self.ctx.report("ML106", where, _trc_message("A kwargs dict", value), _TRC_FIX)
 
 
 # -- ML107: torch.hub.load --------------------------------------------------------------
@@ -311,7 +319,7 @@ RULES: list[Rule] = [
             "from transformers import AutoModelForCausalLM\n"
             "\n"
             "model = AutoModelForCausalLM.from_pretrained(\n"
-            "    \"acme-ai/chat-7b\", revision=\"4b1d9c3e0f6a27d5b8e91c0a3f7d2e6b5a4c8f10\"\n"
+            "    \"acme-ai/chat-7b\", revision=\"a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4\"\n"
             ")\n"
         ),
         fix=_TRC_FIX,
@@ -391,7 +399,7 @@ RULES: list[Rule] = [
         good=(
             "from transformers import AutoModel, AutoTokenizer\n"
             "\n"
-            "REV = \"86b5e0934494bd15c9632b12f734a8a67f723594\"\n"
+            "REV = \"a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4\"\n"
             "tok = AutoTokenizer.from_pretrained(\"google-bert/bert-base-uncased\", "
             "revision=REV)\n"
             "model = AutoModel.from_pretrained(\"./finetuned/bert\")\n"
