@@ -325,6 +325,10 @@ def test_sarif_output(project: Path, db: str, capsys: pytest.CaptureFixture[str]
     assert [r["ruleId"] for r in by_tool["mlvet"]["results"]] == ["ML602"]
     region = by_tool["safety"]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert region["startLine"] == 2
+    # The ML601 descriptor carries the catalogue's docs and security severity.
+    descriptor = by_tool["safety"]["tool"]["driver"]["rules"][0]
+    assert descriptor["name"] == "vulnerable-dependency"
+    assert float(descriptor["properties"]["security-severity"]) > 0
 
 
 def test_github_output(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -97,7 +97,9 @@ def build_sarif(report: Report) -> dict[str, Any]:
         for f in findings:
             if f.rule not in codes:
                 codes[f.rule] = len(descriptors)
-                rule = catalogue.get(f.rule) if tool == "mlvet" else None
+                # ML codes reported through a wrapped tool (ML501, ML601) keep their docs.
+                known = tool == "mlvet" or f.rule.startswith("ML")
+                rule = catalogue.get(f.rule) if known else None
                 descriptors.append(_rule_descriptor(f.rule, rule, f))
         run: dict[str, Any] = {
             "tool": {
