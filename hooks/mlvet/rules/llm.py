@@ -1,9 +1,194 @@
-"""(Placeholder: rules of this family are not written yet.)"""
+"""LLM-application safety: model output executed (ML701), agents given code or shell
+execution (ML702), pickle-loading opt-outs in vector stores and loaders (ML703)."""
 
 from __future__ import annotations
 
+import ast
+
 from mlvet.registry import Rule
 from mlvet.rules.base import Checker
+from mlvet.rules.llm_agents import DangerousAgentToolChecker, DangerousDeserializationChecker
+from mlvet.rules.llm_prefilter import gate
 
-RULES: list[Rule] = []
-CHECKERS: list[type[Checker]] = []
+_OWASP_LLM = "https://genai.owasp.org/llmrisk/llm052025-improper-output-handling/"
+_OWASP_AGENCY = "https://genai.owasp.org/llmrisk/llm062025-excessive-agency/"
+
+RULES: list[Rule] = [
+    Rule(
+        code="ML701",
+        name="llm-output-executed",
+        severity="error",
+        summary="text from a language-model call reaches exec/eval/shell/SQL/pickle in the same scope",
+        what=(
+            "Follows the output of a language-model call (OpenAI and Azure OpenAI clients, "
+            "Anthropic, litellm, Ollama, Hugging Face `pipeline` and `InferenceClient`, "
+            "`model.generate` decoded by a tokenizer, LangChain models and chains, LlamaIndex "
+            "query engines) through assignments, attribute and subscript access, f-strings, "
+            "`.format`, concatenation, `json.loads` and helpers in the same file, and reports "
+            "when it reaches `exec`, `eval`, `compile`, `subprocess`, `os.system`/`os.popen`/"
+            "`os.exec*`, `pickle.loads`, SQL execution (`cursor.execute`, `executescript`, "
+            "SQLAlchemy `text()`, `pandas.read_sql`), `importlib.import_module`, or a `.py` "
+            "file that is then imported. Output passed through `ast.literal_eval`, validated "
+            "into a pydantic schema, checked against an allowlist in an `if` that guards the "
+            "sink, or passed to SQL as parameters is not reported."
+        ),
+        why=(
+            "Model output is attacker-controlled: a prompt injection in a document, web page "
+            "or user message decides what the model writes. Executing it as code, a shell "
+            "command or SQL gives that attacker remote code execution or the database."
+        ),
+        bad=(
+            "from openai import OpenAI\n"
+            "import subprocess\n"
+            "\n"
+            "client = OpenAI()\n"
+            "\n"
+            "def run_task(task):\n"
+            "    resp = client.chat.completions.create(\n"
+            "        model=\"gpt-4o\", messages=[{\"role\": \"user\", \"content\": task}]\n"
+            "    )\n"
+            "    cmd = resp.choices[0].message.content\n"
+            "    subprocess.run(cmd, shell=True)\n"
+        ),
+        good=(
+            "from openai import OpenAI\n"
+            "import subprocess\n"
+            "\n"
+            "client = OpenAI()\n"
+            "ALLOWED = {\"git status\": [\"git\", \"status\"], \"ls\": [\"ls\", \"-la\"]}\n"
+            "\n"
+            "def run_task(task):\n"
+            "    resp = client.chat.completions.create(\n"
+            "        model=\"gpt-4o\", messages=[{\"role\": \"user\", \"content\": task}]\n"
+            "    )\n"
+            "    cmd = resp.choices[0].message.content.strip()\n"
+            "    if cmd in ALLOWED:\n"
+            "        subprocess.run(ALLOWED[cmd])\n"
+        ),
+        fix=(
+            "Never execute model output: parse it with ast.literal_eval or into a validated "
+            "schema, check it against an allowlist, pass SQL values as parameters, or run "
+            "generated code in a real sandbox."
+        ),
+        references=(
+            _OWASP_LLM,
+            "https://cwe.mitre.org/data/definitions/94.html",
+            "https://cwe.mitre.org/data/definitions/78.html",
+            "https://cwe.mitre.org/data/definitions/89.html",
+        ),
+        security_severity=9.3,
+        tags=("security", "llm"),
+    ),
+    Rule(
+        code="ML702",
+        name="dangerous-agent-tool",
+        severity="error",
+        summary="an agent or chain is given unrestricted Python or shell execution",
+        what=(
+            "Flags agents and chains that run model-written code or commands: LangChain "
+            "`PythonREPLTool`, `PythonAstREPLTool`, `PythonREPL`, `ShellTool`, `LLMBashChain`, "
+            "`create_python_agent`, `load_tools([\"python_repl\"/\"terminal\"])`, "
+            "`allow_dangerous_code=True` (pandas/CSV/Spark dataframe agents, PALChain), "
+            "`allow_dangerous_requests=True`, `allow_dangerous_tools=True`, `PALChain` and "
+            "`LLMMathChain` from langchain 0.0.x, LlamaIndex `CodeInterpreterToolSpec` and "
+            "the pre-0.10 `PandasQueryEngine`, and smolagents / transformers agents or local "
+            "Python executors with `additional_authorized_imports=[\"*\"]`."
+        ),
+        why=(
+            "An agent's input includes text an attacker can influence (documents, web pages, "
+            "tool results). With a Python REPL or a shell among its tools, a prompt injection "
+            "becomes code execution on the machine that runs the agent."
+        ),
+        bad=(
+            "from langchain.agents import AgentType, initialize_agent\n"
+            "from langchain_experimental.tools import PythonREPLTool\n"
+            "from langchain_openai import ChatOpenAI\n"
+            "\n"
+            "llm = ChatOpenAI(model=\"gpt-4o\")\n"
+            "agent = initialize_agent([PythonREPLTool()], llm, agent=AgentType.ZERO_SHOT_REACT_DESCRIPTION)\n"
+        ),
+        good=(
+            "from langchain.agents import AgentType, initialize_agent\n"
+            "from langchain_community.tools import DuckDuckGoSearchRun\n"
+            "from langchain_openai import ChatOpenAI\n"
+            "\n"
+            "llm = ChatOpenAI(model=\"gpt-4o\")\n"
+            "agent = initialize_agent([DuckDuckGoSearchRun()], llm, agent=AgentType.ZERO_SHOT_REACT_DESCRIPTION)\n"
+        ),
+        fix=(
+            "Give agents narrow tools with validated arguments; if code must run, run it in "
+            "a sandbox (container, E2B, Docker executor) with no credentials or network."
+        ),
+        references=(
+            _OWASP_AGENCY,
+            "https://python.langchain.com/docs/security/",
+            "https://nvd.nist.gov/vuln/detail/CVE-2023-29374",
+            "https://huggingface.co/docs/smolagents/tutorials/secure_code_execution",
+        ),
+        security_severity=8.8,
+        tags=("security", "llm"),
+    ),
+    Rule(
+        code="ML703",
+        name="dangerous-deserialization-flag",
+        severity="error",
+        summary="`allow_dangerous_deserialization=True` and similar opt-outs that unpickle files",
+        what=(
+            "Flags `allow_dangerous_deserialization=` (LangChain `FAISS.load_local`, Annoy, "
+            "ScaNN, SKLearnVectorStore and other stores) and `allow_unsafe_deserialization=` "
+            "set to anything but a literal `False`, also inside a keyword dict, and "
+            "`skops.io.load(..., trusted=True)`."
+        ),
+        why=(
+            "These flags switch on pickle loading of index or store files. Whoever can "
+            "replace the file (a shared drive, a downloaded index, a model hub) runs code in "
+            "your process. A variable may be True at run time, so only a literal False is safe."
+        ),
+        bad=(
+            "from langchain_community.vectorstores import FAISS\n"
+            "from langchain_openai import OpenAIEmbeddings\n"
+            "\n"
+            "db = FAISS.load_local(\"faiss_index\", OpenAIEmbeddings(), allow_dangerous_deserialization=True)\n"
+        ),
+        good=(
+            "from langchain_chroma import Chroma\n"
+            "from langchain_openai import OpenAIEmbeddings\n"
+            "\n"
+            "db = Chroma(persist_directory=\"chroma_db\", embedding_function=OpenAIEmbeddings())\n"
+        ),
+        fix=(
+            "Load only indexes you built yourself from a location nobody else can write, or "
+            "use a store that persists without pickle; never enable the flag for downloaded files."
+        ),
+        references=(
+            "https://python.langchain.com/docs/security/",
+            "https://cwe.mitre.org/data/definitions/502.html",
+        ),
+        security_severity=8.1,
+        tags=("security", "llm"),
+    ),
+]
+
+
+class LLMOutputExecutedChecker(Checker):
+    """ML701: one data-flow pass per scope, run after the shared walk (imports known)."""
+
+    codes = ("ML701",)
+    pattern = gate("ML701", need_sink=True)
+
+    def finish(self) -> None:
+        if not self.ctx.enabled("ML701"):
+            return
+        from mlvet.rules.llm_flow import FileFlow
+
+        def report(node: ast.AST, message: str, fix: str) -> None:
+            self.ctx.report("ML701", node, message, fix)
+
+        FileFlow(self.ctx, report).run()
+
+
+CHECKERS: list[type[Checker]] = [
+    LLMOutputExecutedChecker,
+    DangerousAgentToolChecker,
+    DangerousDeserializationChecker,
+]

@@ -1,0 +1,1006 @@
+"""ML701's data flow: follow language-model output through one scope to a sink.
+
+Each function body (and the module body) is read once, statement by statement, keeping an
+environment of which names hold model text and which hold LLM clients. Branches are
+merged (may-analysis), loops are read once, nested functions are their own scopes.
+Helpers in the same file are summarised first (does it return model text, pass an
+argument through, or return a client), so `code = ask(q); exec(code)` is followed too.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from mlvet.rules import llm_catalog as cat
+from mlvet.rules.base import Context, dotted
+
+TEXT = "text"  # model output (a string or a response object holding one)
+IDS = "ids"  # token ids from model.generate: text once a tokenizer decodes them
+PARAM = "param"  # a helper's parameter, while summarising that helper
+_RANK = {PARAM: 0, IDS: 1, TEXT: 2}
+
+Func = ast.FunctionDef | ast.AsyncFunctionDef
+Reporter = Callable[[ast.AST, str, str], None]
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+@dataclass(frozen=True)
+class Origin:
+    label: str
+    desc: str  # the model call: "client.chat.completions.create()"
+    where: str  # "line 8" or "cell 2, line 3"
+    contained: bool = False  # a container holding model text, not the text itself
+    param: int = -1
+
+    def whole(self) -> Origin:
+        return replace(self, contained=False) if self.contained else self
+
+    def inside(self) -> Origin:
+        return self if self.contained else replace(self, contained=True)
+
+
+@dataclass
+class Env:
+    taint: dict[str, Origin] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    # Names holding a .py path or a file opened on one: (description, module stem).
+    files: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # Expressions an allowlist check has vouched for: `args["cmd"]`.
+    clean: set[str] = field(default_factory=set)
+
+    def copy(self) -> Env:
+        return Env(dict(self.taint), dict(self.kinds), dict(self.files), set(self.clean))
+
+
+def merge(envs: list[Env]) -> Env:
+    out = envs[0].copy()
+    for env in envs[1:]:
+        for k, o in env.taint.items():
+            out.taint.setdefault(k, o)
+        for k, kind in env.kinds.items():
+            out.kinds.setdefault(k, kind)
+        for k, f in env.files.items():
+            out.files.setdefault(k, f)
+        out.clean &= env.clean
+    return out
+
+
+def pick(origins: Iterable[Origin | None]) -> Origin | None:
+    """The most telling origin: whole model text first."""
+    best: Origin | None = None
+    for o in origins:
+        if o is None:
+            continue
+        if o.label == TEXT and not o.contained:
+            return o
+        if best is None or _RANK[o.label] > _RANK[best.label]:
+            best = o
+    return best
+
+
+def name_of(node: ast.expr) -> str:
+    """A short readable callee: `client.chat.completions.create`, `pipeline(...)`."""
+    if isinstance(node, ast.Name):
+        text = node.id
+    elif isinstance(node, ast.Attribute):
+        text = f"{name_of(node.value)}.{node.attr}"
+    elif isinstance(node, ast.Call):
+        text = f"{name_of(node.func)}(...)"
+    elif isinstance(node, ast.Subscript):
+        text = f"{name_of(node.value)}[...]"
+    else:
+        text = "..."
+    return text if len(text) <= 80 else "..." + text[-77:]
+
+
+def call_arg(call: ast.Call, index: int, *names: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg in names:
+            return kw.value
+    for i, a in enumerate(call.args):
+        if isinstance(a, ast.Starred):
+            return None
+        if i == index:
+            return a
+    return None
+
+
+@dataclass(frozen=True)
+class Summary:
+    text: Origin | None = None  # the helper returns model text
+    params: frozenset[int] = frozenset()  # parameters it returns (as text)
+    kind: str | None = None  # the helper returns an LLM client / chain
+
+
+class FileFlow:
+    """Everything ML701 learns about one file, then one reporting pass per scope."""
+
+    def __init__(self, ctx: Context, report: Reporter) -> None:
+        self.ctx = ctx
+        self.report = report
+        self.functions: list[Func] = []
+        self.owner: dict[Func, ast.ClassDef] = {}
+        self.methods: dict[ast.ClassDef, dict[str, Func]] = {}
+        self.classes: list[ast.ClassDef] = []
+        self.by_name: dict[str, Func | None] = {}
+        self.loaders: list[tuple[int, str | None]] = []
+        self.summaries: dict[Func, Summary] = {}
+        self.class_kinds: dict[ast.ClassDef, dict[str, str]] = {}
+        self.module_kinds: dict[str, str] = {}
+        self.modules = {q.split(".")[0] for q in ctx.aliases.values()}
+        self._index(ctx.tree)
+
+    def imports(self, *tops: str) -> bool:
+        """Whether the file imports one of these libraries (or a `name_*` companion)."""
+        return any(m == t or m.startswith(t + "_") for m in self.modules for t in tops)
+
+    def _index(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                self.classes.append(node)
+                table = self.methods.setdefault(node, {})
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self.owner[item] = node
+                        table[item.name] = item
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions.append(node)
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    self.loaders.append((node.lineno, a.name.split(".")[-1]))
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                self.loaders.append((node.lineno, node.module.split(".")[-1]))
+                for a in node.names:
+                    self.loaders.append((node.lineno, a.name))
+            elif isinstance(node, ast.Call):
+                self._index_loader(node)
+        for fn in self.functions:
+            if fn not in self.owner:
+                # A name defined twice is ambiguous: follow neither.
+                self.by_name[fn.name] = None if fn.name in self.by_name else fn
+
+    def _index_loader(self, node: ast.Call) -> None:
+        qual = self.ctx.qualname(node.func)
+        if qual in cat.LOADERS or (
+            isinstance(node.func, ast.Name) and node.func.id == "__import__"
+        ):
+            self.loaders.append((node.lineno, None))
+        elif qual and (qual.startswith("subprocess.") or qual in cat.SHELL_STRING):
+            for sub in ast.walk(node):
+                if (
+                    isinstance(sub, ast.Constant)
+                    and isinstance(sub.value, str)
+                    and sub.value.split(" ")[0].split("/")[-1].startswith("python")
+                ):
+                    self.loaders.append((node.lineno, None))
+                    break
+
+    def resolve(self, func: ast.expr, cls: ast.ClassDef | None) -> Func | None:
+        """A helper defined in this file that `func` calls."""
+        if isinstance(func, ast.Name):
+            if func.id in self.ctx.aliases:
+                return None
+            return self.by_name.get(func.id)
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in ("self", "cls")
+            and cls is not None
+        ):
+            return self.methods.get(cls, {}).get(func.attr)
+        return None
+
+    def where(self, node: ast.AST | int) -> str:
+        line = node if isinstance(node, int) else getattr(node, "lineno", 1)
+        loc = self.ctx.source.locate(line, 0)
+        if loc.cell is not None:
+            return f"cell {loc.cell}, line {loc.line}"
+        return f"line {loc.line}"
+
+    def run(self) -> None:
+        tree = self.ctx.tree
+        for _ in range(4):
+            changed = False
+            self.module_kinds = Scope(self, None, reporting=False).run(tree.body).kinds
+            for cls in self.classes:
+                changed |= self._class_body_kinds(cls)
+            for fn in self.functions:
+                scope = Scope(self, fn, reporting=False)
+                env = scope.run(fn.body)
+                summary = scope.summary()
+                if self.summaries.get(fn, Summary()) != summary:
+                    self.summaries[fn] = summary
+                    changed = True
+                owner = self.owner.get(fn)
+                if owner is not None:
+                    table = self.class_kinds.setdefault(owner, {})
+                    for key, kind in env.kinds.items():
+                        if key.startswith("self.") and table.get(key) != kind:
+                            table[key] = kind
+                            changed = True
+            if not changed:
+                break
+        Scope(self, None, reporting=True).run(tree.body)
+        for fn in self.functions:
+            Scope(self, fn, reporting=True).run(fn.body)
+
+    def _class_body_kinds(self, cls: ast.ClassDef) -> bool:
+        scope = Scope(self, None, reporting=False)
+        env = Env(kinds=dict(self.module_kinds))
+        table = self.class_kinds.setdefault(cls, {})
+        changed = False
+        for item in cls.body:
+            if isinstance(item, (ast.Assign, ast.AnnAssign)) and item.value is not None:
+                kind = scope.kind(item.value, env)
+                targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+                for t in targets:
+                    if kind and isinstance(t, ast.Name) and table.get("self." + t.id) != kind:
+                        table["self." + t.id] = kind
+                        changed = True
+        return changed
+
+
+class Scope:
+    """One function body (or the module body), read in order."""
+
+    def __init__(self, flow: FileFlow, fn: Func | None, reporting: bool) -> None:
+        self.flow = flow
+        self.ctx = flow.ctx
+        self.fn = fn
+        self.reporting = reporting
+        self.cls = flow.owner.get(fn) if fn is not None else None
+        self.returns: list[Origin] = []
+        self.return_kinds: list[str] = []
+        self.reported: set[int] = set()
+
+    # ---- driving -----------------------------------------------------------------------
+
+    def run(self, body: list[ast.stmt]) -> Env:
+        env = Env(kinds=dict(self.flow.module_kinds))
+        if self.fn is not None:
+            if self.cls is not None:
+                env.kinds.update(self.flow.class_kinds.get(self.cls, {}))
+            for i, (name, ann) in enumerate(self.params()):
+                env.kinds.pop(name, None)
+                kind = self.annotation_kind(ann)
+                if kind:
+                    env.kinds[name] = kind
+                if not self.reporting:
+                    env.taint[name] = Origin(PARAM, name, "", param=i)
+        out, _ = self.block(body, env)
+        return out
+
+    def params(self) -> list[tuple[str, ast.expr | None]]:
+        assert self.fn is not None
+        args = [*self.fn.args.posonlyargs, *self.fn.args.args]
+        static = any(
+            isinstance(d, ast.Name) and d.id == "staticmethod" for d in self.fn.decorator_list
+        )
+        if self.cls is not None and not static and args:
+            args = args[1:]
+        return [(a.arg, a.annotation) for a in args]
+
+    def summary(self) -> Summary:
+        text = next((o for o in self.returns if o.label == TEXT), None)
+        params = frozenset(o.param for o in self.returns if o.label == PARAM)
+        kind = self.return_kinds[0] if self.return_kinds else None
+        return Summary(text.whole() if text else None, params, kind)
+
+    def annotation_kind(self, ann: ast.expr | None) -> str | None:
+        if ann is None:
+            return None
+        if isinstance(ann, ast.BinOp):
+            return self.annotation_kind(ann.left) or self.annotation_kind(ann.right)
+        if isinstance(ann, ast.Subscript):
+            return self.annotation_kind(ann.slice)
+        return cat.kind_of_callable(self.ctx.qualname(ann))
+
+    # ---- statements ----------------------------------------------------------------------
+
+    def block(self, body: list[ast.stmt], env: Env) -> tuple[Env, bool]:
+        for st in body:
+            env, live = self.stmt(st, env)
+            if not live:
+                return env, False
+        return env, True
+
+    def stmt(self, st: ast.stmt, env: Env) -> tuple[Env, bool]:
+        if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self.forget(st.name, env)
+        elif isinstance(st, ast.Assign):
+            self.scan(st.value, env)
+            self.assign(st.targets, st.value, env)
+        elif isinstance(st, ast.AnnAssign):
+            if st.value is not None:
+                self.scan(st.value, env)
+                self.assign([st.target], st.value, env)
+        elif isinstance(st, ast.AugAssign):
+            self.scan(st.value, env)
+            o = pick([self.taint(st.target, env), self.taint(st.value, env)])
+            if o is not None:
+                self.bind(st.target, o.whole(), None, None, env, weak=True)
+        elif isinstance(st, ast.Expr):
+            self.scan(st.value, env)
+            self.mutation(st.value, env)
+        elif isinstance(st, ast.Return):
+            if st.value is not None:
+                self.scan(st.value, env)
+                self.record_return(st.value, env)
+            return env, False
+        elif isinstance(st, ast.Raise):
+            if st.exc is not None:
+                self.scan(st.exc, env)
+            return env, False
+        elif isinstance(st, (ast.Continue, ast.Break)):
+            return env, False
+        elif isinstance(st, ast.If):
+            return self.branch(st, env)
+        elif isinstance(st, (ast.For, ast.AsyncFor)):
+            self.scan(st.iter, env)
+            body_env = env.copy()
+            o = self.taint(st.iter, env)
+            self.bind(st.target, o.whole() if o else None, None, None, body_env)
+            body_env, _ = self.block(st.body, body_env)
+            env = merge([env, body_env])
+            env, _ = self.block(st.orelse, env)
+        elif isinstance(st, ast.While):
+            self.scan(st.test, env)
+            body_env, _ = self.block(st.body, env.copy())
+            env = merge([env, body_env])
+            env, _ = self.block(st.orelse, env)
+        elif isinstance(st, (ast.With, ast.AsyncWith)):
+            for item in st.items:
+                self.scan(item.context_expr, env)
+                if item.optional_vars is not None:
+                    ce = item.context_expr
+                    self.bind(
+                        item.optional_vars, self.taint(ce, env), self.kind(ce, env),
+                        self.py_target(ce, env), env,
+                    )
+            return self.block(st.body, env)
+        elif isinstance(st, ast.Try) or type(st).__name__ == "TryStar":
+            return self.try_(st, env)
+        elif isinstance(st, ast.Match):
+            return self.match(st, env)
+        elif isinstance(st, ast.Assert):
+            self.scan(st.test, env)
+            self.vouch(self.guards(st.test)[0], env)
+        elif isinstance(st, (ast.Import, ast.ImportFrom)):
+            for a in st.names:
+                self.forget((a.asname or a.name).split(".")[0], env)
+        elif isinstance(st, ast.Delete):
+            for t in st.targets:
+                key = dotted(t)
+                if key:
+                    self.forget(key, env)
+        else:
+            self.scan(st, env)
+        return env, True
+
+    def assign(self, targets: list[ast.expr], value: ast.expr, env: Env) -> None:
+        o, kind, py = self.taint(value, env), self.kind(value, env), self.py_target(value, env)
+        for target in targets:
+            self.bind(target, o, kind, py, env, value=value)
+
+    def branch(self, st: ast.If, env: Env) -> tuple[Env, bool]:
+        self.scan(st.test, env)
+        if_true, if_false = self.guards(st.test)
+        body_env = env.copy()
+        self.vouch(if_true, body_env)
+        body_env, body_live = self.block(st.body, body_env)
+        else_env = env.copy()
+        self.vouch(if_false, else_env)
+        else_env, else_live = self.block(st.orelse, else_env)
+        live = [e for e, ok in ((body_env, body_live), (else_env, else_live)) if ok]
+        if not live:
+            return env, False
+        return merge(live), True
+
+    def try_(self, st: ast.stmt, env: Env) -> tuple[Env, bool]:
+        body_env, _ = self.block(getattr(st, "body", []), env.copy())
+        merged = merge([env, body_env])
+        for handler in getattr(st, "handlers", []):
+            h_env = merged.copy()
+            if handler.name:
+                self.forget(handler.name, h_env)
+            h_env, _ = self.block(handler.body, h_env)
+            merged = merge([merged, h_env])
+        orelse = getattr(st, "orelse", [])
+        if orelse:
+            o_env, _ = self.block(orelse, body_env)
+            merged = merge([merged, o_env])
+        return self.block(getattr(st, "finalbody", []), merged)
+
+    def match(self, st: ast.Match, env: Env) -> tuple[Env, bool]:
+        self.scan(st.subject, env)
+        o = self.taint(st.subject, env)
+        outs = [env]
+        for case in st.cases:
+            case_env = env.copy()
+            for node in ast.walk(case.pattern):
+                name = getattr(node, "name", None) or getattr(node, "rest", None)
+                if isinstance(name, str):
+                    self.bind(ast.Name(id=name, ctx=ast.Store()), o, None, None, case_env)
+            if _literal_pattern(case.pattern):
+                self.vouch(self.names(st.subject), case_env)
+            if case.guard is not None:
+                self.scan(case.guard, case_env)
+                self.vouch(self.guards(case.guard)[0], case_env)
+            case_env, live = self.block(case.body, case_env)
+            if live:
+                outs.append(case_env)
+        return merge(outs), True
+
+    # ---- bindings ------------------------------------------------------------------------
+
+    def bind(
+        self,
+        target: ast.expr,
+        o: Origin | None,
+        kind: str | None,
+        py: tuple[str, str | None] | None,
+        env: Env,
+        value: ast.expr | None = None,
+        weak: bool = False,
+    ) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            if (
+                isinstance(value, (ast.Tuple, ast.List))
+                and len(value.elts) == len(elts)
+                and not any(isinstance(e, ast.Starred) for e in [*elts, *value.elts])
+            ):
+                for t, v in zip(elts, value.elts, strict=True):
+                    self.bind(t, self.taint(v, env), self.kind(v, env), None, env)
+                return
+            for t in elts:
+                self.bind(t, o.whole() if o else None, None, None, env)
+            return
+        if isinstance(target, ast.Starred):
+            self.bind(target.value, o.inside() if o else None, None, None, env)
+            return
+        if isinstance(target, ast.Subscript):
+            key = dotted(target.value)
+            if key and o is not None:
+                env.taint.setdefault(key, o.inside())
+            return
+        key = dotted(target)
+        if key is None:
+            return
+        if weak and o is None:
+            return
+        self.forget(key, env)
+        if o is not None:
+            env.taint[key] = o
+        if kind:
+            env.kinds[key] = kind
+        if py:
+            env.files[key] = py
+
+    def forget(self, key: str, env: Env) -> None:
+        env.taint.pop(key, None)
+        env.kinds.pop(key, None)
+        env.files.pop(key, None)
+        prefix = key + "."
+        for table in (env.taint, env.kinds):
+            if any(k.startswith(prefix) for k in table):
+                for k in [k for k in table if k.startswith(prefix)]:
+                    del table[k]
+        if env.clean:
+            env.clean = {c for c in env.clean if not (c == key or c.startswith((prefix, key + "[")))}
+
+    def vouch(self, exprs: set[str], env: Env) -> None:
+        """An allowlist check passed for these names/expressions."""
+        for e in exprs:
+            if e.isidentifier():
+                env.taint.pop(e, None)
+                prefix = e + "."
+                for k in [k for k in env.taint if k.startswith(prefix)]:
+                    del env.taint[k]
+            else:
+                env.clean.add(e)
+
+    def mutation(self, value: ast.expr, env: Env) -> None:
+        """`parts.append(code)` makes `parts` hold model text."""
+        if isinstance(value, ast.Await):
+            value = value.value
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+            return
+        if value.func.attr not in cat.MUTATORS:
+            return
+        o = pick(self.taint(a, env) for a in [*value.args, *(k.value for k in value.keywords)])
+        key = dotted(value.func.value)
+        if o is not None and key is not None:
+            env.taint.setdefault(key, o.inside())
+
+    def record_return(self, value: ast.expr, env: Env) -> None:
+        o = self.taint(value, env)
+        if o is not None:
+            self.returns.append(o)
+        kind = self.kind(value, env)
+        if kind:
+            self.return_kinds.append(kind)
+
+    # ---- guards --------------------------------------------------------------------------
+
+    def names(self, e: ast.expr) -> set[str]:
+        """What an allowlist check on `e` vouches for."""
+        if isinstance(e, ast.Name):
+            return {e.id}
+        if isinstance(e, (ast.Attribute, ast.Subscript)) and not any(
+            isinstance(n, ast.Call) for n in ast.walk(e)
+        ):
+            return {ast.unparse(e)}
+        return {n.id for n in ast.walk(e) if isinstance(n, ast.Name)}
+
+    def guards(self, test: ast.expr) -> tuple[set[str], set[str]]:
+        """Names vouched for when `test` is true, and when it is false."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            t, f = self.guards(test.operand)
+            return f, t
+        if isinstance(test, ast.BoolOp):
+            parts = [self.guards(v) for v in test.values]
+            trues, falses = [p[0] for p in parts], [p[1] for p in parts]
+            if isinstance(test.op, ast.And):
+                return set().union(*trues), set.intersection(*falses)
+            return set.intersection(*trues), set().union(*falses)
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            op, left, right = test.ops[0], test.left, test.comparators[0]
+            if isinstance(op, (ast.In, ast.NotIn)):
+                vouched = self.names(left) - {n.id for n in ast.walk(right) if isinstance(n, ast.Name)}
+                if isinstance(left, ast.Constant):
+                    vouched = set()
+                return (vouched, set()) if isinstance(op, ast.In) else (set(), vouched)
+            if isinstance(op, (ast.Eq, ast.NotEq)):
+                if isinstance(right, ast.Constant):
+                    vouched = self.names(left)
+                elif isinstance(left, ast.Constant):
+                    vouched = self.names(right)
+                else:
+                    vouched = set()
+                return (vouched, set()) if isinstance(op, ast.Eq) else (set(), vouched)
+        if isinstance(test, ast.Call):
+            func = test.func
+            qual = self.ctx.qualname(func)
+            if qual in cat.GUARD_FUNCS and len(test.args) >= 2:
+                return self.names(test.args[1]), set()
+            if isinstance(func, ast.Attribute):
+                if func.attr in cat.GUARD_METHODS:
+                    return self.names(func.value), set()
+                if func.attr in ("fullmatch", "match") and test.args:
+                    return self.names(test.args[0]), set()
+            fname = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if cat.GUARD_NAME.search(fname):
+                return set().union(*(self.names(a) for a in test.args)), set()
+        return set(), set()
+
+    # ---- values --------------------------------------------------------------------------
+
+    def taint(self, e: ast.expr, env: Env) -> Origin | None:
+        if isinstance(e, ast.Name):
+            return env.taint.get(e.id)
+        if isinstance(e, (ast.Attribute, ast.Subscript)):
+            if env.clean and ast.unparse(e) in env.clean:
+                return None
+            if isinstance(e, ast.Attribute):
+                key = dotted(e)
+                if key is not None and key in env.taint:
+                    return env.taint[key]
+                if e.attr in cat.VALIDATED_ATTRS:
+                    return None
+            base = self.taint(e.value, env)
+            return base.whole() if base else None
+        if isinstance(e, ast.Call):
+            return self.call(e, env)
+        if isinstance(e, ast.Await):
+            return self.taint(e.value, env)
+        if isinstance(e, ast.JoinedStr):
+            found = pick(self.taint(v.value, env) for v in e.values if isinstance(v, ast.FormattedValue))
+            return found.whole() if found else None
+        if isinstance(e, ast.FormattedValue):
+            return self.taint(e.value, env)
+        if isinstance(e, ast.BinOp):
+            if isinstance(e.op, (ast.Add, ast.Mod, ast.Mult)):
+                found = pick([self.taint(e.left, env), self.taint(e.right, env)])
+                return found.whole() if found else None
+            return None
+        if isinstance(e, ast.BoolOp):
+            return pick(self.taint(v, env) for v in e.values)
+        if isinstance(e, ast.IfExp):
+            return pick([self.taint(e.body, env), self.taint(e.orelse, env)])
+        if isinstance(e, (ast.List, ast.Tuple, ast.Set)):
+            found = pick(self.taint(v, env) for v in e.elts)
+            return found.inside() if found else None
+        if isinstance(e, ast.Dict):
+            found = pick(self.taint(v, env) for v in [*e.values, *(k for k in e.keys if k)])
+            return found.inside() if found else None
+        if isinstance(e, ast.Starred):
+            return self.taint(e.value, env)
+        if isinstance(e, ast.NamedExpr):
+            o = self.taint(e.value, env)
+            self.bind(e.target, o, self.kind(e.value, env), None, env)
+            return o
+        if isinstance(e, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            inner = self.comprehension(e, env)
+            elts = [e.key, e.value] if isinstance(e, ast.DictComp) else [e.elt]
+            found = pick(self.taint(v, inner) for v in elts)
+            return found.inside() if found else None
+        return None
+
+    def comprehension(
+        self, e: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, env: Env
+    ) -> Env:
+        inner = env.copy()
+        for gen in e.generators:
+            o = self.taint(gen.iter, inner)
+            self.bind(gen.target, o.whole() if o else None, None, None, inner)
+        return inner
+
+    def kind(self, e: ast.expr, env: Env) -> str | None:
+        if isinstance(e, (ast.Name, ast.Attribute)):
+            key = dotted(e)
+            return env.kinds.get(key) if key else None
+        if isinstance(e, ast.Await):
+            return self.kind(e.value, env)
+        if isinstance(e, ast.BinOp) and isinstance(e.op, ast.BitOr):
+            right = self.kind(e.right, env)
+            if right == cat.LC_VALIDATED:
+                return right
+            if cat.LANGCHAIN in (self.kind(e.left, env), right):
+                return cat.LANGCHAIN
+            return None
+        if not isinstance(e, ast.Call):
+            return None
+        func = e.func
+        kind = cat.kind_of_callable(self.ctx.qualname(func))
+        if kind:
+            return kind
+        fn = self.flow.resolve(func, self.cls)
+        if fn is not None:
+            summary = self.flow.summaries.get(fn)
+            return summary.kind if summary else None
+        if isinstance(func, ast.Attribute):
+            if func.attr in cat.ENGINE_FACTORIES:
+                return cat.LI_ENGINE
+            receiver = self.kind(func.value, env)
+            if receiver:
+                return cat.DERIVED.get(receiver, {}).get(func.attr)
+        return None
+
+    def py_path(self, e: ast.expr | None, env: Env) -> tuple[str, str | None] | None:
+        """A path to a .py file: its description and module name (when known)."""
+        if e is None:
+            return None
+        if isinstance(e, ast.Constant) and isinstance(e.value, str):
+            if e.value.endswith(".py"):
+                base = e.value.replace("\\", "/").rsplit("/", 1)[-1][:-3]
+                return repr(e.value), base if base.isidentifier() else None
+            return None
+        if isinstance(e, ast.JoinedStr) and e.values:
+            last = e.values[-1]
+            if isinstance(last, ast.Constant) and str(last.value).endswith(".py"):
+                return "a .py file", None
+            return None
+        if isinstance(e, (ast.Name, ast.Attribute)):
+            key = dotted(e)
+            return env.files.get(key) if key else None
+        if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Div, ast.Add)):
+            return self.py_path(e.right, env)
+        if isinstance(e, ast.Call):
+            func = e.func
+            if isinstance(func, ast.Attribute) and func.attr == "with_suffix":
+                arg = call_arg(e, 0)
+                if isinstance(arg, ast.Constant) and arg.value == ".py":
+                    return "a .py file", None
+                return None
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("join", "Path", "PurePath", "abspath", "realpath") and e.args:
+                return self.py_path(e.args[-1], env)
+        return None
+
+    def py_target(self, e: ast.expr, env: Env) -> tuple[str, str | None] | None:
+        """A .py path, or a file opened for writing on one."""
+        if isinstance(e, ast.Call):
+            func = e.func
+            is_open = (isinstance(func, ast.Name) and func.id == "open") or self.ctx.qualname(
+                func
+            ) in ("io.open", "codecs.open")
+            if is_open:
+                if _writes(call_arg(e, 1, "mode")):
+                    return self.py_path(call_arg(e, 0, "file"), env)
+                return None
+            if isinstance(func, ast.Attribute) and func.attr == "open":
+                if _writes(call_arg(e, 0, "mode")):
+                    return self.py_path(func.value, env)
+                return None
+        return self.py_path(e, env)
+
+    # ---- calls ---------------------------------------------------------------------------
+
+    def is_builtin(self, name: str) -> bool:
+        return name not in self.ctx.aliases and name not in self.ctx.bound
+
+    def call(self, e: ast.Call, env: Env) -> Origin | None:
+        src = self.source(e, env)
+        if src is not None:
+            return src
+        func = e.func
+        args = [*e.args, *(k.value for k in e.keywords)]
+        fn = self.flow.resolve(func, self.cls)
+        if fn is not None:
+            return self.helper(e, fn, env)
+        if isinstance(func, ast.Name) and self.is_builtin(func.id):
+            if func.id in cat.BUILTIN_PROPAGATORS:
+                found = pick(self.taint(a, env) for a in args)
+                return found.whole() if found else None
+            return None
+        qual = self.ctx.qualname(func)
+        if qual in cat.PROPAGATORS:
+            found = pick(self.taint(a, env) for a in args)
+            return found.whole() if found else None
+        if not isinstance(func, ast.Attribute):
+            return None
+        method = func.attr
+        if method in cat.VALIDATOR_METHODS:
+            return None
+        receiver = self.taint(func.value, env)
+        if receiver is not None:
+            if method in cat.VERDICT_METHODS:
+                return None
+            if receiver.label == IDS and method in ("decode", "batch_decode"):
+                return Origin(TEXT, f"{receiver.desc} decoded", receiver.where)
+            return receiver.whole()
+        if method in ("decode", "batch_decode"):
+            ids = pick(self.taint(a, env) for a in args)
+            if ids is not None and ids.label == IDS:
+                return Origin(TEXT, f"{ids.desc} decoded by {name_of(func)}()", ids.where)
+            return None
+        if method in cat.ARG_METHODS:
+            found = pick(self.taint(a, env) for a in args)
+            return found.whole() if found else None
+        return None
+
+    def helper(self, e: ast.Call, fn: Func, env: Env) -> Origin | None:
+        summary = self.flow.summaries.get(fn)
+        if summary is None:
+            return None
+        if summary.text is not None:
+            inner = summary.text
+            return replace(inner, desc=f"{inner.desc} via {fn.name}()")
+        if not summary.params:
+            return None
+        names = [n for n, _ in Scope(self.flow, fn, False).params()]
+        found: list[Origin | None] = []
+        for i in summary.params:
+            arg = call_arg(e, i, names[i]) if i < len(names) else None
+            if arg is not None:
+                found.append(self.taint(arg, env))
+        o = pick(found)
+        return o.whole() if o else None
+
+    def source(self, e: ast.Call, env: Env) -> Origin | None:
+        """Model output produced by this call, if it is a model call."""
+        if any(k.arg == "response_model" for k in e.keywords):
+            return None  # instructor: the result is validated into a schema
+        func = e.func
+        if isinstance(func, ast.Name):
+            if self.ctx.qualname(func) in cat.MODULE_SOURCES:
+                return self.origin(e)
+            if env.kinds.get(func.id) in cat.CALLABLE_KINDS:
+                return self.origin(e)
+            return None
+        if isinstance(func, ast.Call):
+            return self.origin(e) if self.kind(func, env) in cat.CALLABLE_KINDS else None
+        if not isinstance(func, ast.Attribute):
+            return None
+        if self.ctx.qualname(func) in cat.MODULE_SOURCES:
+            return self.origin(e)
+        path = [func.attr]
+        node: ast.expr = func.value
+        while True:
+            kind = self.kind(node, env)
+            if kind:
+                methods = cat.KIND_METHODS.get(kind, frozenset())
+                return self.origin(e) if ".".join(reversed(path)) in methods else None
+            if not isinstance(node, ast.Attribute):
+                break
+            path.append(node.attr)
+            node = node.value
+        chain = ".".join(reversed(path))
+        method = func.attr
+        if chain.endswith(("chat.completions.create", "chat.completions.parse")):
+            return self.origin(e)
+        if method in ("generate_content", "generate_content_async"):
+            return self.origin(e)
+        if chain.endswith("messages.create") and self.flow.imports("anthropic"):
+            return self.origin(e)
+        if chain.endswith(("responses.create", "completions.create")) and self.flow.imports("openai"):
+            return self.origin(e)
+        receiver = func.value
+        rname = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+        if (
+            cat.LLM_RECEIVER.match(rname)
+            and (method in cat.KIND_METHODS[cat.LANGCHAIN] or method in cat.KIND_METHODS[cat.LI_LLM])
+            and self.flow.imports("langchain", "llama_index")
+        ):
+            return self.origin(e)
+        if method == "generate" and self.taint(receiver, env) is None:
+            return self.origin(e, IDS)
+        return None
+
+    def origin(self, e: ast.Call, label: str = TEXT) -> Origin:
+        return Origin(label, f"{name_of(e.func)}()", self.flow.where(e))
+
+    # ---- sinks ---------------------------------------------------------------------------
+
+    def scan(self, node: ast.AST, env: Env) -> None:
+        """Check every call in an expression (not in nested scopes) against the sinks."""
+        if isinstance(node, _SCOPES):
+            return
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            inner = env.copy()
+            for gen in node.generators:
+                self.scan(gen.iter, inner)
+                o = self.taint(gen.iter, inner)
+                self.bind(gen.target, o.whole() if o else None, None, None, inner)
+                for cond in gen.ifs:
+                    self.scan(cond, inner)
+            for part in [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]:
+                self.scan(part, inner)
+            return
+        if isinstance(node, (ast.Yield, ast.YieldFrom)) and node.value is not None:
+            self.record_return(node.value, env)
+        elif isinstance(node, ast.NamedExpr):
+            self.scan(node.value, env)
+            self.bind(node.target, self.taint(node.value, env), self.kind(node.value, env), None, env)
+            return
+        elif isinstance(node, ast.Call) and self.reporting:
+            self.check_sink(node, env)
+        for child in ast.iter_child_nodes(node):
+            self.scan(child, env)
+
+    def check_sink(self, call: ast.Call, env: Env) -> None:
+        found = self.sink(call, env)
+        if found is None:
+            self.check_write(call, env)
+            return
+        category, origin = found
+        if origin is None or origin.label != TEXT or id(call) in self.reported:
+            return
+        self.reported.add(id(call))
+        message = (
+            f"model output from {origin.desc} ({origin.where}) reaches "
+            f"{name_of(call.func)}() ({self.flow.where(call)})"
+        )
+        self.flow.report(call, message, cat.FIXES[category])
+
+    def sink(self, call: ast.Call, env: Env) -> tuple[str, Origin | None] | None:
+        """(category, the model text reaching it) when `call` runs its input."""
+        func = call.func
+        qual = self.ctx.qualname(func)
+        if isinstance(func, ast.Name) and self.is_builtin(func.id):
+            if func.id in cat.CODE_BUILTINS:
+                return cat.CODE, self.text(call_arg(call, 0, "source"), env)
+            if func.id == "__import__":
+                return cat.IMPORT, self.text(call_arg(call, 0, "name"), env)
+        if qual is None:
+            return self.method_sink(call, env)
+        if qual in ("builtins.exec", "builtins.eval", "builtins.compile"):
+            return cat.CODE, self.text(call_arg(call, 0, "source"), env)
+        if qual in cat.SHELL_STRING:
+            return cat.SHELL, self.text(call_arg(call, 0, "cmd", "command"), env)
+        if qual.startswith("subprocess.") and qual.rsplit(".", 1)[-1] in cat.SUBPROCESS:
+            shell = any(
+                k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True
+                for k in call.keywords
+            )
+            return cat.SHELL, self.argv(call_arg(call, 0, "args"), env, shell)
+        if cat.is_os_exec(qual):
+            return cat.SHELL, pick(self.argv(a, env, False) for a in call.args)
+        if qual in cat.PICKLE_LOADS:
+            return cat.PICKLE, self.text(call_arg(call, 0, "data", "file"), env)
+        if qual in cat.SQL_FUNCS:
+            return cat.SQL, self.text(call_arg(call, 0, "sql", "query"), env)
+        if qual in cat.SQL_TEXT:
+            return cat.SQL, self.text(call_arg(call, 0, "text"), env)
+        if qual in cat.IMPORT_FUNCS:
+            return cat.IMPORT, self.text(call_arg(call, 0, "name"), env)
+        return self.method_sink(call, env)
+
+    def method_sink(self, call: ast.Call, env: Env) -> tuple[str, Origin | None] | None:
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return None
+        method, receiver = func.attr, func.value
+        if method not in ("execute", "executemany", "exec_driver_sql", "executescript", "sql",
+                          "query", "run", "run_no_throw"):
+            return None
+        kind = self.kind(receiver, env)
+        db = kind == cat.DB or self.db_like(receiver)
+        if method == "executescript" or (method in cat.SQL_METHODS and db):
+            return cat.SQL, self.text(call_arg(call, 0, "sql", "statement", "operation", "query"), env)
+        if method in ("sql", "query") and db:
+            return cat.SQL, self.text(call_arg(call, 0, "sqlQuery", "query", "sql"), env)
+        if method in ("run", "run_no_throw") and kind == cat.SQL_DATABASE:
+            return cat.SQL, self.text(call_arg(call, 0, "command"), env)
+        if method == "run" and kind == cat.PYTHON_REPL:
+            return cat.CODE, self.text(call_arg(call, 0, "command"), env)
+        return None
+
+    def db_like(self, receiver: ast.expr) -> bool:
+        if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute):
+            return receiver.func.attr in ("cursor", "connect", "begin")
+        name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+        return bool(name) and cat.DB_RECEIVER.search(name) is not None
+
+    def text(self, e: ast.expr | None, env: Env) -> Origin | None:
+        """Model text in `e` itself (not merely inside a container it holds)."""
+        if e is None:
+            return None
+        o = self.taint(e, env)
+        return o if o is not None and not o.contained else None
+
+    def argv(self, e: ast.expr | None, env: Env, shell: bool) -> Origin | None:
+        """Model text that decides what a process runs: the program, or a shell's script."""
+        if e is None:
+            return None
+        if isinstance(e, (ast.List, ast.Tuple)) and e.elts:
+            first = self.taint(e.elts[0], env)
+            if first is not None:
+                return first.whole()
+            rest = pick(self.taint(x, env) for x in e.elts[1:])
+            runs_script = shell or any(
+                isinstance(x, ast.Constant) and x.value in cat.SHELLS for x in e.elts
+            )
+            return rest.whole() if rest is not None and runs_script else None
+        return self.text(e, env)
+
+    def check_write(self, call: ast.Call, env: Env) -> None:
+        """Model text written to a .py file that this file then imports or runs."""
+        func = call.func
+        if not isinstance(func, ast.Attribute):
+            return
+        if func.attr in ("write", "writelines"):
+            target = self.py_target(func.value, env)
+        elif func.attr in ("write_text", "write_bytes"):
+            target = self.py_path(func.value, env)
+        else:
+            return
+        if target is None or not call.args:
+            return
+        o = self.taint(call.args[0], env)
+        if o is None or o.label != TEXT or id(call) in self.reported:
+            return
+        desc, stem = target
+        line = call.lineno
+        loader = next(
+            (ln for ln, s in sorted(self.flow.loaders) if ln > line and (s is None or s == stem)),
+            None,
+        )
+        if loader is None:
+            return
+        self.reported.add(id(call))
+        message = (
+            f"model output from {o.desc} ({o.where}) is written to {desc} "
+            f"({self.flow.where(call)}) and then imported or run "
+            f"({self.flow.where(loader)})"
+        )
+        self.flow.report(call, message, cat.FIXES[cat.CODE])
+
+
+def _literal_pattern(p: ast.pattern) -> bool:
+    if isinstance(p, (ast.MatchValue, ast.MatchSingleton)):
+        return True
+    if isinstance(p, ast.MatchOr):
+        return all(_literal_pattern(x) for x in p.patterns)
+    return False
+
+
+def _writes(mode: ast.expr | None) -> bool:
+    return (
+        isinstance(mode, ast.Constant)
+        and isinstance(mode.value, str)
+        and any(c in mode.value for c in "wax")
+    )
