@@ -118,7 +118,7 @@ def scan_segment(text: str, path: str, options: Options) -> list[Hit]:
     """Every detector on one text. mlvet's hits win over detect-secrets' on overlaps."""
     hits = scan_text(text, path)
     if options.use_detect_secrets and secrets_ds.available():
-        specs = secrets_ds.configure(tuple(secrets_ds.default_plugin_names(options.entropy)))
+        specs = secrets_ds.configure(secrets_ds.default_plugin_names(options.entropy))
         ours = [(h.offset, h.offset + len(h.secret)) for h in hits]
         for h in secrets_ds.scan_text(text, path, specs):
             end = h.offset + len(h.secret)

@@ -26,11 +26,14 @@ from mlvet.wrappers.secrets_scan import Hit, name_before
 # Plugins left out unless asked for: entropy alone flags every hash and UUID, and a
 # public IP address is not a credential.
 NOISY_PLUGINS = frozenset({"Base64HighEntropyString", "HexHighEntropyString", "IPPublicDetector"})
-_KEYWORD_PREFILTER = re.compile(
-    r"api_?key|auth_?key|service_?key|account_?key|db_?key|database_?key|priv_?key|"
+# KeywordDetector: lines with a cheap keyword hit (lowercase text), then the narrow
+# "denylisted name followed by an assignment" test on that line alone.
+_KEYWORD_CHEAP = re.compile(r"key|pass|pwd|secret|contrase")
+_KEYWORD_NARROW = re.compile(
+    r"(?:api_?key|auth_?key|service_?key|account_?key|db_?key|database_?key|priv_?key|"
     r"private_?key|client_?key|db_?pass|database_?pass|key_?pass|password|passwd|pwd|"
-    r"secret|contrase",
-    re.IGNORECASE,
+    r"secret|contrase)\w*[\]'\"]{0,2}\s*(?:[:=!(]|\.assign|[\"'])"
+    r"|[\"'`]\s*[!=]=+\s*\w*(?:key|pass|pwd|secret)"
 )
 _QUOTED = re.compile(r"[\"'][^\"'\s]{20,}[\"']|[=:]\s*[A-Za-z0-9+/=_\-]{20,}")
 
@@ -50,6 +53,41 @@ REVOKE = {
 _TOKEN = re.compile(r"[A-Za-z0-9_\-+/=.]+")
 
 
+# Cheap prechecks per built-in plugin: a literal-led pattern (fast in `re`), searched on
+# the text or, for keyword-style plugins, on its lowercase form. A plugin whose precheck
+# misses cannot match, so its own (slower) patterns are never run on that text.
+_PRECHECK: dict[str, tuple[str, bool]] = {
+    "AWSKeyDetector": (r"AKIA|ASIA|A3T|ABIA|ACCA|aws|AWS|Aws", False),
+    "ArtifactoryDetector": (r"AKC[a-zA-Z0-9]{10}|AP[\dABCDEF][a-zA-Z0-9]{8}", False),
+    "AzureStorageKeyDetector": (r"AccountKey=", False),
+    "BasicAuthDetector": (r"://[^\s@/]{1,200}:[^\s@/]{1,200}@", False),
+    "CloudantDetector": (r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)|\.cloudant\.com",
+                         True),
+    "DiscordBotTokenDetector": (r"\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}", False),
+    "GitHubTokenDetector": (r"gh[pousr]_", False),
+    "GitLabTokenDetector": (r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|GR1348941", False),
+    "IbmCloudIamDetector": (r"ibm|cloud_?(?:api_?)?key|iam_?(?:api_?)?key", True),
+    "IbmCosHmacDetector": (r"secret[-_]?(?:access)?[-_]?key", True),
+    "JwtTokenDetector": (r"eyJ", False),
+    "KeywordDetector": (r"key|pass|pwd|secret|contrase", True),
+    "MailchimpDetector": (r"-us\d", False),
+    "NpmDetector": (r"_authToken", False),
+    "OpenAIDetector": (r"T3BlbkFJ", False),
+    "PrivateKeyDetector": (r"PRIVATE KEY|PuTTY-User|SSH2 ENCRYPTED", False),
+    "PypiTokenDetector": (r"pypi-AgE", False),
+    "SendGridDetector": (r"SG\.", False),
+    "SlackDetector": (r"xox|hooks\.slack\.com", False),
+    "SoftlayerDetector": (r"s(?:oftlayer|l)[_-]?(?:api)?[_-]?(?:key|pwd|pass|token)|softlayer\.com",
+                          True),
+    "SquareOAuthDetector": (r"sq0csp-", False),
+    "StripeDetector": (r"k_live_", False),
+    "TelegramBotTokenDetector": (r":[0-9A-Za-z_-]{35}", False),
+    "TwilioKeyDetector": (r"AC[a-z0-9]{32}|SK[a-z0-9]{32}", False),
+    "Base64HighEntropyString": (r"[\"'=:]", False),
+    "HexHighEntropyString": (r"[\"'=:]", False),
+}
+
+
 class DetectSecretsUnavailable(Exception):
     pass
 
@@ -59,6 +97,8 @@ class PluginSpec:
     name: str
     secret_type: str
     prefilters: tuple[re.Pattern[str], ...]
+    precheck: re.Pattern[str] | None = None
+    precheck_lower: bool = False
 
 
 def available() -> bool:
@@ -73,35 +113,68 @@ def slug_of(secret_type: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", secret_type.lower()).strip("-")
 
 
-def default_plugin_names(entropy: bool = False) -> list[str]:
+@lru_cache(maxsize=2)
+def default_plugin_names(entropy: bool = False) -> tuple[str, ...]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
     classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
     names = sorted(cls.__name__ for cls in classes)
-    return [n for n in names if entropy or n not in NOISY_PLUGINS]
+    return tuple(n for n in names if entropy or n not in NOISY_PLUGINS)
 
 
-@lru_cache(maxsize=8)
 def configure(plugin_names: tuple[str, ...]) -> tuple[PluginSpec, ...]:
-    """Point detect-secrets' (process-wide) settings at these plugins; describe them."""
+    """Point detect-secrets' (process-wide) settings at these plugins; describe them.
+
+    Cheap when nothing changed; re-applies the settings if something else (a caller of
+    detect-secrets' own API) changed them in between.
+    """
     try:
-        from detect_secrets.settings import get_plugins, get_settings
+        from detect_secrets.settings import get_settings
     except ImportError as exc:  # pragma: no cover - exercised without the extra
         raise DetectSecretsUnavailable(str(exc)) from None
     settings = get_settings()
-    settings.plugins.clear()
-    settings.configure_plugins([{"name": n} for n in plugin_names])
+    if set(settings.plugins) != set(plugin_names):
+        from detect_secrets.settings import get_filters
+
+        settings.clear()  # default filters, these plugins
+        settings.configure_plugins([{"name": n} for n in plugin_names])
+        get_filters.cache_clear()
+        _specs.cache_clear()
+    return _specs(plugin_names)
+
+
+@lru_cache(maxsize=8)
+def _specs(plugin_names: tuple[str, ...]) -> tuple[PluginSpec, ...]:
+    from detect_secrets.settings import get_plugins
+
     specs = []
     for plugin in get_plugins():
         name = type(plugin).__name__
         if name == "KeywordDetector":
-            pre: tuple[re.Pattern[str], ...] = (_KEYWORD_PREFILTER,)
+            pre: tuple[re.Pattern[str], ...] = ()
         elif name in ("Base64HighEntropyString", "HexHighEntropyString"):
             pre = (_QUOTED,)
         else:
             pre = tuple(getattr(plugin, "denylist", ()) or ()) or (re.compile(r"\S{8,}"),)
-        specs.append(PluginSpec(name, str(plugin.secret_type), pre))
+        check = _PRECHECK.get(name)
+        specs.append(PluginSpec(name, str(plugin.secret_type), pre,
+                                re.compile(check[0]) if check else None,
+                                bool(check and check[1])))
     return tuple(specs)
+
+
+def _keyword_lines(lower: str, starts: list[int]) -> list[int]:
+    out: list[int] = []
+    last = -1
+    for m in _KEYWORD_CHEAP.finditer(lower):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i == last:
+            continue
+        last = i
+        end = starts[i + 1] if i + 1 < len(starts) else len(lower)
+        if _KEYWORD_NARROW.search(lower, starts[i], end):
+            out.append(i)
+    return out
 
 
 def _plugins_by_name() -> dict[str, Any]:
@@ -117,7 +190,21 @@ def scan_text(text: str, filename: str, specs: Sequence[PluginSpec]) -> list[Hit
 
     wanted: dict[int, list[str]] = {}
     starts: list[int] | None = None
+    lower: str | None = None
     for spec in specs:
+        if spec.precheck is not None:
+            if spec.precheck_lower:
+                lower = text.lower() if lower is None else lower
+                if spec.precheck.search(lower) is None:
+                    continue
+            elif spec.precheck.search(text) is None:
+                continue
+        if spec.name == "KeywordDetector":
+            lower = text.lower() if lower is None else lower
+            starts = starts or [0] + [m.end() for m in re.finditer("\n", text)]
+            for i in _keyword_lines(lower, starts):
+                wanted.setdefault(i, []).append(spec.name)
+            continue
         for rx in spec.prefilters:
             if rx.search(text) is None:
                 continue

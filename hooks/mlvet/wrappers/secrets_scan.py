@@ -28,8 +28,9 @@ class Hit:
 _NAME_BEFORE = re.compile(
     r"([A-Za-z_][\w.\-]*)[\"'`\]]*\s*(?:=>|:=|==?|:|,|\s)\s*[rbuf]?[\"'`]?\s*$"
 )
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,20}$")
 _URL_CRED = re.compile(
-    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{1,20})://"
+    r"://"
     r"(?P<user>[^\s:/?#@\"'<>\[\]{}()\\,]{1,200}):(?P<password>[^\s/?#@\"'<>\[\]\\,]{1,300})"
     r"@(?P<host>[A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\])"
 )
@@ -57,9 +58,18 @@ def name_before(text: str, offset: int) -> str | None:
     return None if name.lower() in ("export", "env", "set", "print", "return") else name
 
 
+_ANCHORS = re.compile("|".join(
+    re.escape(a) for a in sorted({a for d in PREFIX_DETECTORS for a in d.anchors}, key=len,
+                                 reverse=True)
+))
+
+
 def scan_prefixed(text: str) -> Iterator[Hit]:
+    present = set(_ANCHORS.findall(text))
+    if not present:
+        return
     for det in PREFIX_DETECTORS:
-        if not any(a in text for a in det.anchors):
+        if not any(a in present for a in det.anchors):
             continue
         for m in det.pattern.finditer(text):
             token = m.group("secret")
@@ -73,7 +83,13 @@ def scan_prefixed(text: str) -> Iterator[Hit]:
 def scan_urls(text: str) -> Iterator[Hit]:
     if "://" not in text or "@" not in text:
         return
-    for m in _URL_CRED.finditer(text):
+    pos = text.find("://")
+    while pos != -1:
+        m = _URL_CRED.match(text, pos)
+        scheme_m = _SCHEME.search(text, max(0, pos - 21), pos)
+        pos = text.find("://", pos + 3)
+        if m is None or scheme_m is None:
+            continue
         password, host, user = m.group("password"), m.group("host"), m.group("user")
         if is_placeholder(password) or (is_placeholder(user) and len(password) < 8):
             continue
@@ -81,7 +97,7 @@ def scan_urls(text: str) -> Iterator[Hit]:
             continue
         if _LOCAL_HOSTS.match(host.lower()) and len(password) < 12:
             continue  # docker-compose style local defaults
-        scheme = m.group("scheme").lower()
+        scheme = scheme_m.group(0).lower()
         label = "token in URL" if scheme in ("http", "https", "git+https") else "password in URL"
         yield Hit(m.start("password"), "url-credentials", label, password,
                   f"in a {scheme} URL for {host}", "the service at " + host)
