@@ -298,3 +298,33 @@ def test_read_refuses_huge_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     p.write_text("numpy==1.0\n" * 20)
     with pytest.raises(DepFileError, match="too large"):
         read_dep_file(str(p))
+
+
+def test_real_world_ml_lines() -> None:
+    text = (
+        "torch==2.1.0+cu118\n"
+        "torch-scatter @ https://data.pyg.org/whl/torch-2.1.0%2Bcu118/torch_scatter-2.1.2-cp310-cp310-linux_x86_64.whl\n"
+        "git+https://github.com/openai/CLIP.git\n"
+        "jax[cuda12_pip]==0.4.23 -f https://storage.googleapis.com/jax-releases/jax_cuda_releases.html\n"
+        "opencv-python-headless>=4.8.0.74\n"
+        "numpy == 1.26.4\n"
+        "scipy>=1.10, <2.0\n"
+        "triton==${TRITON_VERSION}\n"
+        "-e git+https://github.com/org/mono.git@main#egg=sub&subdirectory=pkgs/sub\n"
+    )
+    assert deps(text) == {
+        "torch": (1, True),
+        "torch-scatter": (2, True),
+        "CLIP": (3, False),
+        "jax": (4, True),
+        "opencv-python-headless": (5, False),
+        "numpy": (6, True),
+        "scipy": (7, False),
+        "triton": (8, True),
+        "sub": (9, False),
+    }
+
+
+def test_conda_style_file_include() -> None:
+    parsed = parse_requirements_text("-r file:requirements.txt\n", "environment.yml")
+    assert [i.target for i in parsed.includes] == ["requirements.txt"]

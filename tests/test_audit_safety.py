@@ -112,6 +112,11 @@ def test_named_database_never_downloads(db: Path) -> None:
     assert found == Database(folder=str(db), origin="local")
 
 
+def test_named_database_file_means_its_folder(db: Path) -> None:
+    found = find_database(str(db / "insecure_full.json"))
+    assert isinstance(found, Database) and Path(found.folder) == db
+
+
 def test_named_broken_database_raises(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="no such directory"):
         find_database(str(tmp_path / "missing"))

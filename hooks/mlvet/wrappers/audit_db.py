@@ -66,6 +66,8 @@ def problem_with(folder: str | Path) -> str | None:
 
 
 def local_database(folder: str) -> Database:
+    if os.path.isfile(folder) and os.path.basename(folder) in DB_FILES:
+        folder = os.path.dirname(folder) or "."  # `--db db/insecure.json` names its folder
     problem = problem_with(folder)
     if problem:
         raise DatabaseError(f"vulnerability database {folder}: {problem}")

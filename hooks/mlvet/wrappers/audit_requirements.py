@@ -38,7 +38,8 @@ _REQ = re.compile(
 _INCLUDE_OPTS = {"-r": "r", "--requirement": "r", "-c": "c", "--constraint": "c"}
 _EDITABLE_OPTS = ("-e", "--editable")
 # Per-requirement options: everything from the first of these on is not the requirement.
-_PER_REQ_OPT = re.compile(r"\s(?:--hash|--install-option|--global-option|--config-settings|-C)\b")
+# (--hash, --config-settings, ...; a stray `-f URL` is cut off the same way, as pip would refuse it)
+_PER_REQ_OPT = re.compile(r"\s(?:--[A-Za-z]|-[A-Za-z]\b)")
 _URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|file:")
 
 
@@ -159,6 +160,9 @@ def parse_requirement(
         return Dependency(name=name, path=path, line=line, column=column, text=text,
                           origin=origin, reason=url_pin_reason(url, has_hash), url=url)
     spec = rest.split(";", 1)[0].strip()
+    if "${" in spec:
+        # pip fills `${VAR}` in at install time: the pin cannot be judged from here.
+        return Dependency(name=name, path=path, line=line, column=column, text=text, origin=origin)
     if not is_valid_specifier(spec):
         return f"not a valid requirement: {text!r}"
     version, reason = pin_of_specifier(spec)
@@ -191,6 +195,8 @@ def _option_line(
     for opt, kind in _INCLUDE_OPTS.items():
         value = _option_value(tokens, opt)
         if value is not None:
+            if value.startswith("file:") and not value.startswith("file://"):
+                value = value[5:]  # conda's `-r file:requirements.txt`
             if not value:
                 out.problems.append((number, f"`{opt}` without a file name"))
             else:
