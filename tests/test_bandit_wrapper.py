@@ -85,6 +85,8 @@ def test_ml_profile_findings_and_locations(tmp_path: Path, monkeypatch: pytest.M
     assert by_rule["B602"].severity == "error"  # bandit's HIGH
     assert by_rule["B113"].severity == "warning"  # bandit's MEDIUM
     assert "CWE-502" in by_rule["B301"].message
+    assert by_rule["B614"].fix is not None and "weights_only=True" in by_rule["B614"].fix
+    assert by_rule["B202"].fix is not None  # a hint or bandit's page, never nothing
     assert report.tools == ["bandit"]
 
 

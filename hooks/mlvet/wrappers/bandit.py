@@ -71,6 +71,28 @@ PER_FILE_IGNORES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("conftest.py", ("B101",)),
 )
 
+# Short hints for the tests ML code meets most; the rest point at bandit's page.
+FIX_HINTS = {
+    "B101": "raise an exception for checks that must hold in production (-O strips asserts)",
+    "B102": "avoid exec on anything built from input; call the code directly",
+    "B105": "read the secret from the environment or a secret store",
+    "B106": "read the secret from the environment or a secret store",
+    "B107": "read the secret from the environment or a secret store",
+    "B113": "pass timeout= to every requests call",
+    "B202": "extract with filter='data' (Python 3.12+) or check member paths first",
+    "B301": "load only trusted files, or store data as safetensors/JSON/npz instead of pickle",
+    "B302": "load only trusted files; marshal is not safe for untrusted data",
+    "B307": "use ast.literal_eval for literals; never eval model or user output",
+    "B403": "make sure every pickle load reads only trusted files",
+    "B501": "keep certificate verification on (verify=True)",
+    "B506": "use yaml.safe_load (or Loader=yaml.SafeLoader)",
+    "B602": "pass a list of arguments without shell=True",
+    "B605": "use subprocess with a list of arguments instead of a shell",
+    "B608": "use query parameters instead of building SQL from strings",
+    "B614": "pass weights_only=True to torch.load (or use safetensors)",
+    "B615": "pin revision= to a commit hash",
+}
+
 # Bandit names every blacklist result "blacklist"; these are the names of the entries.
 BLACKLIST_NAMES = {
     "B301": "pickle", "B302": "marshal", "B303": "md5", "B304": "ciphers",
@@ -280,7 +302,7 @@ def to_finding(item: Mapping[str, Any], path: str, source: Source | None) -> Fin
         message=message,
         source="bandit",
         cell=cell,
-        fix=f"see {more}" if isinstance(more, str) and more else None,
+        fix=FIX_HINTS.get(test_id) or (f"see {more}" if isinstance(more, str) and more else None),
         physical_line=physical,
         end_line=end_line,
     )
