@@ -1,0 +1,105 @@
+"""What scanning one file observed: imports, code-carrying configs, archive and read problems.
+
+Format readers feed a `Collector`; turning observations into findings happens elsewhere.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from mlvet.artifacts.pickles import PickleError, PickleReader
+from mlvet.artifacts.sniff import looks_like_pickle
+
+# How deep containers may nest (a pickle in a zip in a pickle ...).
+MAX_NEST = 6
+
+
+@dataclass
+class Collector:
+    """Observations for one file. `where` names the member or nesting being read."""
+
+    imports: dict[tuple[str, str, str], None] = field(default_factory=dict)  # (where, mod, name)
+    ext_codes: dict[tuple[str, int], None] = field(default_factory=dict)
+    unresolved: dict[tuple[str, str], None] = field(default_factory=dict)
+    code: list[tuple[str, str, bool]] = field(default_factory=list)  # (where, what, dangerous)
+    unsafe: list[tuple[str, str]] = field(default_factory=list)  # ML405
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # ML404
+    kind: str = ""
+    where: str = ""
+    depth: int = 0
+    # Set by the scanner: scans a nested payload (a pickle, zip, ... given as bytes).
+    nested_scanner: Callable[[Collector, bytes], None] | None = None
+
+    # -- Sink protocol for the pickle reader ---------------------------------------
+    def on_global(self, module: str, name: str) -> None:
+        self.imports[(self.where, module, name)] = None
+
+    def on_ext(self, code: int) -> None:
+        self.ext_codes[(self.where, code)] = None
+
+    def on_unresolved(self, what: str) -> None:
+        self.unresolved[(self.where, what)] = None
+
+    def on_nested(self, data: bytes, explicit: bool) -> None:
+        if self.depth >= MAX_NEST or self.nested_scanner is None:
+            return
+        with self.inside("nested pickle" if data[:2] != b"PK" else "nested archive"):
+            self.depth += 1
+            errors_before = len(self.unreadable)
+            try:
+                self.nested_scanner(self, data)
+            finally:
+                self.depth -= 1
+            # A payload that only looked like a pickle may be plain data: its read
+            # errors are not the file's. Its imports (if any) still count.
+            del self.unreadable[errors_before:]
+
+    # -- helpers -------------------------------------------------------------------
+    @contextmanager
+    def inside(self, label: str) -> Iterator[None]:
+        saved = self.where
+        self.where = f"{saved} > {label}" if saved else label
+        try:
+            yield
+        finally:
+            self.where = saved
+
+    def unsafe_member(self, message: str) -> None:
+        self.unsafe.append((self.where, message))
+
+    def cannot_read(self, message: str) -> None:
+        self.unreadable.append((self.where, message))
+
+
+def walk_pickles(col: Collector, fh: io.RawIOBase | io.BufferedIOBase | object, *,
+                 exactly: int | None = None) -> PickleReader | None:
+    """Read the pickle(s) at the start of `fh`: `exactly` N of them, or one and then any
+    further pickles that follow back to back. Reports read errors; returns the reader
+    (positioned after the last pickle) or None after an error."""
+    reader = PickleReader(fh, col, depth=col.depth)  # type: ignore[arg-type]
+    count = 0
+    try:
+        while True:
+            reader.walk()
+            count += 1
+            if exactly is not None:
+                if count >= exactly:
+                    return reader
+                if reader.at_end():
+                    col.cannot_read(f"truncated: {count} of {exactly} pickles present")
+                    return None
+                continue
+            if reader.at_end():
+                return reader
+            head = reader.peek(3)
+            if not (head[:1] == b"\x80" and looks_like_pickle(head)):
+                return reader  # trailing bytes the unpickler never reads
+    except PickleError as exc:
+        col.cannot_read(f"cannot read pickle: {exc}")
+        return None
+    except RecursionError:
+        col.cannot_read("cannot read pickle: nested too deeply")
+        return None
