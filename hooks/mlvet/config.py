@@ -252,10 +252,14 @@ def config_from_table(table: Mapping[str, Any], root: Path, path: Path) -> Confi
     pfi_raw = table.get("per-file-ignores", {})
     if not isinstance(pfi_raw, dict):
         raise ConfigError(f"{path}: `per-file-ignores` must be a table of glob = [codes]")
-    pfi = tuple(
-        (pattern, tuple(_codes([codes] if isinstance(codes, str) else codes)))
-        for pattern, codes in pfi_raw.items()
-    )
+    pfi_items: list[tuple[str, tuple[str, ...]]] = []
+    for pattern, codes in pfi_raw.items():
+        if isinstance(codes, str):
+            codes = [codes]
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"{path}: per-file-ignores.{pattern!r} must be a list of codes")
+        pfi_items.append((pattern, tuple(_codes(codes))))
+    pfi = tuple(pfi_items)
     sev_raw = table.get("severity", {})
     if not isinstance(sev_raw, dict):
         raise ConfigError(f"{path}: `severity` must be a table of CODE = level")
