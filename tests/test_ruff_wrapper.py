@@ -171,7 +171,9 @@ def test_notebook_friendly_ignores(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     findings = run_ruff(["explore.ipynb", "script.py"], Config()).report.findings
     nb_rules = {f.rule for f in findings if f.path == "explore.ipynb"}
     assert not nb_rules & {"E402", "S101", "B018", "T201"}
-    assert "E402" in {f.rule for f in findings if f.path == "script.py"}
+    script = {f.rule: f.severity for f in findings if f.path == "script.py"}
+    assert script["E402"] == "warning"
+    assert script["T201"] == "info"
 
 
 def test_notebook_ignore_can_be_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -69,6 +69,7 @@ SEVERITY: dict[str, Severity] = {
     "PLE": "error",
     "PLW0177": "error",
     "T10": "error",
+    "T20": "info",
     "NPY002": "info",
     "PD": "info",
     "PERF": "info",
