@@ -142,7 +142,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 def served(db: Path) -> Iterator[str]:
     handler = partial(_Quiet, directory=str(db))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -181,7 +181,7 @@ def test_download_of_an_unusable_database_keeps_nothing(tmp_path: Path) -> None:
     (bad / "insecure_full.json").write_text("{}")
     handler = partial(_Quiet, directory=str(bad))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         found = find_database(None, url=f"http://127.0.0.1:{server.server_address[1]}")
     finally:

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -125,6 +126,18 @@ def download(url: str, dest: Path, timeout: float) -> str | None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _bounded_download(url: str, dest: Path, timeout: float) -> str | None:
+    """`download`, but never longer than a few timeouts in all (name lookups included)."""
+    result: list[str | None] = []
+    worker = threading.Thread(target=lambda: result.append(download(url, dest, timeout)),
+                              daemon=True)
+    worker.start()
+    worker.join(timeout * 3)
+    if not result:
+        return f"download timed out after {timeout * 3:g}s"
+    return result[0]
+
+
 def _stamp(folder: Path) -> str:
     mtime = (folder / DB_FILES[0]).stat().st_mtime
     return datetime.fromtimestamp(mtime, tz=timezone.utc).strftime("%Y-%m-%d")
@@ -151,7 +164,7 @@ def find_database(
                             notice=f"offline: using the cached vulnerability database of {_stamp(cached)}")
         return Missing("offline and no cached copy")
     source = url or os.environ.get(URL_ENV) or OPEN_DB_URL
-    failure = download(source, cached, timeout)
+    failure = _bounded_download(source, cached, timeout)
     if failure is None:
         return Database(folder=str(cached), origin="download")
     if usable:
