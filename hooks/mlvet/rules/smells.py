@@ -437,8 +437,16 @@ _MODEL_NAME = re.compile(
 )
 MODULE_BASES = ("Module", "LightningModule", "Sequential", "PreTrainedModel", "ModuleDict")
 MODULE_FACTORIES = (
-    "torch.nn.", "torchvision.models.", "timm.create_model", "torch.hub.load", "torch.jit.",
-    "torch.compile", "segmentation_models_pytorch.",
+    "torch.nn.", "torchvision.models.", "timm.create_model", "torch.hub.load", "torch.compile",
+    "segmentation_models_pytorch.",
+)
+# Objects that come back in the mode they were saved in, or manage the mode themselves.
+PRETRAINED_FACTORIES = (
+    "torch.jit.load", "torch.load", "transformers.", "sentence_transformers.", "diffusers.",
+    "peft.", "open_clip.", "clip.load",
+)
+_FACTORY_NAME = re.compile(
+    r"^(?:get|build|load|create|make|init|setup|prepare|wrap|save|export|compile|train|run)_"
 )
 _CHAIN_METHODS = frozenset(
     {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "eval", "train",
@@ -464,10 +472,11 @@ class EvalModeChecker(Checker):
 
     codes = ("ML205",)
     pattern = re.compile(r"torch")
-    node_types = (ast.ClassDef, ast.Assign)
+    node_types = (ast.ClassDef, ast.Assign, ast.FunctionDef, ast.AsyncFunctionDef)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
+        self.functions: set[str] = set()
         self.module_classes: set[str] = set()
         self.module_vars: set[str] = set()
         self.pretrained: set[str] = set()
@@ -484,6 +493,9 @@ class EvalModeChecker(Checker):
 
     # facts about names
     def on_node(self, node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.functions.add(node.name)
+            return
         if isinstance(node, ast.ClassDef):
             bases = [dotted(b) or "" for b in node.bases]
             module_base = any(
@@ -517,7 +529,9 @@ class EvalModeChecker(Checker):
         is_module = callee.rpartition(".")[2] in self.module_classes or q.startswith(
             MODULE_FACTORIES
         )
-        pretrained = isinstance(value.func, ast.Attribute) and value.func.attr == "from_pretrained"
+        pretrained = (
+            isinstance(value.func, ast.Attribute) and value.func.attr == "from_pretrained"
+        ) or q.startswith(PRETRAINED_FACTORIES)
         for t in node.targets:
             key = dotted(t)
             if key is None:
@@ -584,39 +598,50 @@ class EvalModeChecker(Checker):
 
     def _eval_context(self) -> int | None:
         """id of the evaluating scope if the current node runs under evaluation."""
+        under_no_grad = False
         for anc in reversed(self.ctx.stack):
             if isinstance(anc, (ast.With, ast.AsyncWith)):
-                for item in anc.items:
-                    expr = item.context_expr
-                    func = expr.func if isinstance(expr, ast.Call) else expr
-                    q = self.ctx.qualname(func)
-                    if q in NO_GRAD:
-                        return id(current_scope(self.ctx))
-                    if q == "torch.set_grad_enabled" and isinstance(expr, ast.Call) and (
-                        expr.args and literal(expr.args[0]) is False
-                    ):
-                        return id(current_scope(self.ctx))
+                under_no_grad = under_no_grad or any(
+                    self._disables_grad(item.context_expr) for item in anc.items
+                )
             elif isinstance(anc, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                for dec in anc.decorator_list:
-                    func = dec.func if isinstance(dec, ast.Call) else dec
-                    if self.ctx.qualname(func) in NO_GRAD:
-                        return id(anc)
                 name = anc.name
                 if _HOOK_FUNC.search(name) or (self.test_file and name.startswith("test")):
-                    return None
-                return id(anc) if _EVAL_FUNC.search(name) else None
+                    return None  # framework hooks and unit tests decide modes themselves
+                if under_no_grad or _EVAL_FUNC.search(name):
+                    return id(anc)
+                decorated = any(
+                    self.ctx.qualname(d.func if isinstance(d, ast.Call) else d) in NO_GRAD
+                    for d in anc.decorator_list
+                )
+                return id(anc) if decorated else None
             elif isinstance(anc, (ast.Lambda, ast.ClassDef)):
                 return None
-        return None
+        return id(self.ctx.tree) if under_no_grad else None
+
+    def _disables_grad(self, expr: ast.expr) -> bool:
+        func = expr.func if isinstance(expr, ast.Call) else expr
+        q = self.ctx.qualname(func)
+        if q in NO_GRAD:
+            return True
+        return (
+            q == "torch.set_grad_enabled"
+            and isinstance(expr, ast.Call)
+            and bool(expr.args)
+            and literal(expr.args[0]) is False
+        )
 
     def _is_own_module_method(self) -> bool:
         cls = self.ctx.enclosing(ast.ClassDef)
         return isinstance(cls, ast.ClassDef) and cls.name in self.module_classes
 
     def _looks_like_module(self, key: str) -> bool:
-        return key in self.module_vars or key in self.trained or bool(
-            _MODEL_NAME.search(key.rpartition(".")[2])
-        )
+        if key in self.module_vars or key in self.trained:
+            return True
+        last = key.rpartition(".")[2]
+        if key in self.functions or _FACTORY_NAME.match(last):
+            return False  # build_model(cfg) makes a model; it is not one
+        return bool(_MODEL_NAME.search(last))
 
     def finish(self) -> None:
         if not uses_torch(self.ctx):
