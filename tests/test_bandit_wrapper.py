@@ -384,3 +384,23 @@ def test_read_user_bandit(tmp_path: Path) -> None:
     assert user.exclude_dirs == ("build",)
     assert user.options == {"assert_used": {"skips": ["*_test.py"]}}
     assert read_user_bandit(None) == UserBandit()
+
+
+def test_a_named_bandit_yaml_is_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "pyproject.toml", '[tool.mlvet.bandit]\nconfig = "security/bandit.yaml"\n')
+    _write(tmp_path / "security" / "bandit.yaml", "skips: [B506]\nexclude_dirs: [generated]\n")
+    yaml_load = "import yaml\n\ncfg = yaml.load(open('c'), Loader=yaml.Loader)\n"
+    _write(tmp_path / "a.py", yaml_load + "import pickle\n\npickle.loads(b'')\n")
+    _write(tmp_path / "generated" / "g.py", "import pickle\n\npickle.loads(b'')\n")
+    code, out, _ = run_cli(["bandit", "--format", "json", "."], capsys)
+    assert code == 1
+    assert {(f["path"], f["rule"]) for f in json.loads(out)["findings"]} == {
+        ("a.py", "B301"), ("a.py", "B403")
+    }
+    _write(tmp_path / "pyproject.toml", '[tool.mlvet.bandit]\nconfig = "nope.yaml"\n')
+    code, out, err = run_cli(["bandit", "a.py"], capsys)
+    assert code == 2
+    assert err.strip() == "mlvet: error: nope.yaml: bandit configuration not found or not readable"

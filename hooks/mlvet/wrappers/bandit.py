@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mlvet.config import Config, glob_match
+from mlvet.config import Config, ConfigError, glob_match
 from mlvet.discover import discover
 from mlvet.findings import FileError, Finding, Report, Severity
 from mlvet.sources import Source, SourceError, read_source
@@ -150,10 +150,21 @@ def find_user_bandit(start: Path) -> Path | None:
 
 
 def _bandit_table(path: Path) -> dict[str, Any] | None:
+    """[tool.bandit] of a pyproject.toml, or the whole of a bandit YAML/TOML file."""
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return None
+        return loaded if isinstance(loaded, dict) else None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
+    if path.name != "pyproject.toml":
+        return data.get("tool", {}).get("bandit", data) if isinstance(data.get("tool"), dict) else data
     tool = data.get("tool")
     table = tool.get("bandit") if isinstance(tool, dict) else None
     return table if isinstance(table, dict) else None
@@ -337,7 +348,7 @@ def run_bandit(paths: Sequence[str], config: Config) -> Report:
     files = [(f, k) for f, k in found.files if not f.lower().endswith(".pyi")]
     report = Report(errors=list(found.errors), tools=["bandit"], notices=list(config.notices))
     start = _common_folder([f for f, _ in files]) if files else Path.cwd()
-    user = read_user_bandit(find_user_bandit(start))
+    user = read_user_bandit(_user_config_path(config, start))
     if user.exclude_dirs and user.path is not None:
         files = [(f, k) for f, k in files if not is_excluded_dir(f, user.exclude_dirs, user.path.parent)]
     report.files_checked = len(files)
@@ -395,6 +406,19 @@ def run_bandit(paths: Sequence[str], config: Config) -> Report:
                 findings.append(to_finding(item, path, nb))
     report.findings = apply_config(findings, config, sources, PER_FILE_IGNORES)
     return report.sorted()
+
+
+def _user_config_path(config: Config, start: Path) -> Path | None:
+    """`[tool.mlvet.bandit] config = "bandit.yaml"` names the file; else [tool.bandit]."""
+    named = config.section("bandit").get("config")
+    if isinstance(named, str) and named:
+        path = Path(named)
+        if not path.is_absolute():
+            path = config.root / path
+        if not path.is_file() or _bandit_table(path) is None:
+            raise ConfigError(f"{named}: bandit configuration not found or not readable")
+        return path
+    return find_user_bandit(start)
 
 
 def _keys(path: str) -> list[str]:
