@@ -745,6 +745,10 @@ class Scope:
         method = func.attr
         if method in cat.VALIDATOR_METHODS:
             return None
+        if method in ("decode", "batch_decode"):
+            ids = pick(self.taint(a, env) for a in args)
+            if ids is not None and ids.label == IDS:
+                return Origin(TEXT, f"{ids.desc} decoded by {name_of(func)}()", ids.where)
         receiver = self.taint(func.value, env)
         if receiver is not None:
             if method in cat.VERDICT_METHODS:
@@ -752,11 +756,6 @@ class Scope:
             if receiver.label == IDS and method in ("decode", "batch_decode"):
                 return Origin(TEXT, f"{receiver.desc} decoded", receiver.where)
             return receiver.whole()
-        if method in ("decode", "batch_decode"):
-            ids = pick(self.taint(a, env) for a in args)
-            if ids is not None and ids.label == IDS:
-                return Origin(TEXT, f"{ids.desc} decoded by {name_of(func)}()", ids.where)
-            return None
         if method in cat.ARG_METHODS:
             found = pick(self.taint(a, env) for a in args)
             return found.whole() if found else None
@@ -826,7 +825,8 @@ class Scope:
             and self.flow.imports("langchain", "llama_index")
         ):
             return self.origin(e)
-        if method == "generate" and self.taint(receiver, env) is None:
+        owner = self.taint(receiver, env)
+        if method == "generate" and (owner is None or owner.label == PARAM):
             return self.origin(e, IDS)
         return None
 
