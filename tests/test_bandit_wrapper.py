@@ -404,3 +404,16 @@ def test_a_named_bandit_yaml_is_merged(
     code, out, err = run_cli(["bandit", "a.py"], capsys)
     assert code == 2
     assert err.strip() == "mlvet: error: nope.yaml: bandit configuration not found or not readable"
+
+
+def test_columns_count_characters_not_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    line = "étiquette = 'données'; obj = pickle.loads(b'')\n"
+    _write(tmp_path / "u.py", "import pickle\n" + line)
+    _nb(tmp_path / "u.ipynb", ["import pickle\n" + line])
+    expected = line.index("pickle.loads") + 1
+    for path in ("u.py", "u.ipynb"):
+        [b301] = [f for f in run_bandit([path], Config()).findings if f.rule == "B301"]
+        assert (b301.line, b301.column) == (2, expected), path

@@ -275,6 +275,22 @@ def _name(test_id: str, test_name: str) -> str:
     return (test_name or test_id).replace("_", "-").lower()
 
 
+def char_column(text: str, line: int, byte_col: int) -> int:
+    """ast (and so bandit) counts columns in UTF-8 bytes; users count characters."""
+    if byte_col <= 0:
+        return max(byte_col, 0)
+    lines = _split(text)
+    if not 0 < line <= len(lines) or lines[line - 1].isascii():
+        return byte_col
+    return len(lines[line - 1].encode("utf-8")[:byte_col].decode("utf-8", "ignore"))
+
+
+@lru_cache(maxsize=16)
+def _split(text: str) -> list[str]:
+    # A str caches its hash, so looking the same text up again is cheap.
+    return text.split("\n")
+
+
 def to_finding(item: Mapping[str, Any], path: str, source: Source | None) -> Finding:
     """One bandit result -> a Finding; notebook lines go back to cell and cell line."""
     test_id = str(item.get("test_id", "B000"))
@@ -282,6 +298,8 @@ def to_finding(item: Mapping[str, Any], path: str, source: Source | None) -> Fin
     col = int(item.get("col_offset") or 0)
     line_range = item.get("line_range") or [line]
     end = max((v for v in line_range if isinstance(v, int)), default=line)
+    if source is not None:
+        col = char_column(source.text, line, col)
     cell: int | None = None
     physical: int | None = None
     column = col + 1
@@ -403,7 +421,7 @@ def run_bandit(paths: Sequence[str], config: Config) -> Report:
                 reported = str(item.get("filename", ""))
                 path = pmap.display(reported)
                 nb = next((by_tool_path[k] for k in _keys(reported) if k in by_tool_path), None)
-                findings.append(to_finding(item, path, nb))
+                findings.append(to_finding(item, path, nb or sources.get(path)))
     report.findings = apply_config(findings, config, sources, PER_FILE_IGNORES)
     return report.sorted()
 
