@@ -152,6 +152,7 @@ def scan_file(path: str, options: Options, config: Config | None = None) -> tupl
                 continue
             seen.add(key)
             findings.append(f)
+    findings.sort(key=Finding.sort_key)
     return findings, errors
 
 

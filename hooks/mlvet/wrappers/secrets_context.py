@@ -112,11 +112,39 @@ def _block_owner(lines: list[str], index: int) -> str | None:
     return None
 
 
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+\(?([^)\n#]+)", re.M)
+_IMPORT_AS = re.compile(r"^[ \t]*import[ \t]+([\w.]+)[ \t]+as[ \t]+(\w+)", re.M)
+
+
+class Imports:
+    """Names bound by imports (`from comet_ml import Experiment`), read on first use."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._map: dict[str, str] | None = None
+
+    def module_of(self, dotted: str) -> str:
+        if self._map is None:
+            self._map = {}
+            for m in _FROM_IMPORT.finditer(self._text):
+                for part in m.group(2).split(","):
+                    bits = part.split()
+                    if bits:
+                        self._map[bits[-1]] = m.group(1)
+            for m in _IMPORT_AS.finditer(self._text):
+                self._map[m.group(2)] = m.group(1)
+        return self._map.get(dotted.split(".", 1)[0], "")
+
+
+def _callee_vendor(callee: str, imports: Imports) -> Vendor | None:
+    return _vendor_in(callee) or _vendor_in(imports.module_of(callee))
+
+
 def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: int,
-             file_vendor: Vendor | None, sep: str) -> tuple[Vendor, str] | None:
+             file_vendor: Vendor | None, sep: str, imports: Imports) -> tuple[Vendor, str] | None:
     low = name.lower()
     if sep == "(":
-        vendor = _vendor_in(low)
+        vendor = _callee_vendor(name, imports)
         return (vendor, f"passed to {name}()") if vendor else None
     if _NOT_SECRET.search(low) and not low.endswith(("_key", "_token", "apikey")):
         return None
@@ -127,7 +155,7 @@ def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: in
         return None
     owner = _enclosing_owner(text, offset)
     if owner:
-        vendor = _vendor_in(owner[0])
+        vendor = _callee_vendor(owner[0], imports) if owner[1] == "(" else _vendor_in(owner[0])
         if vendor:
             if owner[1] == "(":
                 return vendor, f"passed to {owner[0]}({name}=…)"
@@ -155,6 +183,7 @@ def scan_context(text: str, filename: str) -> Iterator[ContextHit]:
         return
     if file_vendor is None and not CONTEXT_WORDS_RX.search(text.lower()):
         return
+    imports = Imports(text)
     lines = text.split("\n")
     starts = _line_starts(text)
     if file_vendor is not None:
@@ -173,7 +202,7 @@ def scan_context(text: str, filename: str) -> Iterator[ContextHit]:
             offset = starts[index] + col
             if (offset, value) in seen:
                 continue
-            got = _resolve(name, text, offset, lines, index, file_vendor, sep)
+            got = _resolve(name, text, offset, lines, index, file_vendor, sep, imports)
             if got is None:
                 continue
             vendor, where = got

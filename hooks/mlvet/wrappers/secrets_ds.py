@@ -26,6 +26,9 @@ from mlvet.wrappers.secrets_scan import Hit, name_before
 # Plugins left out unless asked for: entropy alone flags every hash and UUID, and a
 # public IP address is not a credential.
 NOISY_PLUGINS = frozenset({"Base64HighEntropyString", "HexHighEntropyString", "IPPublicDetector"})
+# mlvet's URL-credential detector does this plugin's job with placeholder and
+# local-default filters (postgres://user:password@localhost is documentation).
+SUPERSEDED_PLUGINS = frozenset({"BasicAuthDetector"})
 # KeywordDetector: lines with a cheap keyword hit (lowercase text), then the narrow
 # "denylisted name followed by an assignment" test on that line alone.
 _KEYWORD_CHEAP = re.compile(r"key|pass|pwd|secret|contrase")
@@ -50,6 +53,7 @@ REVOKE = {
     "SendGridDetector": "https://app.sendgrid.com/settings/api_keys",
     "NpmDetector": "https://www.npmjs.com/settings/tokens",
 }
+_URL_AT = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")  # a URL is not a keyword's secret
 _TOKEN = re.compile(r"[A-Za-z0-9_\-+/=.]+")
 
 
@@ -119,7 +123,10 @@ def default_plugin_names(entropy: bool = False) -> tuple[str, ...]:
 
     classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
     names = sorted(cls.__name__ for cls in classes)
-    return tuple(n for n in names if entropy or n not in NOISY_PLUGINS)
+    return tuple(
+        n for n in names
+        if (entropy or n not in NOISY_PLUGINS) and n not in SUPERSEDED_PLUGINS
+    )
 
 
 def configure(plugin_names: tuple[str, ...]) -> tuple[PluginSpec, ...]:
@@ -244,7 +251,7 @@ def scan_text(text: str, filename: str, specs: Sequence[PluginSpec]) -> list[Hit
                 # token around it, but keep their value (its hash is what their baselines hold).
                 tok = _TOKEN.match(line, col)
                 whole = tok.group(0) if tok and len(tok.group(0)) > len(value) else value
-                if not _plausible(name, whole, line):
+                if not _plausible(name, whole, line) or _URL_AT.match(line, col):
                     continue
                 offset = starts[i] + col
                 name_ = name_before(text, offset)

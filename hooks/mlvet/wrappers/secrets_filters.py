@@ -12,10 +12,13 @@ from collections import Counter
 
 # Words that mark a value as a stand-in written for a human to replace.
 _PLACEHOLDER_WORDS = re.compile(
-    r"xxx|XXX|\.\.\.|…|\*\*\*|<|>|\{|\}|\$|%\(|"
-    r"(?i:your|example|placeholder|dummy|redacted|changeme|change_me|insert|replace|"
-    r"here|fake|sample|mytoken|my_token|mykey|my_key|todo|fixme|none|null|undefined|"
-    r"notreal|not_real)"
+    r"xxxx|XXXX|\.\.\.|…|\*\*\*|<|>|\{|\}|\$|%\(|"
+    r"(?i:example|placeholder|dummy|redacted|changeme|change_me|insert|replace|sample|"
+    r"notreal|not_real|undefined|fixme)|"
+    # Short words only count as words (at an edge or next to a separator): a random
+    # 150-character token contains "none" or "here" by chance surprisingly often.
+    r"(?i:(?:^|(?<=[_\-.\s]))(?:your|here|fake|none|null|todo|mytoken|mykey|my_key|my_token|"
+    r"token|key|secret|test)(?=$|[_\-.\s]))"
 )
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
