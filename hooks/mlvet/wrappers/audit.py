@@ -53,6 +53,7 @@ class Collected:
     errors: list[FileError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, list[str]] = field(default_factory=dict)
     # (path, line, name) of requirements pinned by a constraints file of their tree
     constrained: set[tuple[str, int, str]] = field(default_factory=set)
 
@@ -142,8 +143,10 @@ def _unique(deps: Any) -> list[Dependency]:
 
 # -- findings ----------------------------------------------------------------------------
 
-def _line(texts: Mapping[str, str], path: str, line: int) -> str:
-    lines = texts.get(path, "").splitlines()
+def _line(collected: Collected, path: str, line: int) -> str:
+    lines = collected.lines.get(path)
+    if lines is None:
+        lines = collected.lines[path] = collected.texts.get(path, "").splitlines()
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
@@ -165,7 +168,7 @@ def unpinned_findings(collected: Collected, config: Config) -> list[Finding]:
             fix=(f"pin it (`{example}`)" if dep.url is None else
                  "pin the URL to a commit (`@<sha>`) or add a hash (`#sha256=...`)")
                 + ", or pin it in a constraints/lock file",
-            snippet=_line(collected.texts, dep.path, dep.line).strip(),
+            snippet=_line(collected, dep.path, dep.line).strip(),
         ))
     return out
 
@@ -191,7 +194,7 @@ def advisory_findings(advisories: Sequence[Any], collected: Collected, config: C
         out.append(Finding(
             rule=ML601.code, name=ML601.name, severity=config.severity_for(ML601.code, ML601.severity),
             path=dep.path, line=dep.line, column=dep.column, source="safety", message=message,
-            fix=fix, snippet=_line(collected.texts, dep.path, dep.line).strip() + " " + adv.vuln_id,
+            fix=fix, snippet=_line(collected, dep.path, dep.line).strip() + " " + adv.vuln_id,
         ))
     return out
 
@@ -212,7 +215,7 @@ def keep(findings: Sequence[Finding], collected: Collected, config: Config) -> l
     for f in findings:
         if not config.is_selected(f.rule, AUDIT_PREFIX) or config.ignored_for_path(f.rule, f.path):
             continue
-        if is_suppressed(f, _line(collected.texts, f.path, f.line)):
+        if is_suppressed(f, _line(collected, f.path, f.line)):
             continue
         key = (f.rule, f.path, f.line, f.column, f.message)
         if key not in seen:

@@ -7,7 +7,9 @@ always handed a folder (never a URL), so it reads files and never opens a connec
 from __future__ import annotations
 
 import inspect
+import json
 import logging
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,16 +89,31 @@ def _summary(text: object) -> str:
     return words if len(words) <= 200 else words[:197].rstrip() + "..."
 
 
+def _listed_names(db_folder: str) -> set[str] | None:
+    """Packages with any advisory (the small index file): only these need safety at all."""
+    try:
+        with open(os.path.join(db_folder, "insecure.json"), encoding="utf-8") as fh:
+            listed = json.load(fh).get("vulnerable_packages", {})
+    except (OSError, ValueError, AttributeError):
+        return None  # let safety read it and say what is wrong
+    return {canonical(str(n)) for n in listed} if isinstance(listed, dict) else None
+
+
 def lookup(deps: Sequence[Dependency], db_folder: str) -> list[Advisory]:
     """Known vulnerabilities of the pinned dependencies, read from `db_folder`."""
     pinned = [d for d in deps if d.version]
     if not pinned:
         return []
-    core, package_cls, requirement_cls = _import_safety()
+    listed = _listed_names(db_folder)
     by_name: dict[str, dict[str, list[Dependency]]] = {}
     for dep in pinned:
         assert dep.version is not None
-        by_name.setdefault(canonical(dep.name), {}).setdefault(dep.version, []).append(dep)
+        name = canonical(dep.name)
+        if listed is None or name in listed:
+            by_name.setdefault(name, {}).setdefault(dep.version, []).append(dep)
+    if not by_name:
+        return []
+    core, package_cls, requirement_cls = _import_safety()
     packages = []
     for name, versions in by_name.items():
         reqs = []
