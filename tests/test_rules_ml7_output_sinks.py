@@ -253,9 +253,41 @@ CASES: dict[str, str] = {
             f.write(script)  # BAD
         subprocess.run(["python", f"{workdir}/task.py"])
     """,
+    "helper_that_executes_its_parameter": """
+        import subprocess
+
+        def run_shell(command, timeout=30):
+            return subprocess.run(command, shell=True, capture_output=True, timeout=timeout)
+
+        def run_twice(cmd):
+            run_shell(cmd)
+            return run_shell(cmd)
+
+        run_shell(ask("a command"))  # BAD
+        run_twice(timeout=5, cmd=ask("x"))  # BAD
+        run_shell("ls")
+    """,
+    "method_that_executes_its_parameter": """
+        class Sandbox:
+            def execute(self, code):
+                exec(code, {})
+
+            def step(self, task):
+                self.execute(ask(task))  # BAD
+    """,
 }
 
 NEGATIVES: dict[str, str] = {
+    "helper_that_checks_its_parameter": """
+        import subprocess
+
+        def run_allowed(cmd):
+            if cmd not in {"ls", "pwd"}:
+                return None
+            return subprocess.run(cmd, shell=True)
+
+        run_allowed(ask("a command"))
+    """,
     "literal_eval": """
         import ast
         values = ast.literal_eval(ask("a python list of numbers"))

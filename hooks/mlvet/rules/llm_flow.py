@@ -112,6 +112,8 @@ class Summary:
     text: Origin | None = None  # the helper returns model text
     params: frozenset[int] = frozenset()  # parameters it returns (as text)
     kind: str | None = None  # the helper returns an LLM client / chain
+    # Parameters the helper runs: (index, sink, where the sink is, sink category).
+    sinks: frozenset[tuple[int, str, str, str]] = frozenset()
 
 
 class FileFlow:
@@ -254,6 +256,7 @@ class Scope:
         self.returns: list[Origin] = []
         self.return_kinds: list[str] = []
         self.reported: set[int] = set()
+        self.param_sinks: set[tuple[int, str, str, str]] = set()
 
     # ---- driving -----------------------------------------------------------------------
 
@@ -286,7 +289,7 @@ class Scope:
         text = next((o for o in self.returns if o.label == TEXT), None)
         params = frozenset(o.param for o in self.returns if o.label == PARAM)
         kind = self.return_kinds[0] if self.return_kinds else None
-        return Summary(text.whole() if text else None, params, kind)
+        return Summary(text.whole() if text else None, params, kind, frozenset(self.param_sinks))
 
     def annotation_kind(self, ann: ast.expr | None) -> str | None:
         if ann is None:
@@ -856,7 +859,7 @@ class Scope:
             self.scan(node.value, env)
             self.bind(node.target, self.taint(node.value, env), self.kind(node.value, env), None, env)
             return
-        elif isinstance(node, ast.Call) and self.reporting:
+        elif isinstance(node, ast.Call):
             self.check_sink(node, env)
         for child in ast.iter_child_nodes(node):
             self.scan(child, env)
@@ -864,10 +867,17 @@ class Scope:
     def check_sink(self, call: ast.Call, env: Env) -> None:
         found = self.sink(call, env)
         if found is None:
-            self.check_write(call, env)
+            if self.reporting:
+                self.check_write(call, env)
+            self.check_helper_sink(call, env)
             return
         category, origin = found
+        if origin is not None and origin.label == PARAM and not self.reporting:
+            self.param_sinks.add((origin.param, f"{name_of(call.func)}()", self.flow.where(call), category))
+            return
         if origin is None or origin.label != TEXT or id(call) in self.reported:
+            return
+        if not self.reporting:
             return
         self.reported.add(id(call))
         message = (
@@ -875,6 +885,28 @@ class Scope:
             f"{name_of(call.func)}() ({self.flow.where(call)})"
         )
         self.flow.report(call, message, cat.FIXES[category])
+
+    def check_helper_sink(self, call: ast.Call, env: Env) -> None:
+        """`run_code(code)` where the helper `run_code` in this file executes its argument."""
+        fn = self.flow.resolve(call.func, self.cls)
+        summary = self.flow.summaries.get(fn) if fn is not None else None
+        if fn is None or summary is None or not summary.sinks:
+            return
+        names = [n for n, _ in Scope(self.flow, fn, False).params()]
+        for index, sink, where, category in sorted(summary.sinks):
+            arg = call_arg(call, index, names[index]) if index < len(names) else None
+            o = self.text(arg, env)
+            if o is None:
+                continue
+            if o.label == PARAM and not self.reporting:
+                self.param_sinks.add((o.param, sink, where, category))
+            elif o.label == TEXT and self.reporting and id(call) not in self.reported:
+                self.reported.add(id(call))
+                message = (
+                    f"model output from {o.desc} ({o.where}) reaches {sink} ({where}) "
+                    f"through {fn.name}() ({self.flow.where(call)})"
+                )
+                self.flow.report(call, message, cat.FIXES[category])
 
     def sink(self, call: ast.Call, env: Env) -> tuple[str, Origin | None] | None:
         """(category, the model text reaching it) when `call` runs its input."""
