@@ -100,6 +100,28 @@ def test_db_from_config_is_relative_to_the_config_file(
     assert "warning" not in err
 
 
+def test_unknown_audit_key_is_a_notice(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".mlvet.toml").write_text("[audit]\nbd = 'typo'\n")
+    (project / "requirements.txt").write_text("numpy==1.0\n")
+    code, _, err = run_cli(["audit", "--db", db], capsys)
+    assert code == 0
+    assert "unknown key `bd` in [tool.mlvet.audit]" in err
+
+
+def test_advisory_without_pyup_id_uses_the_cve(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = build_db(tmp_path / "db-cve")
+    full = json.loads((folder / "insecure_full.json").read_text())
+    for adv in full["vulnerable_packages"][FAKE]:
+        adv["ids"] = [i for i in adv["ids"] if i["type"] != "pyup"]
+    (folder / "insecure_full.json").write_text(json.dumps(full))
+    (project / "requirements.txt").write_text(f"{FAKE}==1.0\n")
+    code, data, _ = audit_json(["--db", str(folder)], capsys)
+    assert code == 1
+    assert "(safety CVE-2099-0001)" in data["findings"][0]["message"]
+
+
 def test_broken_named_database_is_exit_2_in_one_line(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

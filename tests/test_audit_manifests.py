@@ -238,3 +238,13 @@ def test_yaml_error_names_the_line() -> None:
 def test_empty_environment_and_no_dependencies() -> None:
     assert conda("") == []
     assert conda("name: x\nchannels: [conda-forge]\n") == []
+
+
+def test_escaped_requirement_string_is_still_located() -> None:
+    text = (
+        '[project]\nname = "x"\ndependencies = [\n'
+        '  "numpy>=1.26",\n'
+        '  "tomli>=2; python_version < \\"3.11\\"",\n'
+        ']\n'
+    )
+    assert located(text) == [("numpy", 4, 3, False), ("tomli", 5, 3, False)]

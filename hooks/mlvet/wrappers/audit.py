@@ -183,7 +183,8 @@ def advisory_findings(advisories: Sequence[Any], collected: Collected, config: C
         if ignored & ids:
             continue
         dep: Dependency = adv.dep
-        label = f"safety {adv.vuln_id}" + (f", {adv.cve}" if adv.cve else "")
+        ids_shown = [i for i in (adv.vuln_id, adv.cve) if i]
+        label = "safety " + (", ".join(ids_shown) or "advisory without an id")
         fixed = f"fixed in {adv.fixed}" if adv.fixed else "no fixed version known"
         message = (f"`{dep.name}=={dep.version}` has a known vulnerability ({label}): "
                    f"affected {adv.affected}, {fixed}")
@@ -237,6 +238,7 @@ class AuditOptions:
     offline: bool = False
     timeout: float = 10.0
     db_url: str | None = None
+    notices: tuple[str, ...] = ()
 
 
 def in_ci(environ: Mapping[str, str] | None = None) -> bool:
@@ -250,8 +252,7 @@ def options_from(config: Config, *, db: str | None = None, require_db: bool = Fa
     section = config.section("audit")
     unknown = set(section) - {"db", "db-url", "offline", "require-db", "timeout",
                               "ignore-vulnerabilities"}
-    if unknown:
-        raise ConfigError(f"[tool.mlvet.audit]: unknown key(s): {', '.join(sorted(unknown))}")
+    notices = tuple(f"unknown key `{k}` in [tool.mlvet.audit] (ignored)" for k in sorted(unknown))
     db_value = db
     if db_value is None and section.get("db") is not None:
         if not isinstance(section["db"], str):
@@ -269,6 +270,7 @@ def options_from(config: Config, *, db: str | None = None, require_db: bool = Fa
         offline=offline or bool(section.get("offline", False)),
         timeout=float(raw_timeout),
         db_url=url,
+        notices=notices,
     )
 
 
@@ -278,7 +280,7 @@ def run_audit(paths: Sequence[str], config: Config, options: AuditOptions) -> Re
     from mlvet.wrappers.audit_safety import SafetyUnavailable, lookup
 
     collected = collect(paths, config)
-    report = Report(errors=collected.errors, notices=list(config.notices),
+    report = Report(errors=collected.errors, notices=[*config.notices, *options.notices],
                     files_checked=len(collected.files))
     findings = unpinned_findings(collected, config)
     wants_vulns = config.is_selected("ML601", AUDIT_PREFIX)

@@ -90,6 +90,12 @@ class _Locator:
             pos = self.text.find(f"{quote}{value}{quote}", start)
             if pos >= 0 and (best is None or pos < best):
                 best = pos
+        if best is None:
+            # Escapes (`\"3.10\"`) change the text: look for the part before the first one.
+            head = re.split(r"[\\\"']", value, maxsplit=1)[0]
+            if head:
+                m = re.compile("[\"']" + re.escape(head)).search(self.text, start)
+                best = m.start() if m else None
         return best
 
 
