@@ -77,6 +77,8 @@ class Config:
         return not _matches(code, self.ignore)
 
     def ignored_for_path(self, code: str, path: str) -> bool:
+        if not self.per_file_ignores:
+            return False
         rel = self.relative(path)
         return any(
             _matches(code, codes) and glob_match(pattern, rel)
@@ -84,18 +86,13 @@ class Config:
         )
 
     def is_excluded(self, path: str) -> bool:
+        if not self.exclude:
+            return False
         rel = self.relative(path)
         return any(glob_match(pattern, rel) for pattern in self.exclude)
 
     def relative(self, path: str) -> str:
-        p = Path(path)
-        if not p.is_absolute():
-            p = Path.cwd() / p
-        try:
-            rel = os.path.relpath(p, self.root)
-        except ValueError:  # another drive on Windows
-            return p.as_posix()
-        return Path(rel).as_posix()
+        return _relative(path, str(self.root), os.getcwd())
 
     def severity_for(self, code: str, default: Severity) -> Severity:
         return self.severity.get(code, default)
@@ -115,6 +112,16 @@ class Config:
         if fail_on:
             out = replace(out, fail_on=_severity(fail_on, "--fail-on"))
         return out
+
+
+@lru_cache(maxsize=65536)
+def _relative(path: str, root: str, cwd: str) -> str:
+    full = path if os.path.isabs(path) else os.path.join(cwd, path)
+    try:
+        rel = os.path.relpath(full, root)
+    except ValueError:  # another drive on Windows
+        return Path(full).as_posix()
+    return rel.replace(os.sep, "/")
 
 
 def _matches(code: str, selectors: Iterable[str]) -> bool:

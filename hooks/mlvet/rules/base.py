@@ -243,29 +243,44 @@ class Walker:
             c.finish()
 
     def _visit(self, node: ast.AST) -> None:
+        # The hot loop of every check: exact type tests and a hand-rolled child walk
+        # that skips the leaf fields (ctx, op, ops) nobody dispatches on.
         ctx = self.ctx
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            self._import(node)
-        elif isinstance(node, ast.Assign):
-            self._assign(node)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            ctx.bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            ctx.bound.add(node.arg)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            ctx.bound.add(node.id)
-        handlers = self.node_handlers.get(type(node))
+        t = type(node)
+        if t is ast.Name:
+            if type(node.ctx) is ast.Store:  # type: ignore[attr-defined]
+                ctx.bound.add(node.id)  # type: ignore[attr-defined]
+        elif t is ast.Import or t is ast.ImportFrom:
+            self._import(node)  # type: ignore[arg-type]
+        elif t is ast.Assign:
+            self._assign(node)  # type: ignore[arg-type]
+        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.ClassDef:
+            ctx.bound.add(node.name)  # type: ignore[attr-defined]
+        elif t is ast.arg:
+            ctx.bound.add(node.arg)  # type: ignore[attr-defined]
+        handlers = self.node_handlers.get(t)
         if handlers:
             for h in handlers:
                 h.on_node(node)
-        if isinstance(node, ast.Call) and self.call_handlers:
-            site = CallSite(node, ctx.qualname(node.func), _callee_name(node.func))
+        if t is ast.Call and self.call_handlers:
+            func = node.func  # type: ignore[attr-defined]
+            site = CallSite(node, ctx.qualname(func), _callee_name(func))  # type: ignore[arg-type]
             for h in self.call_handlers:
                 h.on_call(site)
-        ctx.stack.append(node)
-        for child in ast.iter_child_nodes(node):
-            self._visit(child)
-        ctx.stack.pop()
+        stack = ctx.stack
+        stack.append(node)
+        visit = self._visit
+        for name in node._fields:
+            if name in _LEAF_FIELDS:
+                continue
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        visit(item)
+            elif isinstance(value, ast.AST):
+                visit(value)
+        stack.pop()
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         aliases = self.ctx.aliases
@@ -293,6 +308,10 @@ class Walker:
             qual = self.ctx.qualname(node.value)
             if qual is not None:
                 self.ctx.aliases[target.id] = qual
+
+
+# Fields that hold only operator or context leaves (ast.Load, ast.Add, ...).
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
 
 
 def _callee_name(func: ast.expr) -> str:
