@@ -336,3 +336,67 @@ def test_allowlist_pragma_and_mlvet_ignore(tmp_path: Path) -> None:
     )
     found = scan(tmp_path, "s.py", text)
     assert [f.line for f in found] == [3]
+
+
+# -- more ML habits ------------------------------------------------------------------------
+
+def test_wandb_cli_login_and_printed_netrc(tmp_path: Path) -> None:
+    key = fake.wandb()
+    assert names(scan(tmp_path, "setup.sh", f"pip install wandb\nwandb login --relogin {key}\n")) \
+        == ["wandb-api-key"]
+    printed = f"machine api.wandb.ai\n  login user\n  password {fake.wandb()}\n"
+    assert names(scan(tmp_path, "out.txt", printed)) == ["wandb-api-key"]
+
+
+def test_kaggle_json_written_from_python(tmp_path: Path) -> None:
+    code = (
+        "import json, os\n"
+        "os.makedirs(os.path.expanduser('~/.kaggle'), exist_ok=True)\n"
+        "with open(os.path.expanduser('~/.kaggle/kaggle.json'), 'w') as f:\n"
+        f"    json.dump({{'username': 'alice', 'key': '{fake.kaggle()}'}}, f)\n"
+    )
+    (f,) = scan(tmp_path, "setup_kaggle.py", code)
+    assert (f.name, f.line) == ("kaggle-api-key", 4)
+
+
+def test_azure_key_set_on_the_openai_module(tmp_path: Path) -> None:
+    code = f'import openai\nopenai.api_type = "azure"\nopenai.api_key = "{fake.azure_openai()}"\n'
+    assert names(scan(tmp_path, "az.py", code)) == ["azure-openai-key"]
+
+
+def test_azure_chat_model_with_openai_keyword(tmp_path: Path) -> None:
+    code = ("from langchain_openai import AzureChatOpenAI\nllm = AzureChatOpenAI(\n"
+            f'    openai_api_key="{fake.azure_openai()}",\n    azure_deployment="gpt4",\n)\n')
+    (f,) = scan(tmp_path, "llm.py", code)
+    assert (f.name, f.line) == ("azure-openai-key", 3)
+
+
+def test_vendor_comment_on_previous_line(tmp_path: Path) -> None:
+    code = f'# Weights & Biases (wandb)\nAPI_KEY = "{fake.wandb()}"\n'
+    assert names(scan(tmp_path, "cfg.py", code)) == ["wandb-api-key"]
+
+
+def test_ids_next_to_vendors_stay_quiet(tmp_path: Path) -> None:
+    code = (
+        f'COMET_EXPERIMENT_KEY = "{fake.md5_hex()}"\n'
+        f'WANDB_RUN_ID = "{fake.md5_hex()}"\n'
+        'KAGGLE_CONFIG_DIR = "/content/kaggle"\n'
+        f'wandb.init(project="demo", id="{fake.md5_hex()}", resume="allow")\n'
+        'AZURE_OPENAI_ENDPOINT = "https://example.openai.azure.com/"\n'
+        f'wandb_artifact = "team/proj/model:{fake.sha1_hex()[:8]}"\n'
+    )
+    assert scan(tmp_path, "ids.py", code) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mongodb+srv://trainer:{pw}@cluster0.example.mongodb.net/db",
+        "redis://:{pw}@cache.internal:6379/0",
+        "git+https://oauth2:{pw}@gitlab.example.com/team/lib.git",
+    ],
+)
+def test_more_url_credentials(tmp_path: Path, url: str) -> None:
+    pw = fake.rand(20)
+    (f,) = scan(tmp_path, "u.py", f'URL = "{url.format(pw=pw)}"\n')
+    assert f.name == "url-credentials"

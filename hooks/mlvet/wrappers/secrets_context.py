@@ -32,11 +32,22 @@ _ASSIGN = re.compile(
 _DOCKER_ENV = re.compile(r"^\s*ENV\s+(?P<name>[A-Za-z_]\w*)\s+(?P<value>\S+)\s*$")
 # Names whose value is a secret, unless they say they hold something else.
 _SECRETISH = re.compile(r"key|token|secret|pass|pwd|auth|credential")
+# Names that hold something other than the secret (a path, an id, a URL)...
+_NOT_SECRET_STRONG = re.compile(r"file|path|dir|url|uri|endpoint|host|experiment|run_|_run|_id$")
+# ...and words that only count when the name does not end in _key / _token.
 _NOT_SECRET = re.compile(
-    r"file|path|dir|url|uri|endpoint|host|name|version|deployment|project|workspace|"
-    r"entity|_env|env_|var|mode|type|id$|_ids?_|len|size|count|expir|header|field|format"
+    r"name|version|deployment|project|workspace|entity|_env|env_|var|mode|type|id$|_ids?_|"
+    r"len|size|count|expir|header|field|format"
 )
 _GENERIC_NAMES = frozenset({"value", "default"})
+_AZURE = VENDOR_BY_SLUG["azure-openai-key"]
+_WANDB = VENDOR_BY_SLUG["wandb-api-key"]
+_KAGGLE = VENDOR_BY_SLUG["kaggle-api-key"]
+_WANDB_CLI = re.compile(r"wandb\s+login\s+(?:--?[\w-]+(?:[ =](?!\b[0-9a-f]{40}\b)\S+)?\s+)*"
+                        r"(?P<value>[0-9a-f]{40})\b")
+_KAGGLE_JSON = re.compile(r"[\"']key[\"']\s*:\s*[\"'](?P<value>[0-9a-f]{32})[\"']")
+_NETRC_ENTRY = re.compile(r"\bmachine\s+(?P<host>\S+)\s+(?:login\s+\S+\s+)?"
+                          r"password\s+(?P<value>[^\s\"'\\]+)")
 _CALL_OWNER = re.compile(r"([A-Za-z_][\w.]*)\s*$")
 _SECTION = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*$")
 _YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?[\"']?([\w.\-]+)[\"']?\s*:\s*(?:#.*)?$")
@@ -146,7 +157,9 @@ def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: in
     if sep == "(":
         vendor = _callee_vendor(name, imports)
         return (vendor, f"passed to {name}()") if vendor else None
-    if _NOT_SECRET.search(low) and not low.endswith(("_key", "_token", "apikey")):
+    if _NOT_SECRET_STRONG.search(low) or (
+        _NOT_SECRET.search(low) and not low.endswith(("_key", "_token", "apikey"))
+    ):
         return None
     named = _vendor_in(low)
     if named is not None and _SECRETISH.search(low):
@@ -171,6 +184,13 @@ def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: in
             return vendor, f"assigned to {lines[line_index - 1].split(':')[-1].strip()}"
     if file_vendor is not None:
         return file_vendor, f"assigned to {name}"
+    # Last resort: the vendor named on the same or the previous line
+    # (`wb_cfg = dict(key=...)  # wandb`, a comment above the assignment).
+    for j in (line_index, line_index - 1):
+        if j >= 0:
+            vendor = _vendor_in(lines[j])
+            if vendor:
+                return vendor, f"assigned to {name}"
     return None
 
 
@@ -181,6 +201,9 @@ def scan_context(text: str, filename: str) -> Iterator[ContextHit]:
     if base in (".netrc", "_netrc"):
         yield from _scan_netrc(text)
         return
+    if "machine" in text and "password" in text:
+        yield from _scan_netrc_inline(text)
+    yield from _scan_cli_and_json(text)
     if file_vendor is None and not CONTEXT_WORDS_RX.search(text.lower()):
         return
     imports = Imports(text)
@@ -203,6 +226,9 @@ def scan_context(text: str, filename: str) -> Iterator[ContextHit]:
             if (offset, value) in seen:
                 continue
             got = _resolve(name, text, offset, lines, index, file_vendor, sep, imports)
+            if got is None and "openai" in name.lower() and _AZURE.value_ok(value) \
+                    and _SECRETISH.search(name.lower()):
+                got = _AZURE, f"assigned to {name}"  # OpenAI's own keys are never hex
             if got is None:
                 continue
             vendor, where = got
@@ -255,3 +281,26 @@ def _scan_netrc(text: str) -> Iterator[ContextHit]:
             if vendor.slug != "netrc-password" and not vendor.value_ok(value):
                 vendor = netrc_vendor
             yield ContextHit(offset, vendor, value, f"for machine {host or '(default)'}")
+
+
+def _scan_netrc_inline(text: str) -> Iterator[ContextHit]:
+    """A .netrc printed or written elsewhere (`!cat ~/.netrc` in a notebook output)."""
+    for m in _NETRC_ENTRY.finditer(text):
+        vendor = _vendor_in(m.group("host"))
+        value = m.group("value")
+        if vendor and vendor.value_ok(value) and not is_placeholder(value):
+            yield ContextHit(m.start("value"), vendor, value, f"for machine {m.group('host')}")
+
+
+def _scan_cli_and_json(text: str) -> Iterator[ContextHit]:
+    """`wandb login KEY` in shell lines and kaggle.json's {"username": ..., "key": ...}."""
+    if "login" in text:
+        for m in _WANDB_CLI.finditer(text):
+            if _WANDB.value_ok(m.group("value")):
+                yield ContextHit(m.start("value"), _WANDB, m.group("value"), "passed to wandb login")
+    if "username" in text:
+        for m in _KAGGLE_JSON.finditer(text):
+            around = text[max(0, m.start() - 300) : m.end() + 300]
+            if "username" in around and _KAGGLE.value_ok(m.group("value")):
+                yield ContextHit(m.start("value"), _KAGGLE, m.group("value"),
+                                 "in kaggle.json credentials")

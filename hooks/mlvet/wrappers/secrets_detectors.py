@@ -193,7 +193,7 @@ CONTEXT_VENDORS: tuple[Vendor, ...] = (
 
 # Literal words whose presence makes a file worth the context scan (lowercase).
 CONTEXT_WORDS: tuple[str, ...] = (
-    "azure", "aoai", "wandb", "wb_", "weights", "kaggle", "comet", "cohere", "co_api_key",
+    "azure", "aoai", "wandb", "wb_", "kaggle", "comet", "cohere", "co_api_key",
     "mistral", "pinecone", "together", "neptune", "aws_secret", "secret_access_key",
 )
 CONTEXT_WORDS_RX = re.compile("|".join(re.escape(w) for w in CONTEXT_WORDS))

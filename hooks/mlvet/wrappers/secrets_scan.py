@@ -31,7 +31,7 @@ _NAME_BEFORE = re.compile(
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,20}$")
 _URL_CRED = re.compile(
     r"://"
-    r"(?P<user>[^\s:/?#@\"'<>\[\]{}()\\,]{1,200}):(?P<password>[^\s/?#@\"'<>\[\]\\,]{1,300})"
+    r"(?P<user>[^\s:/?#@\"'<>\[\]{}()\\,]{0,200}):(?P<password>[^\s/?#@\"'<>\[\]\\,]{1,300})"
     r"@(?P<host>[A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\])"
 )
 # Passwords in URLs that stand for "put yours here" or are local development defaults.
