@@ -115,7 +115,10 @@ def check_file(
         source = read_source(path)
     except SourceError as exc:
         return [], [FileError(path, str(exc))]
-    return check_source(source, config, rules, always_parse)
+    try:
+        return check_source(source, config, rules, always_parse)
+    except Exception as exc:  # a bug in one rule must not end the whole run
+        return [], [FileError(path, f"internal error while checking: {type(exc).__name__}: {exc}")]
 
 
 _WORKER: tuple[Config, dict[str, Rule]] | None = None
