@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import struct
+from collections.abc import Callable
 from typing import IO, Any, Protocol
 
 from mlvet.artifacts.policy import DECODE_CALLABLES, LOADS_CALLABLES, normalize
@@ -74,6 +75,13 @@ class Blob:
         self.scanned = scanned
 
 
+class _Nothing:
+    __slots__ = ()
+
+
+_NOTHING = _Nothing()
+
+
 class _Other:
     __slots__ = ()
 
@@ -133,6 +141,9 @@ class PickleReader:
         except (AttributeError, OSError, ValueError):
             self.seekable = False
         self.bytes_read = 0
+        # Dicts are modelled only once a joblib array wrapper shows up (their state sizes
+        # the raw array bytes that follow); elsewhere they cost time and tell nothing.
+        self.track_dicts = False
 
     # -- buffer management ---------------------------------------------------------
     @property
@@ -266,23 +277,36 @@ class PickleReader:
         value, a Global/Obj, or OTHER). Raises PickleError when malformed."""
         if self.depth > MAX_DEPTH:
             raise PickleError("pickles nested too deeply")
+        try:
+            return self._walk()
+        except (IndexError, struct.error):
+            raise PickleError(
+                f"truncated: the stream ends at byte {self.base + len(self.buf)} inside an opcode"
+            ) from None
+
+    def _walk(self) -> Any:
+        # One dispatch loop over local variables: this is the scanner's hot path. The
+        # buffer always holds 16 bytes past `pos` (except at the very end), so fixed-size
+        # arguments are read without checks; running off the end raises IndexError or
+        # struct.error, which walk() reports as truncation. `self.pos` is synced before
+        # any helper that reads the stream.
         sink = self.sink
         stack: list[Any] = []
         marks: list[int] = []
+        fence = 0  # stack items below this belong to an enclosing MARK
         memo: list[Any] = []
         memo_extra: dict[int, Any] = {}
         push = stack.append
         pop = stack.pop
         unpack_from = struct.unpack_from
         other = OTHER
+        track = self.track_dicts
+        buf = self.buf
+        pos = self.pos
+        blen = len(buf)
 
-        def pop_mark() -> list[Any]:
-            if not marks:
-                raise PickleError(f"mark expected at byte {self.offset - 1}")
-            m = marks.pop()
-            items = stack[m:]
-            del stack[m:]
-            return items
+        def underflow() -> PickleError:
+            return PickleError(f"stack underflow at byte {self.base + pos - 1}")
 
         def memo_put(key: int, value: Any) -> None:
             n = len(memo)
@@ -305,17 +329,7 @@ class PickleReader:
                 return memo[key]
             if key in memo_extra:
                 return memo_extra[key]
-            raise PickleError(f"memo key {key} was never stored (byte {self.offset})")
-
-        def top() -> Any:
-            if not stack or (marks and marks[-1] == len(stack)):
-                raise PickleError(f"stack underflow at byte {self.offset}")
-            return stack[-1]
-
-        def pop1() -> Any:
-            if not stack or (marks and marks[-1] == len(stack)):
-                raise PickleError(f"stack underflow at byte {self.offset}")
-            return pop()
+            raise PickleError(f"memo key {key} was never stored (byte {self.base + pos})")
 
         def call(func: Any, args: Any) -> Any:
             if not isinstance(func, Global):
@@ -338,313 +352,348 @@ class PickleReader:
                     return Blob(data, nested)
             return Obj(func, args)
 
+        def imported(module: str, name: str) -> Global:
+            nonlocal track
+            sink.on_global(module, name)
+            if name == "NumpyArrayWrapper":
+                track = self.track_dicts = True  # its state dict sizes the array bytes
+            return Global(module, name)
+
         while True:
-            buf = self.buf
-            pos = self.pos
-            if len(buf) - pos < 16:
+            if blen - pos < 16:
+                self.pos = pos
                 self._fill(16)
                 buf = self.buf
                 pos = self.pos
-                if pos >= len(buf):
+                blen = len(buf)
+                if pos >= blen:
                     raise PickleError(
-                        f"truncated: the stream ends at byte {self.offset} before its STOP opcode"
+                        f"truncated: the stream ends at byte {self.base + pos} before its STOP opcode"
                     )
+                if len(stack) > MAX_STACK:
+                    raise PickleError(f"stack deeper than {MAX_STACK} items")
             op = buf[pos]
             pos += 1
-            self.pos = pos
-            blen = len(buf)
-            if len(stack) > MAX_STACK:
-                raise PickleError(f"stack deeper than {MAX_STACK} items")
 
-            # Ordered roughly by how often each opcode appears in real checkpoints.
-            if op == 0x71:  # BINPUT
-                if pos + 1 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 1
-                memo_put(buf[pos], top())
+            # Ordered roughly by how often each opcode appears in real pickles.
+            if op == 0x68:  # BINGET
+                key = buf[pos]
+                pos += 1
+                push(memo[key] if key < len(memo) else memo_get(key))
             elif op == 0x94:  # MEMOIZE
-                memo_put(len(memo) + len(memo_extra), top())
-            elif op == 0x68:  # BINGET
-                if pos + 1 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 1
-                push(memo_get(buf[pos]))
+                if len(stack) <= fence:
+                    raise underflow()
+                n = len(memo)
+                if not memo_extra and n < MAX_MEMO:
+                    memo.append(stack[-1])
+                else:
+                    memo_put(n + len(memo_extra), stack[-1])
+            elif op == 0x71:  # BINPUT
+                if len(stack) <= fence:
+                    raise underflow()
+                memo_put(buf[pos], stack[-1])
+                pos += 1
+            elif op == 0x28:  # MARK
+                fence = len(stack)
+                marks.append(fence)
+                if len(marks) > MAX_STACK:
+                    raise PickleError(f"more than {MAX_STACK} nested marks")
             elif op == 0x8C:  # SHORT_BINUNICODE
-                if pos + 1 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
                 n = buf[pos]
                 if pos + 1 + n <= blen:
-                    self.pos = pos + 1 + n
                     push(buf[pos + 1:pos + 1 + n].decode("utf-8", "surrogatepass"))
+                    pos += 1 + n
                 else:
                     self.pos = pos + 1
                     push(self._payload(n, True))
-            elif op == 0x58:  # BINUNICODE
-                if pos + 4 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                (n,) = unpack_from("<I", buf, pos)
-                self.pos = pos + 4
-                push(self._payload(n, True))
+                    buf = self.buf
+                    pos = self.pos
+                    blen = len(buf)
+            elif op == 0x75 or op == 0x65 or op == 0x90:  # SETITEMS, APPENDS, ADDITEMS
+                if not marks:
+                    raise PickleError(f"mark expected at byte {self.base + pos - 1}")
+                m = marks.pop()
+                fence = marks[-1] if marks else 0
+                if m == 0 or m <= fence:
+                    raise underflow()
+                target = stack[m - 1]
+                if track and op == 0x75 and type(target) is dict:
+                    items = stack[m:]
+                    if len(items) % 2 == 0 and len(target) + len(items) <= 256:
+                        for i in range(0, len(items), 2):
+                            _store(target, items[i], items[i + 1])
+                del stack[m:]
             elif op == 0x4B:  # BININT1
-                if pos + 1 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 1
                 push(buf[pos])
-            elif op == 0x28:  # MARK
-                marks.append(len(stack))
-            elif op == 0x85:  # TUPLE1
-                push((pop1(),))
-            elif op == 0x86:  # TUPLE2
-                b = pop1()
-                push((pop1(), b))
-            elif op == 0x87:  # TUPLE3
-                c = pop1()
-                b = pop1()
-                push((pop1(), b, c))
-            elif op == 0x74:  # TUPLE
-                items = pop_mark()
-                push(tuple(items) if len(items) <= 16 else other)
-            elif op == 0x52:  # REDUCE
-                args = pop1()
-                func = pop1()
-                push(call(func, args))
-            elif op == 0x51:  # BINPERSID
-                pop1()
-                push(other)
-            elif op == 0x4A:  # BININT
-                if pos + 4 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 4
-                push(unpack_from("<i", buf, pos)[0])
+                pos += 1
             elif op == 0x4D:  # BININT2
-                if pos + 2 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 2
-                push(unpack_from("<H", buf, pos)[0])
+                push(buf[pos] | buf[pos + 1] << 8)
+                pos += 2
+            elif op == 0x4A:  # BININT
+                push(unpack_from("<i", buf, pos)[0])
+                pos += 4
+            elif op == 0x5D:  # EMPTY_LIST
+                push(other)
+            elif op == 0x7D:  # EMPTY_DICT
+                push({} if track else other)
+            elif op == 0x29:  # EMPTY_TUPLE
+                push(())
+            elif op == 0x47:  # BINFLOAT
+                push(other)
+                pos += 8
+            elif op == 0x58:  # BINUNICODE
+                (n,) = unpack_from("<I", buf, pos)
+                if pos + 4 + n <= blen and n <= KEEP:
+                    push(buf[pos + 4:pos + 4 + n].decode("utf-8", "surrogatepass"))
+                    pos += 4 + n
+                else:
+                    self.pos = pos + 4
+                    push(self._payload(n, True))
+                    buf = self.buf
+                    pos = self.pos
+                    blen = len(buf)
+            elif op == 0x52:  # REDUCE
+                if len(stack) - 2 < fence:
+                    raise underflow()
+                args = pop()
+                func = pop()
+                self.pos = pos
+                push(call(func, args))
+                if self.buf is not buf or self.pos != pos:
+                    buf = self.buf
+                    pos = self.pos
+                    blen = len(buf)
+            elif op == 0x85:  # TUPLE1
+                if len(stack) <= fence:
+                    raise underflow()
+                stack[-1] = (stack[-1],)
+            elif op == 0x86:  # TUPLE2
+                if len(stack) - 2 < fence:
+                    raise underflow()
+                b = pop()
+                stack[-1] = (stack[-1], b)
+            elif op == 0x87:  # TUPLE3
+                if len(stack) - 3 < fence:
+                    raise underflow()
+                c = pop()
+                b = pop()
+                stack[-1] = (stack[-1], b, c)
+            elif op == 0x74:  # TUPLE
+                if not marks:
+                    raise PickleError(f"mark expected at byte {self.base + pos - 1}")
+                m = marks.pop()
+                fence = marks[-1] if marks else 0
+                items = stack[m:]
+                del stack[m:]
+                push(tuple(items) if len(items) <= 16 else other)
+            elif op == 0x81:  # NEWOBJ
+                if len(stack) - 2 < fence:
+                    raise underflow()
+                args = pop()
+                cls = pop()
+                push(Obj(cls, args) if isinstance(cls, Global) else other)
+            elif op == 0x62:  # BUILD
+                if len(stack) - 2 < fence:
+                    raise underflow()
+                state = pop()
+                target = stack[-1]
+                if isinstance(target, Obj):
+                    target.state = state
+                    if target.cls.full in _JOBLIB_WRAPPERS:
+                        self.pos = pos
+                        self._joblib_array(target)
+                        buf = self.buf
+                        pos = self.pos
+                        blen = len(buf)
             elif op == 0x89:  # NEWFALSE
                 push(False)
             elif op == 0x88:  # NEWTRUE
                 push(True)
             elif op == 0x4E:  # NONE
                 push(None)
-            elif op == 0x7D:  # EMPTY_DICT
-                push({})
-            elif op == 0x5D:  # EMPTY_LIST
-                push(other)
-            elif op == 0x29:  # EMPTY_TUPLE
-                push(())
-            elif op == 0x75:  # SETITEMS
-                items = pop_mark()
-                target = top()
-                if len(items) % 2:
-                    raise PickleError(f"odd number of items for SETITEMS at byte {self.offset}")
-                if type(target) is dict and len(target) + len(items) <= 128:
-                    for i in range(0, len(items), 2):
-                        _store(target, items[i], items[i + 1])
-            elif op == 0x73:  # SETITEM
-                value = pop1()
-                key = pop1()
-                target = top()
-                if type(target) is dict and len(target) < 128:
-                    _store(target, key, value)
-            elif op == 0x65:  # APPENDS
-                pop_mark()
-                top()
-            elif op == 0x61:  # APPEND
-                pop1()
-                top()
-            elif op == 0x47:  # BINFLOAT
-                if pos + 8 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 8
-                push(other)
-            elif op == 0x62:  # BUILD
-                state = pop1()
-                target = top()
-                if isinstance(target, Obj):
-                    target.state = state
-                    if target.cls.full in _JOBLIB_WRAPPERS:
-                        self._joblib_array(target)
-            elif op == 0x81:  # NEWOBJ
-                args = pop1()
-                cls = pop1()
-                push(Obj(cls, args) if isinstance(cls, Global) else other)
+            elif op == 0x51:  # BINPERSID
+                if len(stack) <= fence:
+                    raise underflow()
+                stack[-1] = other
             elif op == 0x93:  # STACK_GLOBAL
-                name = pop1()
-                module = pop1()
-                if isinstance(module, str) and isinstance(name, str):
-                    sink.on_global(module, name)
-                    push(Global(module, name))
+                if len(stack) - 2 < fence:
+                    raise underflow()
+                name = pop()
+                module = pop()
+                if type(module) is str and type(name) is str:
+                    push(imported(module, name))
                 else:
                     sink.on_unresolved(
-                        f"STACK_GLOBAL with operands that are not plain strings (byte {self.offset - 1})"
+                        f"STACK_GLOBAL with operands that are not plain strings (byte {self.base + pos - 1})"
                     )
                     push(other)
-            elif op == 0x63:  # GLOBAL
-                module = self.readline().decode("utf-8", "surrogateescape")
-                name = self.readline().decode("utf-8", "surrogateescape")
-                sink.on_global(module, name)
-                push(Global(module, name))
             elif op == 0x95:  # FRAME
-                if pos + 8 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 8
+                pos += 8
+            elif op == 0x73:  # SETITEM
+                if len(stack) - 3 < fence:
+                    raise underflow()
+                value = pop()
+                key = pop()
+                target = stack[-1]
+                if track and type(target) is dict and len(target) < 256:
+                    _store(target, key, value)
+            elif op == 0x61:  # APPEND
+                if len(stack) - 2 < fence:
+                    raise underflow()
+                pop()
             elif op == 0x80:  # PROTO
-                if pos + 1 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
                 if buf[pos] > 5:
                     raise PickleError(f"unsupported pickle protocol {buf[pos]}")
-                self.pos = pos + 1
+                pos += 1
             elif op == 0x2E:  # STOP
+                self.pos = pos
                 return stack[-1] if stack else other
-            elif op == 0x43:  # SHORT_BINBYTES
-                if pos + 1 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 1
-                push(self._payload(buf[pos], False))
-            elif op == 0x42:  # BINBYTES
-                if pos + 4 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                (n,) = unpack_from("<I", buf, pos)
-                self.pos = pos + 4
-                push(self._payload(n, False))
-            elif op in (0x8E, 0x96, 0x8D):  # BINBYTES8, BYTEARRAY8, BINUNICODE8
-                if pos + 8 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                (n,) = unpack_from("<Q", buf, pos)
-                self.pos = pos + 8
-                push(self._payload(n, op == 0x8D))
-            elif op == 0x55:  # SHORT_BINSTRING
-                if pos + 1 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 1
-                value = self._payload(buf[pos], False)
-                push(value.data.decode("latin-1") if isinstance(value, Blob) else value)
-            elif op == 0x54:  # BINSTRING
-                if pos + 4 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                (n,) = unpack_from("<i", buf, pos)
-                self.pos = pos + 4
-                value = self._payload(n, False)
-                push(value.data.decode("latin-1") if isinstance(value, Blob) else value)
-            elif op == 0x8A:  # LONG1
-                if pos + 1 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 1
-                data = self.read(buf[pos])
-                push(int.from_bytes(data, "little", signed=True) if len(data) <= 16 else other)
-            elif op == 0x8B:  # LONG4
-                if pos + 4 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                (n,) = unpack_from("<i", buf, pos)
-                self.pos = pos + 4
-                if n < 0:
-                    raise PickleError(f"negative length at byte {self.offset}")
-                self.skip(n)
-                push(other)
-            elif op == 0x72:  # LONG_BINPUT
-                if pos + 4 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 4
-                memo_put(unpack_from("<I", buf, pos)[0], top())
-            elif op == 0x6A:  # LONG_BINGET
-                if pos + 4 > blen:
-                    raise PickleError(f"truncated at byte {self.offset}")
-                self.pos = pos + 4
-                push(memo_get(unpack_from("<I", buf, pos)[0]))
-            elif op == 0x70:  # PUT
-                line = self.readline()
-                try:
-                    key = int(line)
-                except ValueError:
-                    raise PickleError(f"bad PUT argument at byte {self.offset}") from None
-                memo_put(key, top())
-            elif op == 0x67:  # GET
-                line = self.readline()
-                try:
-                    key = int(line)
-                except ValueError:
-                    raise PickleError(f"bad GET argument at byte {self.offset}") from None
-                push(memo_get(key))
-            elif op == 0x30:  # POP
-                if stack and not (marks and marks[-1] == len(stack)):
-                    pop()
-                elif marks:
-                    marks.pop()
-                else:
-                    raise PickleError(f"stack underflow at byte {self.offset}")
-            elif op == 0x31:  # POP_MARK
-                pop_mark()
-            elif op == 0x32:  # DUP
-                push(top())
-            elif op in (0x6C, 0x64):  # LIST, DICT
-                items = pop_mark()
-                if op == 0x64 and len(items) <= 128 and not len(items) % 2:
-                    d: dict[Any, Any] = {}
-                    for i in range(0, len(items), 2):
-                        _store(d, items[i], items[i + 1])
-                    push(d)
-                else:
-                    push(other)
-            elif op == 0x8F:  # EMPTY_SET
-                push(other)
-            elif op == 0x90:  # ADDITEMS
-                pop_mark()
-                top()
-            elif op == 0x91:  # FROZENSET
-                pop_mark()
-                push(other)
-            elif op == 0x92:  # NEWOBJ_EX
-                pop1()
-                args = pop1()
-                cls = pop1()
-                push(Obj(cls, args) if isinstance(cls, Global) else other)
-            elif op == 0x69:  # INST
-                module = self.readline().decode("utf-8", "surrogateescape")
-                name = self.readline().decode("utf-8", "surrogateescape")
-                sink.on_global(module, name)
-                args = tuple(pop_mark())
-                push(call(Global(module, name), args))
-            elif op == 0x6F:  # OBJ
-                items = pop_mark()
-                if not items:
-                    raise PickleError(f"OBJ without a class at byte {self.offset}")
-                push(call(items[0], tuple(items[1:])))
-            elif op in (0x82, 0x83, 0x84):  # EXT1, EXT2, EXT4
-                width = {0x82: 1, 0x83: 2, 0x84: 4}[op]
-                data = self.read(width)
-                code = int.from_bytes(data, "little", signed=op == 0x84)
-                sink.on_ext(code)
-                push(other)
-            elif op == 0x53:  # STRING
-                line = self.readline(NESTED_MAX)
-                push(self._string_line(line))
-            elif op == 0x56:  # UNICODE
-                line = self.readline(NESTED_MAX)
-                try:
-                    text = line.decode("raw-unicode-escape")
-                except UnicodeDecodeError:
-                    raise PickleError(f"bad UNICODE argument at byte {self.offset}") from None
-                if len(text) > KEEP:
-                    self._maybe_nested_text(text)
-                    push(other)
-                else:
-                    push(text)
-            elif op == 0x49:  # INT
-                line = self.readline()
-                push(self._int_line(line))
-            elif op == 0x4C:  # LONG
-                line = self.readline()
-                push(self._int_line(line.rstrip(b"L")))
-            elif op in (0x46, 0x50):  # FLOAT, PERSID
-                self.readline()
-                push(other)
-            elif op == 0x97:  # NEXT_BUFFER
-                push(other)
-            elif op == 0x98:  # READONLY_BUFFER
-                top()
             else:
-                raise PickleError(f"unknown opcode 0x{op:02x} at byte {self.offset - 1}")
+                self.pos = pos
+                push_value = self._rare(op, stack, marks, memo_put, memo_get, call, imported)
+                fence = marks[-1] if marks else 0
+                if push_value is not _NOTHING:
+                    push(push_value)
+                buf = self.buf
+                pos = self.pos
+                blen = len(buf)
+
+    def _rare(self, op: int, stack: list[Any], marks: list[int],
+              memo_put: Callable[[int, Any], None], memo_get: Callable[[int], Any],
+              call: Callable[[Any, Any], Any], imported: Callable[[str, str], Global]) -> Any:
+        """The less common opcodes. Works on self.pos; returns a value to push or _NOTHING."""
+        fence = marks[-1] if marks else 0
+
+        def pop1() -> Any:
+            if len(stack) <= fence:
+                raise PickleError(f"stack underflow at byte {self.offset}")
+            return stack.pop()
+
+        def pop_mark() -> list[Any]:
+            if not marks:
+                raise PickleError(f"mark expected at byte {self.offset - 1}")
+            m = marks.pop()
+            items = stack[m:]
+            del stack[m:]
+            return items
+
+        if op == 0x63:  # GLOBAL
+            module = self.readline().decode("utf-8", "surrogateescape")
+            name = self.readline().decode("utf-8", "surrogateescape")
+            return imported(module, name)
+        if op == 0x43:  # SHORT_BINBYTES
+            return self._payload(self.read(1)[0], False)
+        if op == 0x42:  # BINBYTES
+            return self._payload(struct.unpack("<I", self.read(4))[0], False)
+        if op in (0x8E, 0x96, 0x8D):  # BINBYTES8, BYTEARRAY8, BINUNICODE8
+            return self._payload(struct.unpack("<Q", self.read(8))[0], op == 0x8D)
+        if op in (0x55, 0x54):  # SHORT_BINSTRING, BINSTRING
+            n = self.read(1)[0] if op == 0x55 else struct.unpack("<i", self.read(4))[0]
+            value = self._payload(n, False)
+            return value.data.decode("latin-1") if isinstance(value, Blob) else value
+        if op == 0x8A:  # LONG1
+            data = self.read(self.read(1)[0])
+            return int.from_bytes(data, "little", signed=True) if len(data) <= 16 else OTHER
+        if op == 0x8B:  # LONG4
+            (n,) = struct.unpack("<i", self.read(4))
+            if n < 0:
+                raise PickleError(f"negative length at byte {self.offset}")
+            self.skip(n)
+            return OTHER
+        if op == 0x72:  # LONG_BINPUT
+            (key,) = struct.unpack("<I", self.read(4))
+            if len(stack) <= fence:
+                raise PickleError(f"stack underflow at byte {self.offset}")
+            memo_put(key, stack[-1])
+            return _NOTHING
+        if op == 0x6A:  # LONG_BINGET
+            return memo_get(struct.unpack("<I", self.read(4))[0])
+        if op in (0x70, 0x67):  # PUT, GET
+            line = self.readline()
+            try:
+                key = int(line)
+            except ValueError:
+                raise PickleError(f"bad PUT/GET argument at byte {self.offset}") from None
+            if op == 0x67:
+                return memo_get(key)
+            if len(stack) <= fence:
+                raise PickleError(f"stack underflow at byte {self.offset}")
+            memo_put(key, stack[-1])
+            return _NOTHING
+        if op == 0x30:  # POP
+            if len(stack) > fence:
+                stack.pop()
+            elif marks:
+                marks.pop()  # POP on an empty mark region drops the mark, as CPython does
+            else:
+                raise PickleError(f"stack underflow at byte {self.offset}")
+            return _NOTHING
+        if op == 0x31:  # POP_MARK
+            pop_mark()
+            return _NOTHING
+        if op == 0x32:  # DUP
+            if len(stack) <= fence:
+                raise PickleError(f"stack underflow at byte {self.offset}")
+            return stack[-1]
+        if op in (0x6C, 0x64):  # LIST, DICT
+            items = pop_mark()
+            if op == 0x64 and self.track_dicts and len(items) <= 256 and not len(items) % 2:
+                d: dict[Any, Any] = {}
+                for i in range(0, len(items), 2):
+                    _store(d, items[i], items[i + 1])
+                return d
+            return OTHER
+        if op == 0x8F:  # EMPTY_SET
+            return OTHER
+        if op == 0x91:  # FROZENSET
+            pop_mark()
+            return OTHER
+        if op == 0x92:  # NEWOBJ_EX
+            pop1()
+            args = pop1()
+            cls = pop1()
+            return Obj(cls, args) if isinstance(cls, Global) else OTHER
+        if op == 0x69:  # INST
+            module = self.readline().decode("utf-8", "surrogateescape")
+            name = self.readline().decode("utf-8", "surrogateescape")
+            cls = imported(module, name)
+            return call(cls, tuple(pop_mark()))
+        if op == 0x6F:  # OBJ
+            items = pop_mark()
+            if not items:
+                raise PickleError(f"OBJ without a class at byte {self.offset}")
+            return call(items[0], tuple(items[1:]))
+        if op in (0x82, 0x83, 0x84):  # EXT1, EXT2, EXT4
+            width = {0x82: 1, 0x83: 2, 0x84: 4}[op]
+            code = int.from_bytes(self.read(width), "little", signed=op == 0x84)
+            self.sink.on_ext(code)
+            return OTHER
+        if op == 0x53:  # STRING
+            return self._string_line(self.readline(NESTED_MAX))
+        if op == 0x56:  # UNICODE
+            line = self.readline(NESTED_MAX)
+            try:
+                text = line.decode("raw-unicode-escape")
+            except UnicodeDecodeError:
+                raise PickleError(f"bad UNICODE argument at byte {self.offset}") from None
+            if len(text) > KEEP:
+                self._maybe_nested_text(text)
+                return OTHER
+            return text
+        if op == 0x49:  # INT
+            return self._int_line(self.readline())
+        if op == 0x4C:  # LONG
+            return self._int_line(self.readline().rstrip(b"L"))
+        if op in (0x46, 0x50):  # FLOAT, PERSID
+            self.readline()
+            return OTHER
+        if op == 0x97:  # NEXT_BUFFER
+            return OTHER
+        if op == 0x98:  # READONLY_BUFFER
+            if len(stack) <= fence:
+                raise PickleError(f"stack underflow at byte {self.offset}")
+            return _NOTHING
+        raise PickleError(f"unknown opcode 0x{op:02x} at byte {self.offset - 1}")
 
     # -- helpers for the walk --------------------------------------------------------
     def _int_line(self, line: bytes) -> Any:

