@@ -385,3 +385,23 @@ def test_rule_documentation(capsys: pytest.CaptureFixture[str]) -> None:
         assert rule is not None and rule.name == name and rule.example_kind == "none"
     ml601 = get_rule("ML601")
     assert ml601 is not None and ml601.security_severity is not None
+
+
+def test_one_file_reached_by_two_spellings_is_reported_once(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "requirements.txt").write_text("numpy\n")
+    (project / "requirements-dev.txt").write_text("-r requirements.txt\npytest==8.0.0\n")
+    _, data, _ = audit_json(["--db", db, "./requirements.txt", "requirements-dev.txt"], capsys)
+    assert [(f["rule"], f["line"]) for f in data["findings"]] == [("ML602", 1)]
+
+
+def test_conda_pip_include_is_audited(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "envs").mkdir()
+    (project / "envs" / "environment.yml").write_text(
+        "dependencies:\n  - python=3.11\n  - pip:\n    - -r file:requirements-pip.txt\n"
+    )
+    (project / "envs" / "requirements-pip.txt").write_text(f"{FAKE}==1.1.0  # mlvet: ignore[ML602]\n")
+    code, data, _ = audit_json(["--db", db, "envs/environment.yml"], capsys)
+    assert code == 1
+    assert rules_at(data) == [("ML601", "envs/requirements-pip.txt", 1)]

@@ -95,13 +95,13 @@ def collect(paths: Sequence[str], config: Config) -> Collected:
         except DepFileError as exc:
             out.errors.append(FileError(path, str(exc)))
             continue
-        manifest = parse_pyproject(text, path) if kind == "pyproject" else parse_environment(text, path)
+        if kind == "pyproject":
+            manifest = parse_pyproject(text, path)
+        else:
+            manifest = parse_environment(text, path, reader)
         out.files.append(path)
         out.deps.extend(manifest.deps)
         out.errors.extend(manifest.errors)
-        for sub in manifest.trees:
-            for f in sub.files:
-                reader(f)
         trees.extend(manifest.trees)
     for tree in trees:
         pins = tree.constraint_pins()
@@ -131,10 +131,14 @@ def _as_constraint(dep: Dependency) -> Dependency:
 
 
 def _unique(deps: Any) -> list[Dependency]:
+    """Each place once, even when reached as `./r.txt` and as `r.txt`."""
     seen: set[tuple[str, int, int, str]] = set()
+    real: dict[str, str] = {}
     out: list[Dependency] = []
     for d in deps:
-        key = (d.path, d.line, d.column, d.text)
+        if d.path not in real:
+            real[d.path] = os.path.normcase(os.path.realpath(d.path))
+        key = (real[d.path], d.line, d.column, d.text)
         if key not in seen:
             seen.add(key)
             out.append(d)

@@ -22,10 +22,12 @@ from mlvet.wrappers.audit_deps import (
     parse_conda_spec,
 )
 from mlvet.wrappers.audit_requirements import (
+    Reader,
     Tree,
     include_path,
     load_tree,
     parse_requirements_text,
+    read_dep_file,
 )
 
 if sys.version_info >= (3, 11):
@@ -167,7 +169,7 @@ def _at(dep: Dependency, line: int, column: int, text: str | None = None) -> Dep
 
 # -- conda environment.yml ---------------------------------------------------------------
 
-def parse_environment(text: str, path: str) -> Manifest:
+def parse_environment(text: str, path: str, reader: Reader = read_dep_file) -> Manifest:
     import yaml
 
     out = Manifest()
@@ -196,7 +198,7 @@ def parse_environment(text: str, path: str) -> Manifest:
         elif isinstance(item, yaml.MappingNode):
             pip = _mapping_get(item, "pip")
             if isinstance(pip, yaml.SequenceNode):
-                _pip_items(pip.value, path, out)
+                _pip_items(pip.value, path, out, reader)
             elif pip is not None:
                 out.errors.append(FileError(path, f"line {pip.start_mark.line + 1}: `pip` must be a list"))
     return out
@@ -221,7 +223,7 @@ def _conda_item(spec: str, line: int, column: int, path: str, out: Manifest) -> 
                                text=spec.strip(), origin="conda", version=version, reason=reason))
 
 
-def _pip_items(items: Iterable[Any], path: str, out: Manifest) -> None:
+def _pip_items(items: Iterable[Any], path: str, out: Manifest, reader: Reader) -> None:
     import yaml
 
     for item in items:
@@ -237,5 +239,5 @@ def _pip_items(items: Iterable[Any], path: str, out: Manifest) -> None:
         for inc in parsed.includes:
             # pip runs from the environment file's folder, so includes are relative to it.
             origin: Origin = "constraint" if inc.kind == "c" else "requirements"
-            sub = load_tree(include_path(path, inc.target), origin=origin, via=(path, line))
+            sub = load_tree(include_path(path, inc.target), reader, origin=origin, via=(path, line))
             out.trees.append(sub)
