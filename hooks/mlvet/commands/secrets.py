@@ -56,7 +56,8 @@ def run(args: argparse.Namespace, config: Config) -> Report | int:
 
     plugins: list[dict[str, object]] = []
     if options.use_detect_secrets and secrets_ds.available():
-        specs = secrets_ds.configure(secrets_ds.default_plugin_names(options.entropy))
+        specs = secrets_ds.configure(secrets_ds.default_plugin_names(options.entropy),
+                                     options.plugin_files)
         plugins = [dict(p) for p in secrets_ds.plugins_used(specs)]
 
     target = args.baseline_write or (baseline if args.update_baseline else None)

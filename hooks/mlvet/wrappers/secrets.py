@@ -38,6 +38,7 @@ class Options:
     entropy: bool = False
     severity: Severity = "error"
     allow: tuple[str, ...] = ()  # regexes: values that are never secrets
+    plugin_files: tuple[str, ...] = ()  # detect-secrets custom plugin files (absolute)
 
 
 def hash_secret(secret: str) -> str:
@@ -71,8 +72,20 @@ def options_from_config(config: Config) -> Options:
 
             raise ConfigError(f"[tool.mlvet.secrets] allow: bad pattern {pattern!r}: {exc}") \
                 from None
+    plugins = section.get("plugins", [])
+    if isinstance(plugins, str):
+        plugins = [plugins]
+    files = []
+    for entry in plugins:
+        path = entry if os.path.isabs(entry) else os.path.join(config.root, entry)
+        if not os.path.isfile(path):
+            from mlvet.config import ConfigError
+
+            raise ConfigError(f"[tool.mlvet.secrets] plugins: {entry}: no such file")
+        files.append(os.path.abspath(path))
     rule = RULES[0]
     return Options(
+        plugin_files=tuple(files),
         use_detect_secrets=bool(section.get("detect-secrets", True)),
         entropy=bool(section.get("entropy", False)),
         severity=config.severity_for(CODE, rule.severity),
@@ -118,7 +131,8 @@ def scan_segment(text: str, path: str, options: Options) -> list[Hit]:
     """Every detector on one text. mlvet's hits win over detect-secrets' on overlaps."""
     hits = scan_text(text, path)
     if options.use_detect_secrets and secrets_ds.available():
-        specs = secrets_ds.configure(secrets_ds.default_plugin_names(options.entropy))
+        specs = secrets_ds.configure(secrets_ds.default_plugin_names(options.entropy),
+                                     options.plugin_files)
         ours = [(h.offset, h.offset + len(h.secret)) for h in hits]
         for h in secrets_ds.scan_text(text, path, specs):
             end = h.offset + len(h.secret)

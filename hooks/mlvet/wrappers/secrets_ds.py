@@ -103,6 +103,7 @@ class PluginSpec:
     prefilters: tuple[re.Pattern[str], ...]
     precheck: re.Pattern[str] | None = None
     precheck_lower: bool = False
+    path: str | None = None  # file:// of a custom plugin
 
 
 def available() -> bool:
@@ -129,31 +130,58 @@ def default_plugin_names(entropy: bool = False) -> tuple[str, ...]:
     )
 
 
-def configure(plugin_names: tuple[str, ...]) -> tuple[PluginSpec, ...]:
+def configure(plugin_names: tuple[str, ...],
+              plugin_files: tuple[str, ...] = ()) -> tuple[PluginSpec, ...]:
     """Point detect-secrets' (process-wide) settings at these plugins; describe them.
 
-    Cheap when nothing changed; re-applies the settings if something else (a caller of
-    detect-secrets' own API) changed them in between.
+    `plugin_files` are detect-secrets custom plugin files (as for its `--plugin`): every
+    plugin class in them runs too. Cheap when nothing changed; re-applies the settings
+    if something else (a caller of detect-secrets' own API) changed them in between.
     """
     try:
         from detect_secrets.settings import get_settings
     except ImportError as exc:  # pragma: no cover - exercised without the extra
         raise DetectSecretsUnavailable(str(exc)) from None
     settings = get_settings()
-    if set(settings.plugins) != set(plugin_names):
+    wanted = _custom_plugins(plugin_files)
+    wanted.update({n: {} for n in plugin_names})
+    if settings.plugins != wanted:
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
         from detect_secrets.settings import get_filters
 
         settings.clear()  # default filters, these plugins
-        settings.configure_plugins([{"name": n} for n in plugin_names])
+        settings.configure_plugins([{"name": n, **cfg} for n, cfg in wanted.items()])
+        get_mapping_from_secret_type_to_class.cache_clear()
         get_filters.cache_clear()
         _specs.cache_clear()
-    return _specs(plugin_names)
+    return _specs((*plugin_names, *plugin_files))
 
 
 @lru_cache(maxsize=8)
-def _specs(plugin_names: tuple[str, ...]) -> tuple[PluginSpec, ...]:
-    from detect_secrets.settings import get_plugins
+def _custom_plugins_cached(plugin_files: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    from detect_secrets.core.plugins.util import get_plugins_from_file
 
+    out: list[tuple[str, str]] = []
+    for path in plugin_files:
+        try:
+            classes: list[Any] = list(get_plugins_from_file(path))
+        except Exception as exc:  # a user's plugin file: any failure is a config error
+            from mlvet.config import ConfigError
+
+            raise ConfigError(f"{path}: cannot load detect-secrets plugins: {exc}") from None
+        out.extend((cls.__name__, "file://" + path) for cls in classes)
+    return tuple(out)
+
+
+def _custom_plugins(plugin_files: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    return {name: {"path": path} for name, path in _custom_plugins_cached(plugin_files)}
+
+
+@lru_cache(maxsize=8)
+def _specs(key: tuple[str, ...]) -> tuple[PluginSpec, ...]:
+    from detect_secrets.settings import get_plugins, get_settings
+
+    settings = get_settings()
     specs = []
     for plugin in get_plugins():
         name = type(plugin).__name__
@@ -166,7 +194,8 @@ def _specs(plugin_names: tuple[str, ...]) -> tuple[PluginSpec, ...]:
         check = _PRECHECK.get(name)
         specs.append(PluginSpec(name, str(plugin.secret_type), pre,
                                 re.compile(check[0]) if check else None,
-                                bool(check and check[1])))
+                                bool(check and check[1]),
+                                settings.plugins.get(name, {}).get("path")))
     return tuple(specs)
 
 
@@ -277,4 +306,7 @@ def _plausible(plugin: str, value: str, line: str) -> bool:
 
 
 def plugins_used(specs: Iterable[PluginSpec]) -> list[dict[str, Any]]:
-    return [{"name": s.name} for s in sorted(specs, key=lambda s: s.name.lower())]
+    return [
+        {"name": s.name, **({"path": s.path} if s.path else {})}
+        for s in sorted(specs, key=lambda s: s.name.lower())
+    ]
