@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -405,3 +406,20 @@ def test_conda_pip_include_is_audited(project: Path, db: str, capsys: pytest.Cap
     code, data, _ = audit_json(["--db", db, "envs/environment.yml"], capsys)
     assert code == 1
     assert rules_at(data) == [("ML601", "envs/requirements-pip.txt", 1)]
+
+
+def test_without_safety_installed(
+    project: Path, db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "safety", None)  # `import safety` now fails
+    (project / "requirements.txt").write_text(f"{FAKE}==1.0\nnumpy\n")
+    code, out, err = run_cli(["audit", "--db", db], capsys)
+    assert code == 2  # a database was named, so the lookup was required
+    assert err.count("\n") == 1 and "pip install 'mlvet[audit]'" in err
+    (project / ".mlvet.toml").write_text("")
+    db_copy = Path(db)
+    monkeypatch.setenv("MLVET_CACHE_DIR", str(db_copy.parent / "cache2"))
+    shutil.copytree(db_copy, db_copy.parent / "cache2" / "safety-db")
+    code, out, err = run_cli(["audit"], capsys)
+    assert code == 1 and "ML602" in out and "ML601" not in out
+    assert "safety is not installed" in err and "ML601 not checked" in err
