@@ -2,6 +2,7 @@
 
 import pickle
 
+import numpy as np
 import pandas as pd
 import yaml
 from sklearn.model_selection import train_test_split
@@ -20,6 +21,7 @@ def load_cached_features(path):
 
 def prepare(df: pd.DataFrame):
     df["tenure_months"][df["tenure_months"] < 0] = 0
+    df = df[df["monthly_charges"] != np.nan]
     features = df.drop(columns=["churned"]).to_numpy()
     labels = df["churned"].to_numpy()
     scaler = StandardScaler()
