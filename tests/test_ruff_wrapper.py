@@ -380,6 +380,10 @@ def test_fix_rewrites_and_fails_once(
     assert "ruff fixed 1 file: a.py" in err
     code, out, err = run_cli(["ruff", "--fix", "a.py"], capsys)
     assert code == 0 and "fixed" not in err
+    target.write_text("import os\nx = 1\n", encoding="utf-8")
+    code, out, err = run_cli(["ruff", "--fix", "--exit-zero", "a.py"], capsys)
+    assert code == 0 and "ruff fixed 1 file" in err
+    assert target.read_text(encoding="utf-8") == "x = 1\n"
 
 
 def test_fix_in_notebook_keeps_other_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -31,5 +31,8 @@ def run(args: argparse.Namespace, config: Config) -> Report | int:
         return 2
     if not result.changed:
         return result.report
+    code = finish(result.report, args, config)
+    if getattr(args, "exit_zero", False) or getattr(args, "baseline_write", None):
+        return code
     # Like pre-commit's fixers: files were rewritten, so the run fails once.
-    return max(finish(result.report, args, config), 1)
+    return max(code, 1)
