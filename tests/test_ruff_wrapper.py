@@ -31,11 +31,6 @@ PICKLE_SCRIPT = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_config_cache() -> None:
-    config_for_dir.cache_clear()
-
-
 def _json(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:
     code, out, _ = run_cli(["ruff", "--format", "json", "--no-color", *args], capsys)
     return code, json.loads(out)

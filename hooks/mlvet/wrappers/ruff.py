@@ -166,20 +166,25 @@ def _ruff_table(path: Path) -> dict[str, Any] | None:
     return data
 
 
-@lru_cache(maxsize=1024)
-def config_for_dir(directory: str) -> Path | None:
+def config_for_dir(directory: str, cache: dict[str, Path | None] | None = None) -> Path | None:
     """The configuration ruff uses for files in `directory`: the nearest one upwards."""
+    cache = {} if cache is None else cache
+    if directory in cache:
+        return cache[directory]
     folder = Path(directory)
+    found: Path | None = None
     for candidate in (folder / ".ruff.toml", folder / "ruff.toml"):
         if candidate.is_file():
-            return candidate
-    pyproject = folder / "pyproject.toml"
-    if pyproject.is_file() and _ruff_table(pyproject) is not None:
-        return pyproject
-    parent = folder.parent
-    if parent == folder:
-        return None
-    return config_for_dir(str(parent))
+            found = candidate
+            break
+    else:
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _ruff_table(pyproject) is not None:
+            found = pyproject
+        elif folder.parent != folder:
+            found = config_for_dir(str(folder.parent), cache)
+    cache[directory] = found
+    return found
 
 
 def read_user_ruff(path: Path | None, depth: int = 0) -> UserRuff:
@@ -348,9 +353,10 @@ def run_ruff(
     binary = ruff_binary()
     bundle = load_bundle(config.section("ruff"))
     groups: dict[Path | None, list[str]] = {}
+    seen_dirs: dict[str, Path | None] = {}
     for f in files:
         directory = os.path.dirname(os.path.abspath(f))
-        groups.setdefault(config_for_dir(directory), []).append(f)
+        groups.setdefault(config_for_dir(directory, seen_dirs), []).append(f)
     sources = SourceCache()
     findings: list[Finding] = []
     for config_path, group in groups.items():
