@@ -277,3 +277,23 @@ def test_large_runs_parse_only_what_a_rule_could_match(
     assert code == 0 and err == ""  # not parsed: no rule could match it
     code, _, err = run_cli(["check", str(tmp_path), str(tmp_path / "broken.py")], capsys)
     assert code == 1 and "broken.py: syntax error" in err  # named files are always parsed
+
+
+def test_concurrent_baseline_writes_never_corrupt(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for i in range(30):
+        (tmp_path / f"m{i}.py").write_text(BAD)
+    cmd = [sys.executable, "-m", "mlvet", "check", "--baseline-write", "base.json", "."]
+    for _ in range(3):
+        procs = [
+            subprocess.Popen(
+                cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            for _ in range(4)
+        ]
+        assert all(p.wait(timeout=120) == 0 for p in procs)
+        data = json.loads((tmp_path / "base.json").read_text())
+        assert len(data["findings"]) == 30
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
