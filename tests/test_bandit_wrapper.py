@@ -417,3 +417,68 @@ def test_columns_count_characters_not_bytes(
     for path in ("u.py", "u.ipynb"):
         [b301] = [f for f in run_bandit([path], Config()).findings if f.rule == "B301"]
         assert (b301.line, b301.column) == (2, expected), path
+
+
+# -- ML code as it is written: many cases in one run ------------------------------------
+
+BANDIT_POSITIVE = {
+    "aliased_pickle.py": ("B301", "import pickle as pk\n\nwith open('f.pkl', 'rb') as fh:\n    obj = pk.load(fh)\n"),
+    "marshal_load.py": ("B302", "import marshal\n\ncode = marshal.loads(b'')\n"),
+    "pickle_import.py": ("B403", "from pickle import loads\n"),
+    "yaml_multiline.py": (
+        "B506",
+        "import yaml\n\ncfg = yaml.load(\n    open('c.yaml'),\n    Loader=yaml.FullLoader,\n)\n",
+    ),
+    "torch_load.py": ("B614", "import torch\n\nstate = torch.load('ckpt.pt', map_location='cpu')\n"),
+    "hf_download.py": (
+        "B615",
+        "from huggingface_hub import hf_hub_download\n\n"
+        "path = hf_hub_download(repo_id='org/model', filename='model.safetensors')\n",
+    ),
+    "hf_dataset.py": ("B615", "from datasets import load_dataset\n\nds = load_dataset('org/data')\n"),
+    "exec_code.py": ("B102", "exec(open('gen.py').read())\n"),
+    "eval_expr.py": ("B307", "cfg = eval(open('cfg.txt').read())\n"),
+    "os_system.py": ("B605", "import os\n\nos.system('nvidia-smi')\n"),
+    "popen_shell.py": ("B602", "import subprocess\n\nsubprocess.Popen('ls', shell=True)\n"),
+    "no_timeout.py": ("B113", "import requests\n\nr = requests.post('https://example.org/x', json={})\n"),
+    "no_verify.py": ("B501", "import requests\n\nr = requests.get('https://e.org', timeout=5, verify=False)\n"),
+    "tar.py": ("B202", "import tarfile\n\ntarfile.open('ds.tgz').extractall('data')\n"),
+    "sql.py": ("B608", "def q(cur, t):\n    return cur.execute('SELECT * FROM ' + t + ' WHERE 1')\n"),
+    "md5.py": ("B324", "import hashlib\n\nh = hashlib.md5(b'x').hexdigest()\n"),
+    "bind_all.py": ("B104", "HOST = '0.0.0.0'\n"),
+    "urlopen.py": ("B310", "import urllib.request\n\nurllib.request.urlopen(url)\n"),
+}
+
+BANDIT_NEGATIVE = {
+    "safe_yaml.py": "import yaml\n\ncfg = yaml.safe_load(open('c.yaml'))\n",
+    "torch_safe.py": "import torch\n\nstate = torch.load('ckpt.pt', weights_only=True)\n",
+    "hf_pinned.py": (
+        "from huggingface_hub import hf_hub_download\n\n"
+        "path = hf_hub_download(repo_id='org/model', filename='m.bin', revision='"
+        + "ab12" * 10
+        + "')\n"
+    ),
+    "timeout.py": "import requests\n\nr = requests.get('https://example.org', timeout=30)\n",
+    "sampling.py": "import random\n\nrandom.seed(0)\nbatch = random.sample(range(10), 3)\n",
+    "subprocess_list.py": "import subprocess\n\nsubprocess.run(['git', 'rev-parse', 'HEAD'], check=True)\n",
+    "literal_eval.py": "import ast\n\ncfg = ast.literal_eval('{1: 2}')\n",
+    "try_pass.py": "try:\n    import torch\nexcept ImportError:\n    pass\n",
+    "mention.py": "NOTE = 'pickle.loads and eval are dangerous'\n",
+}
+
+
+def test_ml_cases_positive_and_negative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, (_, code) in BANDIT_POSITIVE.items():
+        _write(tmp_path / "pos" / name, code)
+    for name, code in BANDIT_NEGATIVE.items():
+        _write(tmp_path / "neg" / name, code)
+    report = run_bandit(["pos", "neg"], Config())
+    assert report.errors == []
+    by_path: dict[str, set[str]] = {}
+    for f in report.findings:
+        by_path.setdefault(f.path, set()).add(f.rule)
+    for name, (rule, _) in BANDIT_POSITIVE.items():
+        assert rule in by_path.get(f"pos/{name}", set()), (name, by_path.get(f"pos/{name}"))
+    for name in BANDIT_NEGATIVE:
+        assert f"neg/{name}" not in by_path, (name, by_path[f"neg/{name}"])

@@ -502,3 +502,66 @@ def test_bundle_documents_its_families() -> None:
     text = docs.read_text(encoding="utf-8")
     for selector in bundle.extend_select:
         assert f"`{selector}`" in text, f"{selector} is not documented in docs/ruff-bandit.md"
+
+
+# -- ML code as it is written: many cases in one run ------------------------------------
+
+RUFF_POSITIVE = {
+    "mutable_default.py": ("B006", "def train(model, metrics=[]):\n    return model, metrics\n"),
+    "zip_strict.py": ("B905", "def pairs(xs, ys):\n    return list(zip(xs, ys))\n"),
+    "loop_closure.py": (
+        "B023",
+        "def make():\n    cbs = []\n    for lr in (0.1, 0.2):\n"
+        "        cbs.append(lambda step: lr * step)\n    return cbs\n",
+    ),
+    "no_timeout.py": ("S113", "import requests\n\nr = requests.get('https://example.org/data.csv')\n"),
+    "no_verify.py": (
+        "S501",
+        "import requests\n\nr = requests.get(\n    'https://example.org/w.bin',\n"
+        "    timeout=10,\n    verify=False,\n)\n",
+    ),
+    "tar.py": ("S202", "import tarfile\n\nwith tarfile.open('ds.tgz') as t:\n    t.extractall('data')\n"),
+    "yaml_load.py": ("S506", "import yaml\n\nwith open('c.yaml') as fh:\n    cfg = yaml.load(fh, Loader=yaml.Loader)\n"),
+    "shell.py": ("S602", "import subprocess\n\nsubprocess.run('nvidia-smi', shell=True, check=True)\n"),
+    "aliased_pickle.py": ("S301", "import pickle as pk\n\nwith open('f.pkl', 'rb') as fh:\n    obj = pk.load(fh)\n"),
+    "marshal_load.py": ("S302", "import marshal\n\ncode = marshal.loads(b'')\n"),
+    "exec_code.py": ("S102", "exec(open('gen.py').read())\n"),
+    "isnull.py": ("PD003", "import pandas as pd\n\nmissing = pd.DataFrame().isnull()\n"),
+    "np_alias.py": ("NPY001", "import numpy as np\n\nx = np.zeros(3).astype(np.float)\n"),
+    "nan_eq.py": ("PLW0177", "import math\n\n\ndef bad(loss):\n    return loss == math.nan\n"),
+    "nan_float.py": ("PLW0177", "def bad(loss):\n    return loss != float('nan')\n"),
+    "legacy_random.py": ("NPY002", "import numpy as np\n\nnoise = np.random.randn(3)\n"),
+    "debugger.py": ("T100", "import pdb\n\npdb.set_trace()\n"),
+    "undefined.py": ("F821", "def f():\n    return undefined_model\n"),
+}
+
+RUFF_NEGATIVE = {
+    "safe_yaml.py": "import yaml\n\nwith open('c.yaml') as fh:\n    cfg = yaml.safe_load(fh)\n",
+    "timeout.py": "import requests\n\nr = requests.get('https://example.org/data.csv', timeout=30)\n",
+    "isnan.py": "import numpy as np\n\n\ndef ok(loss):\n    return np.isnan(loss)\n",
+    "zip_ok.py": "def pairs(xs, ys):\n    return list(zip(xs, ys, strict=True))\n",
+    "generator.py": "import numpy as np\n\nrng = np.random.default_rng(0)\nnoise = rng.normal(size=3)\n",
+    "sampling.py": "import random\n\nrandom.seed(0)\nbatch = random.sample(range(10), 3)\n",
+    "shell_free.py": "import subprocess\n\nsubprocess.run(['nvidia-smi'], check=True)\n",
+    "isna.py": "import pandas as pd\n\nmissing = pd.DataFrame().isna()\n",
+    "pickle_in_string.py": "doc = 'never call pickle.load on downloads'\n",
+}
+
+
+def test_ml_cases_positive_and_negative(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "pyproject.toml", '[project]\nname = "p"\nrequires-python = ">=3.10"\n')
+    for name, (_, code) in RUFF_POSITIVE.items():
+        _write(tmp_path / "pos" / name, code)
+    for name, code in RUFF_NEGATIVE.items():
+        _write(tmp_path / "neg" / name, code)
+    findings = run_ruff(["pos", "neg"], Config()).report.findings
+    by_path: dict[str, set[str]] = {}
+    for f in findings:
+        by_path.setdefault(f.path, set()).add(f.rule)
+    for name, (rule, _) in RUFF_POSITIVE.items():
+        assert rule in by_path.get(f"pos/{name}", set()), name
+    ml_codes = ("S", "PLW0177", "NPY", "PD", "B0", "B9", "T10", "F")
+    for name in RUFF_NEGATIVE:
+        flagged = {r for r in by_path.get(f"neg/{name}", set()) if r.startswith(ml_codes)}
+        assert not flagged, (name, flagged)
