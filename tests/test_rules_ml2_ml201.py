@@ -6,7 +6,6 @@ import textwrap
 
 import pytest
 from conftest import check_code, check_notebook, make_notebook
-
 from mlvet.config import Config
 
 

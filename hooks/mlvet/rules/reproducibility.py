@@ -189,9 +189,13 @@ class SeedChecker(Checker):
     """ML201: global generators used in a file that never seeds them."""
 
     codes = ("ML201",)
+    # Every draw is reached through text like these (module paths, imports, names).
     pattern = re.compile(
-        r"rand|Random|DataLoader|default_rng|bernoulli|multinomial|poisson|normal\(|shuffle|PRNGKey"
-        r"|\bkey\(|SeedSequence|PCG64|MT19937|Philox|SFC64|from_non_deterministic"
+        r"random\.|random import|import random|\.random_\w+\(|random_split|Random\w*\("
+        r"|default_rng|PRNGKey"
+        r"|torch\.(?:rand|normal|bernoulli|multinomial|poisson)"
+        r"|from torch import [^\n]*\b(?:rand|normal|bernoulli|multinomial|poisson)"
+        r"|shuffle\s*=\s*True|DataLoader\(|truncated_normal|multinomial"
     )
 
     def __init__(self, ctx: Context) -> None:
@@ -393,7 +397,7 @@ class RandomStateChecker(Checker):
     """ML202: randomised scikit-learn style calls without a fixed random_state."""
 
     codes = ("ML202",)
-    pattern = re.compile(r"sklearn|xgboost|lightgbm")
+    pattern = re.compile(r"from sklearn|import sklearn|xgboost|lightgbm")
 
     def on_call(self, call: CallSite) -> None:
         q = call.qualname

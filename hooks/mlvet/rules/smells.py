@@ -242,9 +242,10 @@ class LeakageChecker(Checker):
     """ML204: statistics learned on data that is split or cross-validated afterwards."""
 
     codes = ("ML204",)
+    # sklearn, a fit, and a split or cross-validation, in any order.
     pattern = re.compile(
-        r"train_test_split|cross_val|SearchCV|learning_curve|validation_curve"
-        r"|permutation_test_score|KFold|ShuffleSplit|LeaveOneOut|LeavePOut|TimeSeriesSplit"
+        r"(?s)\A(?=.*sklearn)(?=.*fit)(?=.*(?:_split|cross_val|SearchCV|_curve"
+        r"|permutation_test|Fold|ShuffleSplit|LeaveO|LeaveP))"
     )
     node_types = (ast.Assign, ast.AnnAssign)
 
@@ -471,7 +472,12 @@ class EvalModeChecker(Checker):
     """ML205: evaluation without .eval(), or .eval() never undone before training."""
 
     codes = ("ML205",)
-    pattern = re.compile(r"torch")
+    # torch, and something that evaluates or switches modes.
+    pattern = re.compile(
+        r"(?s)\A(?=.*torch)(?=.*(?:no_grad|inference_mode|\.eval\(\)|\.train\(|set_grad_enabled"
+        r"|def\s+_*(?:eval|evaluate|validate|validation|valid|val|predict|inference|infer)"
+        r"\w*\s*\(|def\s+test(?:_epoch|_loop|_model|_one_epoch)?\s*\())"
+    )
     node_types = (ast.ClassDef, ast.Assign, ast.FunctionDef, ast.AsyncFunctionDef)
 
     def __init__(self, ctx: Context) -> None:
@@ -721,7 +727,11 @@ class ChainedAssignmentChecker(Checker):
     """ML206: `df[a][b] = v` and friends, which write to a temporary under copy-on-write."""
 
     codes = ("ML206",)
-    pattern = re.compile(r"pandas|\.i?loc\s*\[")
+    # pandas (or an indexer), and two indexing steps or an in-place method.
+    pattern = re.compile(
+        r"(?s)\A(?=.*(?:pandas|\.i?loc\s*\[))"
+        r"(?=.*(?:\]\s*\[|\]\s*\.i?(?:loc|at)\b|inplace\s*=\s*True))"
+    )
     node_types = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.arg)
 
     def __init__(self, ctx: Context) -> None:
@@ -840,7 +850,7 @@ class ForwardCallChecker(Checker):
     """ML207: `model.forward(x)` instead of `model(x)` (hooks are skipped)."""
 
     codes = ("ML207",)
-    pattern = re.compile(r"\.forward\s*\(")
+    pattern = re.compile(r"(?s)\A(?=.*\.forward\s*\()(?=.*(?:torch|lightning))")
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
