@@ -114,7 +114,7 @@ def looks_nested(head: bytes) -> bool:
 
 
 _IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
-_FIRST_OPS = frozenset(b"(]}).cNKJMXUVSTIGBC\x8a\x8c\x8f\x95\x88\x89q")
+_FIRST_OPS = frozenset(b"(.012FIJKLMNPQRSTUVXabcdefghijlopqrstu}])GBC") | frozenset(range(0x80, 0x99))
 
 
 def _latin1_payload(text: str) -> bytes | None:

@@ -208,7 +208,13 @@ _SKLEARN_SAFE = re.compile(
 # TorchScript archives name their classes `__torch__.*`; TorchScript resolves those from
 # the archive's own compiled code, and the Python unpickler cannot import them at all.
 _TORCHSCRIPT_SAFE = re.compile(r"__torch__\.[A-Za-z0-9_.]+")
-_SAFE_PATTERNS = (_TORCH_SAFE, _NUMPY_SAFE, _SKLEARN_SAFE, _TORCHSCRIPT_SAFE)
+# Harmless builtins: pure functions, type constructors, exception classes.
+_BUILTINS_SAFE = re.compile(
+    r"builtins\.(?:abs|all|any|bin|chr|divmod|enumerate|format|hash|hex|isinstance|issubclass"
+    r"|len|max|min|oct|ord|pow|repr|reversed|round|sorted|sum|zip|property|staticmethod"
+    r"|classmethod|Ellipsis|NotImplemented|[A-Z][A-Za-z]*(?:Error|Exception|Warning))"
+)
+_SAFE_PATTERNS = (_BUILTINS_SAFE, _TORCH_SAFE, _NUMPY_SAFE, _SKLEARN_SAFE, _TORCHSCRIPT_SAFE)
 
 
 def normalize(module: str, name: str) -> tuple[str, str]:

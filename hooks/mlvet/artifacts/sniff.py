@@ -35,7 +35,8 @@ _PROTO0_START = re.compile(rb"\A(?:\(?[ci][A-Za-z_][\w.]*\n[\w.<>]+\n|\((?:dp|lp
 _STRONG_TEXT_START = re.compile(rb"\A(?:\(?[ci][A-Za-z_][\w.]*\n[\w.<>]+\n|\((?:dp|lp)\d*\n)")
 # Extensions shared with raw binaries: only a strong pickle start counts there.
 AMBIGUOUS_EXTS = (".bin", ".dat", ".model", ".p", ".z", ".sav")
-_FIRST_OPS = frozenset(b"(]}).cNKJMXUVSTIGBCq\x8a\x8c\x8f\x95\x88\x89")
+# Every opcode byte of protocols 0-5.
+OPCODES = frozenset(b"(.012FIJKLMNPQRSTUVXabcdefghijlopqrstu}])GBC") | frozenset(range(0x80, 0x99))
 
 
 def _ext(name: str) -> str:
@@ -43,7 +44,7 @@ def _ext(name: str) -> str:
 
 
 def looks_like_pickle(head: bytes, name: str = "") -> bool:
-    if len(head) >= 3 and head[0] == 0x80 and head[1] <= 5 and head[2] in _FIRST_OPS:
+    if len(head) >= 3 and head[0] == 0x80 and head[1] <= 5 and head[2] in OPCODES:
         return True
     if len(head) >= 2 and head[0] == 0x80 and head[1] <= 5 and len(head) == 2:
         return True
