@@ -423,3 +423,14 @@ def test_without_safety_installed(
     code, out, err = run_cli(["audit"], capsys)
     assert code == 1 and "ML602" in out and "ML601" not in out
     assert "safety is not installed" in err and "ML601 not checked" in err
+
+
+def test_named_files_of_other_formats_are_skipped_with_a_notice(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "setup.cfg").write_text("[options]\ninstall_requires =\n    numpy\n")
+    (project / "setup.py").write_text("from setuptools import setup\nsetup()\n")
+    code, out, err = run_cli(["audit", "--db", db, "setup.cfg", "setup.py"], capsys)
+    assert code == 0 and "ML602" not in out
+    assert "setup.cfg: not a dependency file this audit reads" in err
+    assert "setup.py: not a dependency file" in err

@@ -22,6 +22,8 @@ FileType = Literal["requirements", "pyproject", "conda"]
 AUDIT_PREFIX = ("ML6",)
 
 _REQUIREMENTS_NAME = re.compile(r"requirements[^/]*\.txt", re.I)
+# Named on the command line but in a format this audit does not read.
+_NOT_READ = (".cfg", ".py", ".lock", ".json", ".ini", ".md", ".rst", "pipfile")
 _CONDA_NAME = re.compile(r"(environment|env|conda)([-_.][^/]*)?\.ya?ml", re.I)
 
 
@@ -39,6 +41,8 @@ def dependency_file_type(path: str, explicit: bool = False) -> FileType | None:
     if parent.lower() == "requirements" and lower.endswith(".txt"):
         return "requirements"  # requirements/base.txt, requirements/dev.txt
     if explicit:
+        if lower.endswith(_NOT_READ):
+            return None
         if lower.endswith(".toml"):
             return "pyproject"
         if lower.endswith((".yml", ".yaml")):
@@ -54,29 +58,37 @@ class Collected:
     files: list[str] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     lines: dict[str, list[str]] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
     # (path, line, name) of requirements pinned by a constraints file of their tree
     constrained: set[tuple[str, int, str]] = field(default_factory=set)
 
 
-def find_files(paths: Sequence[str], config: Config) -> tuple[list[tuple[str, FileType]], list[FileError]]:
+def find_files(
+    paths: Sequence[str], config: Config
+) -> tuple[list[tuple[str, FileType]], list[FileError], list[str]]:
+    """Dependency files under `paths`, errors for missing paths, notices for skipped names."""
     from mlvet.discover import discover
 
-    found = discover(paths, config, ["other"])
+    found = discover(paths, config, ["python", "other"])
     explicit = {p.replace(os.sep, "/") for p in paths if not os.path.isdir(p)}
     out: list[tuple[str, FileType]] = []
-    for path in found.of_kind("other"):
+    notices: list[str] = []
+    for path, _ in found.files:
         kind = dependency_file_type(path, explicit=path in explicit)
         if kind is not None:
             out.append((path, kind))
-    return out, list(found.errors)
+        elif path in explicit:
+            notices.append(f"{path}: not a dependency file this audit reads "
+                           "(requirements*.txt, pyproject.toml, environment.yml); skipped")
+    return out, list(found.errors), notices
 
 
 def collect(paths: Sequence[str], config: Config) -> Collected:
     """Every dependency declared in the files under `paths`, each place once."""
     from mlvet.wrappers.audit_manifests import parse_environment, parse_pyproject
 
-    files, errors = find_files(paths, config)
-    out = Collected(errors=errors)
+    files, errors, notices = find_files(paths, config)
+    out = Collected(errors=errors, notices=notices)
     texts = out.texts
 
     def reader(path: str) -> str:
@@ -284,7 +296,8 @@ def run_audit(paths: Sequence[str], config: Config, options: AuditOptions) -> Re
     from mlvet.wrappers.audit_safety import SafetyUnavailable, lookup
 
     collected = collect(paths, config)
-    report = Report(errors=collected.errors, notices=[*config.notices, *options.notices],
+    report = Report(errors=collected.errors,
+                    notices=[*config.notices, *options.notices, *collected.notices],
                     files_checked=len(collected.files))
     findings = unpinned_findings(collected, config)
     wants_vulns = config.is_selected("ML601", AUDIT_PREFIX)
