@@ -384,6 +384,10 @@ def test_ids_next_to_vendors_stay_quiet(tmp_path: Path) -> None:
         f'wandb.init(project="demo", id="{fake.md5_hex()}", resume="allow")\n'
         'AZURE_OPENAI_ENDPOINT = "https://example.openai.azure.com/"\n'
         f'wandb_artifact = "team/proj/model:{fake.sha1_hex()[:8]}"\n'
+        'WANDB_ENTITY = "research"\n'
+        f'cache_key = "{fake.sha1_hex()}"\n'
+        'secret_name = "prod/openai"\n'
+        'password_env_var = "DB_PASSWORD_VALUE"\n'
     )
     assert scan(tmp_path, "ids.py", code) == []
 

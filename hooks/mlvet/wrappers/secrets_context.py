@@ -40,6 +40,10 @@ _NOT_SECRET = re.compile(
     r"len|size|count|expir|header|field|format"
 )
 _GENERIC_NAMES = frozenset({"value", "default"})
+_CREDENTIAL_NAME = re.compile(
+    r"(?:api_?key|apikey|key|token|api_?token|access_?token|auth_?token|secret|secret_?key|"
+    r"password|passwd|credentials?)$"
+)
 _AZURE = VENDOR_BY_SLUG["azure-openai-key"]
 _WANDB = VENDOR_BY_SLUG["wandb-api-key"]
 _KAGGLE = VENDOR_BY_SLUG["kaggle-api-key"]
@@ -184,10 +188,12 @@ def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: in
             return vendor, f"assigned to {lines[line_index - 1].split(':')[-1].strip()}"
     if file_vendor is not None:
         return file_vendor, f"assigned to {name}"
-    # Last resort: the vendor named on the same or the previous line
-    # (`wb_cfg = dict(key=...)  # wandb`, a comment above the assignment).
-    for j in (line_index, line_index - 1):
-        if j >= 0:
+    # Last resort, for plain credential names only: the vendor named on the same line
+    # or in a comment just above (`# wandb` / `API_KEY = ...`).
+    if _CREDENTIAL_NAME.match(low.rsplit(".", 1)[-1]):
+        for j in (line_index, line_index - 1):
+            if j < 0 or (j < line_index and not lines[j].lstrip().startswith(("#", "//"))):
+                continue
             vendor = _vendor_in(lines[j])
             if vendor:
                 return vendor, f"assigned to {name}"

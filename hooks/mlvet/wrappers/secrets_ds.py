@@ -18,6 +18,7 @@ from typing import Any
 from mlvet.wrappers.secrets_filters import (
     hash_context,
     is_hex_digest,
+    is_model_id,
     is_placeholder,
     shannon_entropy,
 )
@@ -280,10 +281,10 @@ def scan_text(text: str, filename: str, specs: Sequence[PluginSpec]) -> list[Hit
                 # token around it, but keep their value (its hash is what their baselines hold).
                 tok = _TOKEN.match(line, col)
                 whole = tok.group(0) if tok and len(tok.group(0)) > len(value) else value
-                if not _plausible(name, whole, line) or _URL_AT.match(line, col):
-                    continue
                 offset = starts[i] + col
                 name_ = name_before(text, offset)
+                if not _plausible(name, whole, line, name_) or _URL_AT.match(line, col):
+                    continue
                 hits.append(Hit(offset, slug_of(secret.type), secret.type, value,
                                 f"assigned to {name_}" if name_ else "",
                                 REVOKE.get(name, "the issuing service"),
@@ -291,11 +292,22 @@ def scan_text(text: str, filename: str, specs: Sequence[PluginSpec]) -> list[Hit
     return hits
 
 
-def _plausible(plugin: str, value: str, line: str) -> bool:
+_NOT_A_SECRET_NAME = re.compile(
+    r"(?:name|_id|ids|path|file|dir|url|uri|arn|region|type|mode|prefix|env|var|field|"
+    r"header|label|version)$",
+    re.IGNORECASE,
+)
+
+
+def _plausible(plugin: str, value: str, line: str, name: str | None = None) -> bool:
     """mlvet's placeholder and look-alike filters, on top of detect-secrets' own."""
     if not value or is_placeholder(value):
         return False
     if plugin in ("KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"):
+        if name and _NOT_A_SECRET_NAME.search(name):
+            return False  # secret_name = "prod/openai", password_env_var = "DB_PASS"
+        if is_model_id(value):
+            return False
         if len(value) < 8 or shannon_entropy(value) < 2.5:
             return False
         if is_hex_digest(value) and hash_context(line):
