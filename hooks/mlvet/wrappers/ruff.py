@@ -116,7 +116,7 @@ def _bundle_table() -> dict[str, Any]:
 
 def _str_tuple(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
-        return (value,)
+        value = value.split(",")
     if isinstance(value, list):
         return tuple(str(v).strip().upper() for v in value if str(v).strip())
     return ()
