@@ -11,6 +11,7 @@ time for the scan alone (imports and discovery are not counted for either).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import sysconfig
 import time
@@ -44,6 +45,15 @@ def mlvet_secrets(files: Sequence[str], jobs: int, use_detect_secrets: bool) -> 
     return time.perf_counter() - start, len(report.findings)
 
 
+def walk(tree: str) -> list[str]:
+    out = []
+    for root, dirs, names in os.walk(tree):
+        dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git"))
+        out.extend(os.path.join(root, n) for n in sorted(names)
+                   if not os.path.islink(os.path.join(root, n)))
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tree", nargs="?", default=sysconfig.get_paths()["purelib"])
@@ -56,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mlvet.discover import discover
 
     files = [f for f, _ in discover([args.tree], Config(), ("python", "notebook", "other")).files]
+    if not files:  # a tree git ignores (a virtualenv inside a checkout): walk it
+        files = walk(args.tree)
     if args.limit:
         files = files[: args.limit]
     n = len(files)
@@ -68,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, seconds, found in rows:
         rate = n / seconds if seconds else float("inf")
         print(f"{name:<36} {seconds:8.2f} s {rate:10.1f} files/s   findings: {found}")
-    if not args.skip_stock:
+    if not args.skip_stock and n:
         base = rows[0][1]
         for name, seconds, _ in rows[1:]:
             print(f"speed-up of {name}: {base / seconds:.1f}x")
