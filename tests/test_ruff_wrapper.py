@@ -474,15 +474,17 @@ def test_console_entry_end_to_end(tmp_path: Path) -> None:
 
 def test_selection_args_respect_project_ignores() -> None:
     bundle = Bundle(("F", "S", "PLW0177"), ("S311",), (("*.ipynb", ("E402",)),))
-    args = selection_args(bundle, UserRuff(None, select=(), ignore=("S101", "PLW")))
+    args = selection_args(bundle, UserRuff(Path("pyproject.toml"), select=(), ignore=("S101", "PLW")))
     assert args[0] == "--extend-select=F,S"
     assert args[1] == "--ignore=S101,PLW,S311"
     assert args[2:] == ["--config", 'lint.extend-per-file-ignores = {"*.ipynb" = ["E402"]}']
     # Their select of a code the bundle leaves out keeps it.
-    args = selection_args(bundle, UserRuff(None, select=("S3",), ignore=("S101",)))
+    args = selection_args(bundle, UserRuff(Path("pyproject.toml"), select=("S3",), ignore=("S101",)))
     assert "--ignore=S101" in args and "--extend-select=F,S,PLW0177,S3" in args
     # Ignoring everything leaves nothing to add.
-    assert selection_args(Bundle(("S",), (), ()), UserRuff(None, ignore=("ALL",))) == []
+    assert selection_args(Bundle(("S",), (), ()), UserRuff(Path("p.toml"), ignore=("ALL",))) == []
+    # No project config: the bundle is the whole selection, not ruff's defaults plus it.
+    assert selection_args(bundle, UserRuff(None))[0] == "--select=F,S,PLW0177"
 
 
 def test_read_user_ruff_follows_extend(tmp_path: Path) -> None:

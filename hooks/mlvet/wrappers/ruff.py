@@ -223,7 +223,10 @@ def selection_args(bundle: Bundle, user: UserRuff) -> list[str]:
         # The project's own selectors are repeated so its ignores below keep their
         # meaning (an ignore narrower than a selection wins; a select narrower still wins).
         extend = list(dict.fromkeys([*kept, *(user.select if user.ignore else ())]))
-        args.append("--extend-select=" + ",".join(extend))
+        # With no project config there is nothing to respect: the bundle is the whole
+        # selection, rather than extra rules on top of ruff's changing defaults.
+        flag = "--select=" if user.path is None else "--extend-select="
+        args.append(flag + ",".join(extend))
     noisy = [i for i in bundle.ignore if not any(_covers(s, i) for s in user.select)]
     ignores = list(dict.fromkeys([*user.ignore, *noisy]))
     if ignores and kept:
