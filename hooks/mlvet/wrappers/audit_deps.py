@@ -149,11 +149,17 @@ CONDA_SKIP = frozenset(
         "sqlite", "ncurses", "bzip2", "zstd", "lz4-c", "ffmpeg", "git", "git-lfs", "nodejs",
         "openjdk", "r-base", "hdf5", "jpeg", "libpng", "libtiff", "pkg-config", "ld-impl-linux-64",
         "tzdata", "arrow-cpp", "libprotobuf", "graphviz", "cmake", "ninja", "nvidia-apex",
+        "openmpi", "mpich", "ucx", "glib", "cairo", "pango", "harfbuzz", "freetype",
+        "fontconfig", "icu", "expat", "pcre", "pcre2", "gettext", "krb5", "c-ares", "curl",
+        "libiconv", "libxml2", "libcurl", "libedit", "libsodium", "libzlib", "yaml", "gmp",
+        "mpfr", "boost", "boost-cpp", "eigen", "openmp", "gflags", "glog", "onednn",
     }
 )
 CONDA_SKIP_PREFIXES = ("cuda-", "libcu", "libnv", "libnpp", "r-", "libgcc", "libstdcxx",
                        "libgomp", "libblas", "libcblas", "liblapack", "libopenblas",
-                       "libffi", "libzlib", "libuuid", "libsqlite", "libgfortran")
+                       "libffi", "libzlib", "libuuid", "libsqlite", "libgfortran",
+                       "libjpeg", "libopencv", "libtorch", "libxgboost", "liblightgbm",
+                       "libarrow", "libgrpc", "libabseil", "libblas", "libhwloc")
 
 # conda name -> PyPI name, where they differ.
 CONDA_TO_PYPI = {
