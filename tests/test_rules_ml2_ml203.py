@@ -256,6 +256,15 @@ NEGATIVE = {
             optimizer.step()
             self._zero_grad(optimizer)
         """,
+    "fresh_optimizer_per_iteration": """\
+        import torch
+        for model_class in model_classes:
+            model = model_class(config)
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+            loss = model(**inputs).loss
+            loss.backward()
+            optimizer.step()
+        """,
     "string_and_comment": """\
         for x in loader:
             s = "loss.backward(); optimizer.step()"  # loss.backward()

@@ -88,6 +88,13 @@ POSITIVE = {
                     for x, y in loader:
                         losses.append(self.criterion(self.model(x), y))
                 return losses
+
+            def train_epoch(self, loader):
+                self.model.train()
+                for x, y in loader:
+                    self.optimizer.zero_grad()
+                    self.criterion(self.model(x), y).backward()
+                    self.optimizer.step()
         """,
         [11],
     ),
@@ -318,6 +325,46 @@ NEGATIVE = {
             z = torch.relu(y)
             acc = accuracy(y, z)
         """,
+    "inference_pipeline_class": """\
+        import torch
+
+        class DenoisePipeline:
+            def __init__(self, unet, vae):
+                self.unet = unet
+                self.vae = vae
+
+            @torch.no_grad()
+            def __call__(self, latents, steps):
+                for t in steps:
+                    latents = self.unet(latents, t)
+                return self.vae.decode(latents)
+        """,
+    "submodule_fetched_in_module_method": """\
+        import torch
+        from torch import nn
+
+        class Seq2Seq(nn.Module):
+            @torch.no_grad()
+            def generate(self, x):
+                encoder = self.get_encoder()
+                return encoder(x)
+        """,
+    "imported_helper_named_like_model": """\
+        import torch
+        from .utils import convert_model
+
+        with torch.no_grad():
+            convert_model(net_a)
+        """,
+    "backward_in_eval_mode_for_saliency": """\
+        import torch
+
+        model.eval()
+        for x in images:
+            x.requires_grad_(True)
+            model(x).max().backward()
+            saliency.append(x.grad.abs())
+        """,
     "pandas_eval_string": """\
         import torch
 
@@ -340,7 +387,7 @@ def test_messages() -> None:
     assert f.fix and "model.eval()" in f.fix
     src = POSITIVE["eval_never_undone_in_epoch_loop"][0]
     (f,) = check_code(textwrap.dedent(src), select=["ML205"])
-    assert "never undone" in f.message and "line 7" in f.message
+    assert "never undone" in f.message and "line 8" in f.message
 
 
 def test_one_finding_per_module_and_function() -> None:

@@ -105,3 +105,49 @@ def test_notebook_cells() -> None:
     )
     found = check_notebook(nb, select=["ML206"])
     assert [(f.cell, f.line) for f in found] == [(4, 1)]
+
+
+def test_last_binding_in_scope_wins() -> None:
+    src = """\
+    import pandas as pd
+
+    def a():
+        expected = pd.Series([1, 2])
+        return expected
+
+    def b(left, right):
+        expected = list((left // right, left % right))
+        expected[0][0] = 1
+
+    def c():
+        frame = {}
+        frame = pd.DataFrame({"a": [1]})
+        frame["a"][0] = 2
+    """
+    assert lines(src) == [14]
+
+
+def test_other_pandas_functions_do_not_make_frames() -> None:
+    src = """\
+    import pandas as pd
+    from pandas.io.formats.format import get_level_lengths
+
+    levels = get_level_lengths(index)
+    levels[0][1] = 1
+    table = pd.pivot_table(raw, index="a")
+    table["x"][0] = 1
+    """
+    assert lines(src) == [7]
+
+
+def test_derived_frame_in_function() -> None:
+    src = """\
+    import pandas as pd
+
+    def clean(path):
+        raw = pd.read_csv(path)
+        sub = raw[raw["age"] > 0].copy()
+        sub["age"][sub["age"] > 90] = 90
+        return sub
+    """
+    assert lines(src) == [6]

@@ -49,6 +49,8 @@ NEGATIVE = [
     T + "class F(torch.autograd.Function):\n    pass\ny = F.forward(ctx, x)\n",
     T + "y = torch.nn.Module.forward(m, x)\n",
     T + "y = model(x)\n",
+    T + "y = load_extension().forward(x)\n",
+    T + "y = exported.module().forward(x)\n",
     T + "y = model.forward_features(x)\n",
     T + "def forward(x):\n    return x\ny = forward(1)\n",
     # no torch in the file

@@ -155,7 +155,10 @@ class ZeroGradChecker(Checker):
         if isinstance(node, LOOPS):
             self.loops[id(node)] = _LoopFacts(node, scope_loops(self.ctx))
         elif isinstance(node, ast.Assign):
-            self.optimizers.update(optimizer_target(self.ctx, node))
+            made = optimizer_target(self.ctx, node)
+            self.optimizers.update(made)
+            if made:
+                self._mark("zero")  # a new optimizer (and usually new parameters) per iteration
             if any(isinstance(t, ast.Attribute) and t.attr == "grad" for t in node.targets):
                 self._mark("zero")  # `p.grad = None`
 
@@ -478,7 +481,9 @@ class EvalModeChecker(Checker):
         r"|def\s+_*(?:eval|evaluate|validate|validation|valid|val|predict|inference|infer)"
         r"\w*\s*\(|def\s+test(?:_epoch|_loop|_model|_one_epoch)?\s*\())"
     )
-    node_types = (ast.ClassDef, ast.Assign, ast.FunctionDef, ast.AsyncFunctionDef)
+    node_types = (
+        ast.ClassDef, ast.Assign, ast.FunctionDef, ast.AsyncFunctionDef, ast.Import, ast.ImportFrom
+    )
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -489,6 +494,8 @@ class EvalModeChecker(Checker):
         self.evaled: set[str] = set()
         self.trained: set[str] = set()
         self.any_eval = False
+        self.any_step = False
+        self.imported: set[str] = set()
         self.optimizers: set[str] = set()
         self.candidates: list[tuple[str, ast.Call, int, bool]] = []
         self.events: dict[int, list[_ModeEvent]] = {}
@@ -501,6 +508,9 @@ class EvalModeChecker(Checker):
     def on_node(self, node: ast.AST) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.functions.add(node.name)
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            self.imported.update((a.asname or a.name).split(".")[0] for a in node.names)
             return
         if isinstance(node, ast.ClassDef):
             bases = [dotted(b) or "" for b in node.bases]
@@ -569,8 +579,9 @@ class EvalModeChecker(Checker):
                 arg = node.args[0] if node.args else None
                 if arg is None or literal(arg) is True or not isinstance(arg, ast.Constant):
                     self._mode("train", recv_key, node)
-        elif is_backward(call) or is_optimizer_step(call, self.optimizers):
+        elif is_optimizer_step(call, self.optimizers):
             self._event("step", "", node)
+            self.any_step = True
         func_key = dotted(node.func)
         if func_key is None or call.qualname is not None or func_key == "self":
             return
@@ -645,7 +656,7 @@ class EvalModeChecker(Checker):
         if key in self.module_vars or key in self.trained:
             return True
         last = key.rpartition(".")[2]
-        if key in self.functions or _FACTORY_NAME.match(last):
+        if key in self.functions or key in self.imported or _FACTORY_NAME.match(last):
             return False  # build_model(cfg) makes a model; it is not one
         return bool(_MODEL_NAME.search(last))
 
@@ -660,8 +671,14 @@ class EvalModeChecker(Checker):
         for key, node, scope, own_method in self.candidates:
             if (scope, key) in seen or not self._looks_like_module(key):
                 continue
-            if key.startswith("self.") and own_method:
+            if own_method:
                 continue  # a module's own method: its caller decides the mode
+            if (
+                key.startswith("self.")
+                and key not in self.module_vars
+                and not (self.any_step or self.trained)
+            ):
+                continue  # an inference-only wrapper (pipelines load models in eval mode)
             if key not in self.trained and any(
                 e.kind == "step" for e in self.events.get(scope, ())
             ):
@@ -714,12 +731,22 @@ class EvalModeChecker(Checker):
 
 # -- ML206 pandas-chained-assignment ------------------------------------------------------
 
-_FRAME_NAME = re.compile(r"^(?:df|dataframe|frame)\w*$|_(?:df|frame|dataframe)$|^df\d*$",
-                         re.IGNORECASE)
+_FRAME_NAME = re.compile(
+    r"^(?:df|dataframe|frame)\w*$|_(?:df|frame|dataframe)$|^df\d*$", re.IGNORECASE
+)
 _INDEXERS = ("loc", "iloc")
+# pandas functions that return a new DataFrame or Series.
+_FRAME_MAKERS = frozenset(
+    {
+        "DataFrame", "Series", "concat", "merge", "merge_asof", "merge_ordered", "get_dummies",
+        "pivot", "pivot_table", "crosstab", "melt", "json_normalize", "from_dummies", "cut",
+        "qcut", "wide_to_long", "eval",
+    }
+)
 _CONTAINER_CALLS = frozenset(
     {"dict", "list", "defaultdict", "OrderedDict", "Counter", "json.load", "json.loads",
-     "yaml.safe_load", "yaml.load", "zeros", "ones", "empty", "array", "full"}
+     "yaml.safe_load", "yaml.load", "zeros", "ones", "empty", "array", "full", "zeros_like",
+     "ones_like", "empty_like", "full_like", "tensor", "deepcopy", "copy.deepcopy"}
 )
 
 
@@ -736,16 +763,14 @@ class ChainedAssignmentChecker(Checker):
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
-        self.frames: set[str] = set()
-        self.containers: set[str] = set()
-        # (node, name the chain starts from or None for a .loc/.iloc chain, kind)
-        self.writes: list[tuple[ast.AST, str | None]] = []
+        # What each name was last bound to, per function scope: "frame" or "container".
+        self.kinds: dict[tuple[int, str], str] = {}
 
     def on_node(self, node: ast.AST) -> None:
         if isinstance(node, ast.arg):
             q = self.ctx.qualname(node.annotation) if node.annotation is not None else None
             if q and q.startswith("pandas."):
-                self.frames.add(node.arg)
+                self.kinds[(id(self.ctx.function or self.ctx.tree), node.arg)] = "frame"
             return
         assert isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
         targets: list[ast.expr] = (
@@ -753,19 +778,15 @@ class ChainedAssignmentChecker(Checker):
         )
         for t in targets:
             self._check_target(t, node)
-        if node.value is not None:
-            self._learn(targets, node.value)
-
-    def _learn(self, targets: list[ast.expr], value: ast.expr) -> None:
-        kind = self._kind_of(value)
-        for t in targets:
-            if not isinstance(t, ast.Name):
-                continue
-            if kind == "frame":
-                self.frames.add(t.id)
-                self.containers.discard(t.id)
-            elif kind == "container":
-                self.containers.add(t.id)
+        if node.value is not None and not isinstance(node, ast.AugAssign):
+            kind = self._kind_of(node.value)
+            scope = id(current_scope(self.ctx))
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    if kind is None:
+                        self.kinds.pop((scope, t.id), None)
+                    else:
+                        self.kinds[(scope, t.id)] = kind
 
     def _kind_of(self, value: ast.expr) -> str | None:
         if isinstance(value, (ast.Dict, ast.List, ast.DictComp, ast.ListComp, ast.Tuple)):
@@ -775,38 +796,53 @@ class ChainedAssignmentChecker(Checker):
             if isinstance(root, ast.Call):
                 q = self.ctx.qualname(root.func)
                 if q is not None:
-                    if q.startswith(("pandas.", "seaborn.load_dataset")):
+                    if q.startswith(("pandas.read_", "seaborn.load_dataset")) or (
+                        q.startswith("pandas.") and q.split(".")[1] in _FRAME_MAKERS
+                    ):
                         return "frame"
-                    if q.rpartition(".")[2] in _CONTAINER_CALLS or q in _CONTAINER_CALLS:
-                        return "container"
-                    return None
-                if isinstance(root.func, ast.Name) and root.func.id in _CONTAINER_CALLS:
-                    return "container"
+                    last = q.rpartition(".")[2]
+                    return "container" if last in _CONTAINER_CALLS or q in _CONTAINER_CALLS else None
+                if isinstance(root.func, ast.Name):
+                    return "container" if root.func.id in _CONTAINER_CALLS else None
                 root = root.func
             else:
                 root = root.value
-        if isinstance(root, ast.Name) and root.id in self.frames and value is not root:
-            return "frame"
+        if isinstance(root, ast.Name) and value is not root and self._known(root.id) == "frame":
+            return "frame"  # df.dropna(), df[mask], df.copy() ...
         return None
+
+    def _known(self, name: str) -> str | None:
+        kind = self.kinds.get((id(current_scope(self.ctx)), name))
+        return kind if kind is not None else self.kinds.get((id(self.ctx.tree), name))
 
     def _check_target(self, target: ast.expr, stmt: ast.AST) -> None:
         if not isinstance(target, ast.Subscript):
             return
         inner = target.value
+        if isinstance(inner, ast.Attribute) and inner.attr in (*_INDEXERS, "at", "iat"):
+            inner = inner.value  # df["a"].loc[0] = v
+        elif not isinstance(inner, ast.Subscript):
+            return
         if isinstance(inner, ast.Subscript):
-            base = inner.value
-            if isinstance(base, ast.Attribute) and base.attr in _INDEXERS:
-                self.writes.append((stmt, None))  # df.loc[a][b] = v
-            elif isinstance(base, (ast.Name, ast.Attribute)):
-                self.writes.append((stmt, dotted(base)))  # df[a][b] = v
-        elif isinstance(inner, ast.Attribute) and inner.attr in (*_INDEXERS, "at", "iat"):
-            sub = inner.value
-            if isinstance(sub, ast.Subscript):  # df["a"].loc[0] = v
-                base = sub.value
-                if isinstance(base, ast.Attribute) and base.attr in _INDEXERS:
-                    self.writes.append((stmt, None))
-                elif isinstance(base, (ast.Name, ast.Attribute)):
-                    self.writes.append((stmt, dotted(base)))
+            self._chain(inner.value, stmt)
+
+    def _chain(self, base: ast.expr, node: ast.AST) -> None:
+        """Report a write through `base[...]...` when base is pandas."""
+        if isinstance(base, ast.Attribute) and base.attr in _INDEXERS:
+            pass  # df.loc[a][b] = v: pandas whatever the name
+        elif isinstance(base, (ast.Name, ast.Attribute)):
+            name = dotted(base)
+            if name is None or not self._is_frame(name):
+                return
+        else:
+            return
+        self.ctx.report(
+            "ML206",
+            node,
+            "chained indexing writes to a temporary copy: under pandas copy-on-write the "
+            "original DataFrame is not changed",
+            "write through one indexer: df.loc[row, col] = value",
+        )
 
     def on_call(self, call: CallSite) -> None:
         # df["a"].fillna(0, inplace=True): the same write to a temporary, by method.
@@ -814,33 +850,15 @@ class ChainedAssignmentChecker(Checker):
         if inplace is None or literal(inplace) is not True:
             return
         recv = receiver(call.node)
-        if not isinstance(recv, ast.Subscript):
-            return
-        base = recv.value
-        if isinstance(base, ast.Attribute) and base.attr in _INDEXERS:
-            self.writes.append((call.node, None))
-        elif isinstance(base, (ast.Name, ast.Attribute)):
-            self.writes.append((call.node, dotted(base)))
+        if isinstance(recv, ast.Subscript):
+            self._chain(recv.value, call.node)
 
     def _is_frame(self, name: str) -> bool:
-        if name in self.frames:
-            return True
-        if name in self.containers:
-            return False
+        kind = self._known(name)
+        if kind is not None:
+            return kind == "frame"
         pandas = any(t.split(".")[0] == "pandas" for t in self.ctx.aliases.values())
         return pandas and bool(_FRAME_NAME.search(name.rpartition(".")[2]))
-
-    def finish(self) -> None:
-        for node, base in self.writes:
-            if base is not None and not self._is_frame(base):
-                continue
-            self.ctx.report(
-                "ML206",
-                node,
-                "chained indexing writes to a temporary copy: under pandas copy-on-write the "
-                "original DataFrame is not changed",
-                "write through one indexer: df.loc[row, col] = value",
-            )
 
 
 # -- ML207 direct-forward-call ---------------------------------------------------------
@@ -862,10 +880,8 @@ class ForwardCallChecker(Checker):
         if not isinstance(func, ast.Attribute) or func.attr != "forward":
             return
         recv = func.value
-        if isinstance(recv, ast.Call) and isinstance(recv.func, ast.Name) and (
-            recv.func.id == "super"
-        ):
-            return  # super().forward(x): the parent's implementation, on purpose
+        if isinstance(recv, ast.Call):
+            return  # super().forward(x) on purpose; factory().forward(...) is no module variable
         if isinstance(recv, ast.Name) and (
             recv.id in ("self", "cls") or (recv.id[:1].isupper() and not recv.id.isupper())
         ):
