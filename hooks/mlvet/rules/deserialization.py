@@ -87,13 +87,19 @@ _PICKLE_FIX = (
     "for scikit-learn), or restrict what can be unpickled."
 )
 
+_PICKLE_MODULE_RE = r"[\w.]*(?:[pP]ickle|marshal|dill|joblib|shelve)\w*"
 _PICKLE_CONFIRM = (
-    r"(?m)(?:[pP]ickle|marshal|dill|joblib)\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session"
-    r"|load_module|decode)\b"
-    r"|shelve\s*\.\s*(?:open|\w*Shelf)\b|read_pickle"
-    r"|import\s+[\w.]*(?:[pP]ickle|marshal|dill|joblib|shelve)\w*\s+as\s"
-    r"|from\s+[\w.]*(?:[pP]ickle|marshal|dill|joblib|shelve)\w*\s+import\b"
-    r"|=\s*[\w.]*(?:[pP]ickle|marshal|dill|joblib)\w*\s*$"
+    r"ickle\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session|load_module|decode)\b",
+    r"dill\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session|load_module)\b",
+    r"marshal\s*\.\s*loads?\b",
+    r"joblib\s*\.\s*load\b",
+    r"shelve\s*\.\s*(?:open|\w*Shelf)\b",
+    r"read_pickle",
+    rf"import\s+{_PICKLE_MODULE_RE}\s+as\s",
+    # `from pickle import loads`, `from joblib import load as jl`, `from dill import *`
+    # (relative imports are the project's own modules and never resolve).
+    rf"from\s+(?=\w){_PICKLE_MODULE_RE}\s+import\s*(?:\([^)]*|[^\n]*)"
+    r"(?:\b(?:_?loads?|_?Unpickler|load_session|load_module|open|decode|\w*Shelf)\b|\*)",
 )
 
 
@@ -188,10 +194,13 @@ class TorchLoad(Checker):
     codes = ("ML102",)
     pattern = Gate(
         ("torch",),
-        r"(?:torch|serialization)\s*\.\s*load\b"
-        r"|import\s+torch(?:\.serialization)?\s+as\s"
-        r"|from\s+torch(?:\.serialization)?\s+import\s*(?:\([^)]*|[^\n]*)"
-        r"\b(?:load|serialization|\*)\b",
+        (
+            r"torch\s*\.\s*load\b",
+            r"serialization\s*\.\s*load\b",
+            r"import\s+torch(?:\.serialization)?\s+as\s",
+            r"from\s+torch(?:\.serialization)?\s+import\s*(?:\([^)]*|[^\n]*)"
+            r"\b(?:load|serialization|\*)\b",
+        ),
     )
 
     def on_call(self, call: CallSite) -> None:
@@ -257,10 +266,15 @@ _NUMPY_LOADS: dict[str, int] = {
 class NumpyAllowPickle(Checker):
     codes = ("ML103",)
     pattern = Gate(
-        ("allow_pickle", "load"),
-        r"allow_pickle"
-        r"|load\s*\((?:[^(),]|\([^()]*\))*,(?:[^(),]|\([^()]*\))*,"
-        r"|import\s[^\n]*\bload\s+as\s",
+        ("ickle", "load"),  # "ickle" for allow_pickle, shared with ML101's gate
+        (
+            r"allow_pickle",
+            # allow_pickle as the third positional argument: np.load(p, None, True)
+            r"\.\s*load\s*\((?:[^(),]|\([^()]*\))*,(?:[^(),]|\([^()]*\))*,",
+            r"from\s+[\w.]*(?:numpy|cupy)\s+import\s*(?:\([^)]*|[^\n]*)\bload\b",
+            r"import\s[^\n]*\bload\s+as\s",
+            r"read_array",
+        ),
     )
 
     def on_call(self, call: CallSite) -> None:
@@ -295,9 +309,12 @@ class YamlLoad(Checker):
     codes = ("ML104",)
     pattern = Gate(
         ("yaml",),
-        r"yaml\s*\.\s*(?:unsafe_)?load|unsafe_load"
-        r"|import\s+yaml\s+as\s"
-        r"|from\s+yaml\s+import\s*(?:\([^)]*|[^\n]*)\b(?:load|load_all|\*)\b",
+        (
+            r"yaml\s*\.\s*(?:unsafe_)?load",
+            r"unsafe_load",
+            r"import\s+yaml\s+as\s",
+            r"from\s+yaml\s+import\s*(?:\([^)]*|[^\n]*)\b(?:load|load_all|\*)\b",
+        ),
     )
     node_types = (ast.Assign, ast.ClassDef)
 
@@ -386,7 +403,7 @@ def _is_keras(qual: str | None) -> bool:
 
 class KerasUnsafeLoad(Checker):
     codes = ("ML105",)
-    pattern = Gate(("safe_mode", "unsafe_deserialization"))
+    pattern = Gate(("safe_",), (r"safe_mode", r"unsafe_deserialization"))
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname

@@ -42,7 +42,15 @@ def _trc_message(subject: str, value: ast.expr) -> str:
 
 class TrustRemoteCode(Checker):
     codes = ("ML106",)
-    pattern = Gate((_TRC,))
+    pattern = Gate(
+        (_TRC,),
+        (
+            # keyword use (`def f(trust_remote_code=False)` defaults are no call) ...
+            rf"{_TRC}\s*=(?!=)\s*(?!False\b|None\b)",
+            # ... or a dict key
+            rf"{_TRC}['\"]\s*:",
+        ),
+    )
     node_types = (ast.Dict,)
 
     def on_call(self, call: CallSite) -> None:
@@ -112,9 +120,12 @@ class TorchHubLoad(Checker):
     codes = ("ML107",)
     pattern = Gate(
         ("hub",),
-        r"hub\s*\.\s*(?:load|list|help)\b"
-        r"|from\s+torch\.hub\s+import\b|import\s+torch\.hub\s+as\s"
-        r"|from\s+torch\s+import\s*(?:\([^)]*|[^\n]*)\bhub\b",
+        (
+            r"hub\s*\.\s*(?:load|list|help)\b",
+            r"from\s+torch\.hub\s+import\b",
+            r"import\s+torch\.hub\s+as\s",
+            r"from\s+torch\s+import\s*(?:\([^)]*|[^\n]*)\bhub\b",
+        ),
     )
 
     def on_call(self, call: CallSite) -> None:
@@ -204,6 +215,10 @@ _OWNERS = {
     "CrossEncoder": ("sentence_transformers.",),
 }
 _HUB_NAMES = "|".join(_ID_ARGS)
+# Argument text before the id inside a call: anything but parentheses, or balanced
+# groups nested two deep (`device=torch.device("cuda")`, a model built inline).
+_CALL_PREFIX = r"(?:[^()]|\((?:[^()]|\([^()]*\))*\)){0,1500}?"
+_ID_TEXT = r"[A-Za-z0-9][\w.-]*/[\w.-]+"
 _REV_FIX = (
     "Pass revision=\"<commit sha>\" (the 40-hex commit from the model page) so every run "
     "downloads the same, reviewed files."
@@ -213,12 +228,15 @@ _REV_FIX = (
 class UnpinnedHubDownload(Checker):
     codes = ("ML108",)
     pattern = Gate(
-        ("pretrained", "_download", "load_dataset", "pipeline", "SentenceTransformer",
-         "CrossEncoder"),
-        # The id must be a literal inside the call (a variable id is not flagged), so
-        # the name is followed, within the call's first stretch, by an "org/name" string.
-        rf"(?:{_HUB_NAMES})\s*\([\s\S]{{0,2000}}?['\"][A-Za-z0-9][\w.-]*/[\w.-]+['\"]"
-        rf"|import\s[^\n]*\b(?:{_HUB_NAMES})\s+as\s",
+        # "load" covers snapshot_download, hf_hub_download and load_dataset.
+        ("pretrained", "load", "pipeline", "sentence_transformers"),
+        # The id must be a literal argument (a variable id is not flagged): the name, an
+        # opening parenthesis, then within the call an "org/name" string.
+        (
+            *(rf"{name}\s*\({_CALL_PREFIX}['\"]{_ID_TEXT}['\"]" for name in _ID_ARGS),
+            rf"import\s[^\n]*\b(?:{_HUB_NAMES})\s+as\s",
+        ),
+        skip_docstrings=True,
     )
 
     def on_call(self, call: CallSite) -> None:

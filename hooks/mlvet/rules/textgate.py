@@ -1,34 +1,80 @@
-"""A two-stage text prefilter for checkers: plain substring tests, then a precise regex.
+"""A two-stage text prefilter for checkers: plain substring tests, then precise regexes.
 
 `needle in text` is the fastest scan Python has (several times faster than a regex
 alternation), so the common case, a file that mentions none of the needles, costs a few
-substring tests. The confirming regex runs only on the few files that get past them.
+substring tests; their answers are shared by every gate that asks about the same text.
+The confirming regexes run only on files that get past the needles; each should start
+with a literal (`torch\\s*\\.\\s*load`), which the regex engine finds with a fast substring
+search, rather than with an alternation or a character class, which it must try at every
+position. A match on a doctest line (`>>> model = AutoModel.from_pretrained(...)`) is
+documentation, not code, and does not count.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+# The text last asked about and which needles it holds: the engine runs every gate on
+# one file before the next, so this is a per-file cache without keeping files alive.
+_last_text: list[str] = [""]
+_last_hits: dict[str, bool] = {}
+
+
+def contains(text: str, needle: str) -> bool:
+    if text is not _last_text[0]:
+        _last_text[0] = text
+        _last_hits.clear()
+    hit = _last_hits.get(needle)
+    if hit is None:
+        hit = _last_hits[needle] = needle in text
+    return hit
+
+
+def in_doctest(text: str, pos: int) -> bool:
+    """Whether `pos` sits on a `>>>` / `...` doctest line (code inside a docstring)."""
+    head = text[text.rfind("\n", 0, pos) + 1 : pos].lstrip()
+    return head.startswith((">>>", "..."))
 
 
 class Gate:
-    """`search(text)` is true when the text holds a needle and matches `confirm`.
+    """`search(text)` is true when the text holds a needle and matches a confirming regex.
 
-    The confirming regex must accept every text the checker could report on: a gate may
-    let extra files through, never hold back one with a finding.
+    The regexes must accept every text the checker could report on: a gate may let extra
+    files through, never hold back one with a finding.
     """
 
-    def __init__(self, needles: tuple[str, ...], confirm: str | None = None) -> None:
+    def __init__(
+        self, needles: Sequence[str], confirm: Sequence[str] = (), *, skip_docstrings: bool = False
+    ) -> None:
         if not needles:
             raise ValueError("a gate needs at least one needle")
-        self.needles = needles
-        self.confirm = re.compile(confirm) if confirm else None
+        self.needles = tuple(needles)
+        self.confirm = tuple(re.compile(p) for p in confirm)
+        # Also ignore matches inside triple-double-quoted strings (usage examples in
+        # library docstrings), judged by counting the quotes before the match.
+        self.skip_docstrings = skip_docstrings
         # Shown by anything that prints a checker's pattern.
-        self.pattern = confirm or "|".join(re.escape(n) for n in needles)
+        self.pattern = "|".join(confirm) or "|".join(re.escape(n) for n in needles)
 
     def search(self, string: str, /) -> bool:
-        if not any(n in string for n in self.needles):
+        if not any(contains(string, n) for n in self.needles):
             return False
-        return self.confirm is None or self.confirm.search(string) is not None
+        if not self.confirm:
+            return True
+        for regex in self.confirm:
+            quotes, seen = 0, 0
+            for match in regex.finditer(string):
+                pos = match.start()
+                if in_doctest(string, pos):
+                    continue
+                if not self.skip_docstrings:
+                    return True
+                quotes += string.count('"""', seen, pos)
+                seen = pos
+                if quotes % 2 == 0:
+                    return True
+        return False
 
     def __repr__(self) -> str:
         return f"Gate({self.needles!r})"

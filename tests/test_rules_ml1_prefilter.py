@@ -1,0 +1,107 @@
+"""The ML1xx text prefilters: never hold back a file with a finding, skip most others."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import test_rules_ml1_loaders as loaders
+import test_rules_ml1_pickle as pickles
+import test_rules_ml1_remote as remote
+from ml1_support import marked_lines
+from mlvet.rules import deserialization, remote_code
+from mlvet.rules.base import Checker
+from mlvet.rules.textgate import Gate, contains, in_doctest
+
+CHECKER_OF = {c.codes[0]: c for c in [*deserialization.CHECKERS, *remote_code.CHECKERS]}
+CASES: list[tuple[str, str, str]] = [
+    *(("ML101", k, v) for k, v in pickles.POSITIVE.items()),
+    *(("ML102", k, v) for k, v in loaders.TORCH.items()),
+    *(("ML103", k, v) for k, v in loaders.NUMPY.items()),
+    *(("ML104", k, v) for k, v in loaders.YAML.items()),
+    *(("ML105", k, v) for k, v in loaders.KERAS.items()),
+    *(("ML106", k, v) for k, v in remote.TRUST.items()),
+    *(("ML107", k, v) for k, v in remote.HUB.items()),
+    *(("ML108", k, v) for k, v in remote.HF.items()),
+]
+FIRING = [(code, name, text) for code, name, text in CASES if marked_lines(textwrap.dedent(text))]
+
+
+def passes(checker: type[Checker], text: str) -> bool:
+    assert checker.pattern is not None
+    return bool(checker.pattern.search(textwrap.dedent(text)))
+
+
+@pytest.mark.parametrize(("code", "name", "text"), FIRING, ids=[f"{c}-{n}" for c, n, _ in FIRING])
+def test_gate_lets_every_firing_case_through(code: str, name: str, text: str) -> None:
+    assert passes(CHECKER_OF[code], text)
+
+
+@pytest.mark.parametrize(
+    ("code", "text"),
+    [
+        ("ML101", "from pickle import PicklingError, HIGHEST_PROTOCOL\nx = 1\n"),
+        ("ML101", "import pickle\npickle.dump(obj, f)\n"),
+        ("ML101", "from .utils._dill import dumps\n"),
+        ("ML101", "from joblib import Parallel, delayed\n"),
+        ("ML101", '"""\n>>> obj = pickle.loads(blob)\n"""\n'),
+        ("ML102", "import torch\nx = torch.zeros(3)\n"),
+        ("ML102", "import torch\nmodel.load_state_dict(sd)\n"),
+        ("ML103", "import numpy as np\narr = np.load(path)\nx = download(a, b, c)\n"),
+        ("ML104", "import yaml\ncfg = yaml.safe_load(f)\n"),
+        ("ML105", "import keras\nm = keras.models.load_model(p)\n"),
+        ("ML106", "def load(name, trust_remote_code=False):\n    pass\n"),
+        ("ML106", "def load(name, trust_remote_code: bool = True):\n    pass\n"),
+        ("ML107", "from huggingface_hub import hf_hub_download\n"),
+        ("ML108", "model = AutoModel.from_pretrained(model_name)\n"),
+        ("ML108", '"""Example:\n\n    model = AutoModel.from_pretrained("org/m")\n"""\n'),
+        ("ML108", "def f():\n    '''\n    >>> AutoModel.from_pretrained(\"org/m\")\n    '''\n"),
+        ("ML108", "from sklearn.pipeline import Pipeline\np = Pipeline([('s', 'a/b')])\n"),
+    ],
+)
+def test_gate_skips_files_without_a_possible_finding(code: str, text: str) -> None:
+    assert not passes(CHECKER_OF[code], text)
+
+
+def test_docstring_skip_counts_triple_quotes_before_the_match() -> None:
+    gate = CHECKER_OF["ML108"].pattern
+    assert gate is not None
+    text = '"""Doc: AutoModel.from_pretrained("org/a")."""\nm = AutoModel.from_pretrained("org/b")\n'
+    assert gate.search(text)
+
+
+def test_needle_answers_are_cached_per_text_object() -> None:
+    a = "x = 1\n" + "pickle" * 3
+    b = "y = 2\n" + "marshal"
+    assert contains(a, "pickle") and not contains(a, "marshal")
+    assert contains(b, "marshal") and not contains(b, "pickle")
+    assert contains(a, "pickle") and not contains(a, "marshal")
+
+
+def test_gate_needs_a_needle_and_a_confirming_match() -> None:
+    gate = Gate(("torch",), (r"torch\s*\.\s*load\b",))
+    assert gate.search("import torch\ntorch.load(p)\n")
+    assert not gate.search("import torch\ntorch.loads(p)\n")
+    assert not gate.search("x.load(p)\n")
+    assert Gate(("abc",)).search("zabcz") and not Gate(("abc",)).search("ab c")
+    with pytest.raises(ValueError, match="needle"):
+        Gate(())
+
+
+@pytest.mark.parametrize(
+    ("text", "pos", "inside"),
+    [
+        ("    >>> x = 1", 12, True),
+        ("    ... x = 1", 12, True),
+        ("x = 1\n  >>> y", 12, True),
+        ("x = 1\ny = 2", 10, False),
+        ("a = '>>> b'", 9, False),
+    ],
+)
+def test_in_doctest(text: str, pos: int, inside: bool) -> None:
+    assert in_doctest(text, pos) is inside
+
+
+def test_every_ml1_checker_has_a_gate() -> None:
+    for checker in CHECKER_OF.values():
+        assert isinstance(checker.pattern, Gate)
