@@ -593,3 +593,30 @@ def test_unknown_strip_keys_are_a_notice_and_alias_is_read() -> None:
     assert "metadata.vscode" not in opts.strip_keys
     (notice,) = config_notices(config)
     assert "keep-ouput-tag" in notice and "[tool.mlvet.strip]" in notice
+
+
+def test_size_limit_is_the_strippers_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mlvet.sources
+    import mlvet.wrappers.strip as strip_module
+
+    path = write(tmp_path / "big.ipynb", dirty_notebook())
+    size = path.stat().st_size
+    monkeypatch.setattr(mlvet.sources, "MAX_SOURCE_BYTES", 10)  # the code checker's limit
+    assert strip_path(str(path), OPTS, write=False).changed
+    monkeypatch.setattr(strip_module, "MAX_NOTEBOOK_BYTES", size - 1)
+    data = path.read_bytes()
+    with pytest.raises(StripError, match="too large to strip"):
+        strip_path(str(path), OPTS, write=True)
+    assert path.read_bytes() == data
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file")
+    path = write(tmp_path / "locked.ipynb", dirty_notebook())
+    os.chmod(path, 0)
+    try:
+        with pytest.raises(StripError, match="permission denied"):
+            strip_path(str(path), OPTS, write=True)
+    finally:
+        os.chmod(path, 0o644)

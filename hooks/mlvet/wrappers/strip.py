@@ -25,7 +25,7 @@ from mlvet.rules.notebook import (
     is_code_cell,
     outputs_message,
 )
-from mlvet.sources import SourceError, load_notebook, notebook_source_lines, read_bytes
+from mlvet.sources import SourceError, load_notebook, notebook_source_lines
 
 # Metadata that changes on every run or records one machine's session, in nbstripout's
 # key syntax (`metadata.x`: notebook metadata; `cell.x`: a key of every cell).
@@ -371,14 +371,34 @@ def strip_notebook(data: bytes, options: StripOptions) -> StripResult:
 # -- files ----------------------------------------------------------------------------
 
 
+# Notebooks with plots and widget state grow large, and those are the ones to strip, so
+# the limit is well above the one for checking code.
+MAX_NOTEBOOK_BYTES = 256 * 1024 * 1024
+
+
+def read_notebook_bytes(path: Path) -> bytes:
+    if path.is_symlink() and not path.exists():
+        raise StripError("broken symbolic link")
+    if path.is_dir():
+        raise StripError("is a directory")
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            raise StripError(f"too large to strip ({size} bytes; limit {MAX_NOTEBOOK_BYTES})")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise StripError("no such file") from None
+    except PermissionError:
+        raise StripError("permission denied") from None
+    except OSError as exc:
+        raise StripError(f"cannot read: {exc.strerror or exc}") from None
+
+
 def strip_path(path: str, options: StripOptions, write: bool) -> StripResult:
     """Strip one file; with `write`, replace it atomically when (and only when) it changes."""
     if write and os.path.islink(path):
         raise StripError("is a symbolic link; strip the file it points to instead")
-    try:
-        data = read_bytes(Path(path))
-    except SourceError as exc:
-        raise StripError(str(exc)) from None
+    data = read_notebook_bytes(Path(path))
     result = strip_notebook(data, options)
     if write and result.text is not None:
         from mlvet.baseline import atomic_write_text
