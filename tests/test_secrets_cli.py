@@ -220,3 +220,24 @@ def test_this_repository_has_no_secrets() -> None:
     report = scan_files(files, Options(), Config(), jobs=1)
     assert len(files) > 20
     assert [(f.path, f.line, f.name) for f in report.findings] == []
+
+
+def test_junk_and_truncated_files_never_raise(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    nb = make_notebook([f"T = '{fake.hugging_face()}'\n"])
+    text = notebook_text(nb).encode()
+    files = []
+    for i in range(40):
+        name = ["a.ipynb", "b.py", "c.json", ".env", "d.yaml"][i % 5]
+        data = bytearray(text[: rng.randrange(1, len(text))] if i % 2 else text)
+        for _ in range(rng.randrange(0, 6)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        path = tmp_path / f"{i}{name}"
+        path.write_bytes(bytes(data))
+        files.append(str(path))
+    report = scan_files(files, Options(), Config(), jobs=1)
+    # Broken notebooks are errors naming the file; every other file is scanned or skipped.
+    assert all(e.path.endswith(".ipynb") and e.path in files for e in report.errors)
+    assert all(f.path in files for f in report.findings)

@@ -109,8 +109,6 @@ def _finding(tf: TextFile, seg: Segment, hit: Hit, options: Options) -> Finding:
     fix = (f"revoke it ({hit.revoke}), then read it from the environment or a secrets "
            "manager; removing the line does not remove it from git history")
     physical = tf.physical_line(seg, line)
-    if seg.kind == "output":
-        column = 1 if physical is not None else column
     return Finding(
         rule=CODE,
         name=hit.slug,
