@@ -290,3 +290,18 @@ def test_unknown_config_key_warns_but_runs(tmp_path: Path) -> None:
     assert (
         json.loads((tmp_path / "nb.ipynb").read_text(encoding="utf-8"))["cells"][1]["outputs"] == []
     )
+
+
+def test_annotations_point_at_the_source_line_of_the_file_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nb = make_notebook([("markdown", "# t"), "x = 1\n"])
+    nb["cells"][1]["outputs"] = [{"name": "stdout", "output_type": "stream", "text": ["1\n"] * 30}]
+    path = put(tmp_path / "nb.ipynb", nb)
+    for args in (["--check"], []):
+        before = path.read_text(encoding="utf-8").splitlines()
+        rc, out, _ = run_cli(["strip", *args, "--format", "github", str(path)], capsys)
+        assert rc == 1
+        line = int(out.split(",line=")[1].split(",")[0].split(":")[0])
+        lines = before if args else path.read_text(encoding="utf-8").splitlines()
+        assert '"x = 1\\n"' in lines[line - 1]

@@ -154,6 +154,9 @@ def test_result_describes_what_changed() -> None:
     assert res.physical_line is not None
     lines = notebook_text(dirty_notebook()).splitlines()
     assert '"import torch\\n"' in lines[res.physical_line - 1]
+    assert res.text is not None and res.new_physical_line is not None
+    assert res.new_physical_line < res.physical_line  # the outputs above it are gone
+    assert '"import torch\\n"' in res.text.splitlines()[res.new_physical_line - 1]
 
 
 def test_output_is_exactly_what_nbformat_writes() -> None:

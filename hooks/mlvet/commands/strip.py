@@ -104,7 +104,8 @@ def strip_paths(
                     if write
                     else "run `mlvet strip` (the strip-notebook-outputs hook)"
                 ),
-                physical_line=result.physical_line if cell is not None else None,
+                # Where the cell's source is now: in the rewritten file when written.
+                physical_line=result.new_physical_line if write else result.physical_line,
             )
         )
     return report.sorted(), written

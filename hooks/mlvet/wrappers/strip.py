@@ -153,6 +153,7 @@ class StripResult:
     metadata: list[str] = field(default_factory=list)  # keys removed
     first_cell: int | None = None  # position (0-based) of the first changed cell
     physical_line: int | None = None  # .ipynb line of that cell's first source line
+    new_physical_line: int | None = None  # the same line in the stripped text
 
     @property
     def changed(self) -> bool:
@@ -360,12 +361,17 @@ def strip_notebook(data: bytes, options: StripOptions) -> StripResult:
             changed_cells.add(position)
         if before != after:
             changed_cells.add(position)
+    result.text = serialize(work, detect_layout(raw, data.startswith(codecs.BOM_UTF8)))
     if changed_cells:
         result.first_cell = min(changed_cells)
-        rows = notebook_source_lines(raw).get(result.first_cell)
-        result.physical_line = rows[0] if rows else None
-    result.text = serialize(work, detect_layout(raw, data.startswith(codecs.BOM_UTF8)))
+        result.physical_line = _first_source_line(raw, result.first_cell)
+        result.new_physical_line = _first_source_line(result.text, result.first_cell)
     return result
+
+
+def _first_source_line(raw: str, position: int) -> int | None:
+    rows = notebook_source_lines(raw.lstrip("\ufeff")).get(position)
+    return rows[0] if rows else None
 
 
 # -- files ----------------------------------------------------------------------------
