@@ -434,3 +434,11 @@ def test_named_files_of_other_formats_are_skipped_with_a_notice(
     assert code == 0 and "ML602" not in out
     assert "setup.cfg: not a dependency file this audit reads" in err
     assert "setup.py: not a dependency file" in err
+
+
+def test_real_process_with_a_database_prints_nothing_on_stderr(tmp_path: Path, project: Path, db: str) -> None:
+    (project / "requirements.txt").write_text(f"{FAKE}==1.1.0\n")
+    proc = run_mlvet(["audit", "--db", db, "--format", "json"], project, env=offline_env(tmp_path))
+    assert proc.returncode == 1
+    assert proc.stderr == ""  # safety's warnings and logging are kept quiet
+    assert json.loads(proc.stdout)["findings"][0]["rule"] == "ML601"

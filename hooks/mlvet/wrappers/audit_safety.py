@@ -11,7 +11,8 @@ import json
 import logging
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -50,12 +51,20 @@ class _NoAuth:
         return False
 
 
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """No warnings shown, even from libraries that force their own filters on import."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.showwarning = lambda *args, **kwargs: None
+        yield
+
+
 def _import_safety() -> tuple[ModuleType, Any, Any]:
     for name in ("safety", "api_client", "filelock", "httpx", "authlib"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _quiet():
             from safety import safety as core
             from safety.models import Package, SafetyRequirement
     except Exception as exc:  # ImportError, or an incompatible safety release
@@ -129,8 +138,7 @@ def lookup(deps: Sequence[Dependency], db_folder: str) -> list[Advisory]:
         return []
     auth_kw = "auth" if "auth" in inspect.signature(core.fetch_database).parameters else "session"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _quiet():
             vulns, _ = core.check(
                 **{auth_kw: _NoAuth()}, packages=packages, db_mirror=db_folder, cached=0,
                 ignore_vulns={}, ignore_severity_rules={}, include_ignored=True,
