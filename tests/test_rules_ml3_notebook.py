@@ -332,3 +332,26 @@ def test_check_cli_text_location(tmp_path: Path, capsys: pytest.CaptureFixture[s
     rc, out, _ = run_cli(["check", "--select", "ML301", str(path)], capsys)
     assert rc == 1
     assert "nb.ipynb:cell_2:1:1: ML301 notebook holds outputs: 1 cell has outputs" in out
+
+
+def test_cells_missing_keys_and_notebook_without_metadata(tmp_path: Path) -> None:
+    raw = json.dumps(
+        {
+            "cells": [
+                {"cell_type": "code", "source": "a = 1", "outputs": [stream()]},
+                {"cell_type": "code", "source": "b = 2", "execution_count": 4},
+                {"cell_type": "code", "source": "c = 3", "execution_count": 2},
+            ],
+            "nbformat": 4,
+            "nbformat_minor": 1,
+        }
+    )
+    config = Config().with_cli(select=["ML3"])
+    findings, errors = check_source(
+        notebook_source("nb.ipynb", raw.encode()), config, selected_rules(config)
+    )
+    assert not errors
+    got = {f.rule: f for f in findings}
+    assert got["ML301"].cell == 1
+    assert got["ML301"].message.endswith("1 cell has outputs, 2 have execution counts")
+    assert got["ML302"].cell == 3

@@ -623,3 +623,26 @@ def test_unreadable_file(tmp_path: Path) -> None:
             strip_path(str(path), OPTS, write=True)
     finally:
         os.chmod(path, 0o644)
+
+
+def test_minimal_notebook_without_metadata_keys() -> None:
+    raw = json.dumps(
+        {
+            "cells": [
+                {"cell_type": "code", "source": "print(1)", "outputs": [stream()]},
+                {"cell_type": "markdown", "source": "# hi"},
+            ],
+            "nbformat": 4,
+            "nbformat_minor": 2,
+        },
+        indent=1,
+    )
+    res = strip_notebook(raw.encode(), OPTS)
+    assert res.text is not None
+    out = json.loads(res.text)
+    assert "metadata" not in out  # nothing is invented
+    assert out["cells"] == [
+        {"cell_type": "code", "outputs": [], "source": "print(1)"},
+        {"cell_type": "markdown", "source": "# hi"},
+    ]
+    assert strip_notebook(res.text.encode(), OPTS).text is None
