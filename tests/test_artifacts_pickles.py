@@ -352,3 +352,20 @@ def test_operator_and_getattr_gadgets(tmp_path: Path) -> None:
     path = write(tmp_path / "g1.pkl", getattr_trick)
     assert "builtins.getattr" in message(path, "ML401")
     assert builtins.getattr is getattr
+
+
+def test_endless_opcode_stream_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlvet.artifacts import pickles
+
+    monkeypatch.setattr(pickles, "MAX_SCAN_BYTES", 2 << 20)
+    path = write(tmp_path / "endless.pkl", b"cos\nsystem\n0" + b"N0" * (3 << 20) + b"N.")
+    assert codes(path) == ["ML401", "ML404"]
+    assert "scan stopped" in message(path, "ML404")
+
+
+def test_big_payloads_do_not_count_toward_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlvet.artifacts import pickles
+
+    monkeypatch.setattr(pickles, "MAX_SCAN_BYTES", 2 << 20)
+    data = pickle.dumps([bytes([i]) * (1 << 20) for i in range(6)], protocol=4)
+    assert codes(write(tmp_path / "weights.pkl", data)) == []

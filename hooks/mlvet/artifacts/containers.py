@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import bz2
+import contextlib
 import gzip
 import io
 import itertools
@@ -413,8 +414,13 @@ def scan_tar(col: Collector, fh: IO[bytes], member_scan: MemberScan) -> None:
     """Tar members: unsafe names and links (ML405), then the pickles inside."""
     col.kind = col.kind or "tar"
     members = 0
+    seekable = False
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        seekable = bool(fh.seekable()) and fh.tell() == 0
     try:
-        with tarfile.open(fileobj=fh, mode="r|") as tf:
+        # A plain tar on disk is walked by seeking from header to header; a decompressed
+        # stream is read once, front to back.
+        with tarfile.open(fileobj=fh, mode="r:" if seekable else "r|") as tf:
             for m in tf:
                 members += 1
                 if members > MAX_MEMBERS:

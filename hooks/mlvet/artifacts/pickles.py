@@ -27,6 +27,9 @@ NESTED_MAX = 64 << 20
 MAX_STACK = 5_000_000
 MAX_MEMO = 10_000_000
 MAX_LINE = 1 << 16
+# Opcode bytes one stream may feed the walk (large payloads are skipped and not counted):
+# enough for any real pickle, and a bound on time for a 10 GB stream of tiny opcodes.
+MAX_SCAN_BYTES = 256 << 20
 MAX_DEPTH = 16
 
 
@@ -141,6 +144,7 @@ class PickleReader:
         except (AttributeError, OSError, ValueError):
             self.seekable = False
         self.bytes_read = 0
+        self.scanned = 0
         # Dicts are modelled only once a joblib array wrapper shows up (their state sizes
         # the raw array bytes that follow); elsewhere they cost time and tell nothing.
         self.track_dicts = False
@@ -166,6 +170,7 @@ class PickleReader:
                 self.eof = True
                 break
             self.bytes_read += len(chunk)
+            self.scanned += len(chunk)
             parts.append(chunk)
             avail += len(chunk)
         self.buf = b"".join(parts)
@@ -187,6 +192,7 @@ class PickleReader:
 
     def skip(self, n: int) -> None:
         avail = len(self.buf) - self.pos
+        self.scanned -= min(n, max(avail, 0))  # payload bytes, not opcodes
         if n <= avail:
             self.pos += n
             return
@@ -253,11 +259,13 @@ class PickleReader:
         head = self.peek(64)
         if n <= NESTED_MAX:
             if as_text and head[:2] == b"\xc2\x80":
+                self.scanned -= n
                 text = self.read(n).decode("utf-8", "surrogatepass")
                 self._maybe_nested_text(text)
                 return OTHER
             if not as_text and looks_nested(head):
                 data = self.read(n)
+                self.scanned -= n
                 self.sink.on_nested(data, False)
                 return Blob(data, True)
         self.skip(n)
@@ -372,6 +380,10 @@ class PickleReader:
                     )
                 if len(stack) > MAX_STACK:
                     raise PickleError(f"stack deeper than {MAX_STACK} items")
+                if self.scanned > MAX_SCAN_BYTES:
+                    raise PickleError(
+                        f"scan stopped after {MAX_SCAN_BYTES >> 20} MB of opcodes (size limit)"
+                    )
             op = buf[pos]
             pos += 1
 

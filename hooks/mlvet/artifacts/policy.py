@@ -137,7 +137,11 @@ _SAFE_EXACT = frozenset(
         "torch.preserve_format", "torch.bool", "torch.half", "torch.float", "torch.double",
         "torch.long", "torch.int", "torch.short", "torch.cfloat", "torch.cdouble",
         "torch.chalf", "torch.bits16", "torch.bits1x8", "torch.bits2x4", "torch.bits4x2",
-        "torch.bits8", "torch.float4_e2m1fn_x2", "torch.optim.lr_scheduler.LambdaLR",
+        "torch.bits8", "torch.float4_e2m1fn_x2", "torch.torch_version.TorchVersion",
+        # training-framework checkpoints (Lightning hyper-parameters)
+        "pytorch_lightning.utilities.parsing.AttributeDict",
+        "lightning_fabric.utilities.data.AttributeDict",
+        "lightning.fabric.utilities.data.AttributeDict", "typing.Any",
         # numpy
         "numpy.ndarray", "numpy.dtype", "numpy.matrix", "numpy.ma.core._mareconstruct",
         "numpy.ma.core.MaskedArray", "numpy.core.multiarray._reconstruct",
@@ -203,7 +207,12 @@ _SKLEARN_SAFE = re.compile(
     r"|neural_network|discriminant_analysis|gaussian_process|kernel_ridge"
     r"|cross_decomposition|isotonic|calibration|multiclass|multioutput|mixture|manifold"
     r"|covariance|dummy|random_projection|semi_supervised|kernel_approximation"
-    r"|model_selection|_loss|frozen)(?:\.[a-z0-9_]+)*\.[A-Z][A-Za-z0-9]*"
+    r"|model_selection|_loss|frozen)(?:\.[a-z0-9_]+)*\._?[A-Z][A-Za-z0-9]*"
+)
+# Estimator and config classes of other common libraries (classes only).
+_LIBRARY_CLASSES = re.compile(
+    r"(?:xgboost\.(?:core|sklearn|compat)|lightgbm\.(?:basic|sklearn)|catboost\.core"
+    r"|omegaconf\.(?:dictconfig|listconfig|base|nodes))\.[A-Z][A-Za-z0-9]*"
 )
 # TorchScript archives name their classes `__torch__.*`; TorchScript resolves those from
 # the archive's own compiled code, and the Python unpickler cannot import them at all.
@@ -214,7 +223,9 @@ _BUILTINS_SAFE = re.compile(
     r"|len|max|min|oct|ord|pow|repr|reversed|round|sorted|sum|zip|property|staticmethod"
     r"|classmethod|Ellipsis|NotImplemented|[A-Z][A-Za-z]*(?:Error|Exception|Warning))"
 )
-_SAFE_PATTERNS = (_BUILTINS_SAFE, _TORCH_SAFE, _NUMPY_SAFE, _SKLEARN_SAFE, _TORCHSCRIPT_SAFE)
+_SAFE_PATTERNS = (
+    _BUILTINS_SAFE, _TORCH_SAFE, _NUMPY_SAFE, _SKLEARN_SAFE, _LIBRARY_CLASSES, _TORCHSCRIPT_SAFE,
+)
 
 
 def normalize(module: str, name: str) -> tuple[str, str]:
