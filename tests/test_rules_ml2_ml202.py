@@ -65,6 +65,20 @@ POSITIVE = [
     ("from xgboost import XGBRegressor\nm = XGBRegressor(seed=None)\n", [2]),
     ("import lightgbm as lgb\nm = lgb.LGBMClassifier(num_leaves=31)\n", [2]),
     ("from lightgbm import LGBMRegressor\nm = LGBMRegressor()\n", [2]),
+    ("from sklearn.datasets import make_moons\nX, y = make_moons(200, noise=0.1)\n", [2]),
+    ("from sklearn.datasets import make_circles\nX, y = make_circles(shuffle=False, noise=0.05)\n", [2]),
+    (
+        "from sklearn.ensemble import AdaBoostClassifier\n"
+        "from sklearn.tree import DecisionTreeClassifier\n"
+        "m = AdaBoostClassifier(DecisionTreeClassifier(max_depth=1))\n",
+        [3, 3],
+    ),
+    (
+        "from sklearn.model_selection import GridSearchCV\n"
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "s = GridSearchCV(RandomForestClassifier(), grid, cv=5)\n",
+        [3],
+    ),
     # nested inside other calls: every randomised call is its own finding
     (
         "from sklearn.pipeline import make_pipeline\n"
@@ -111,6 +125,19 @@ NEGATIVE = [
     "import lightgbm as lgb\nm = lgb.LGBMClassifier(random_state=7)\n",
     "import lightgbm as lgb\nm = lgb.LGBMClassifier(seed=7)\n",
     "import xgboost as xgb\nbst = xgb.train(params, dtrain)\n",
+    "from sklearn.datasets import make_moons\nX, y = make_moons(100, shuffle=False)\n",
+    "from sklearn.datasets import make_circles\nX, y = make_circles(shuffle=False, noise=None)\n",
+    (
+        "from sklearn.ensemble import AdaBoostClassifier\n"
+        "from sklearn.tree import DecisionTreeClassifier\n"
+        "m = AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), random_state=0)\n"
+    ),
+    (
+        "from sklearn.ensemble import BaggingRegressor\n"
+        "from sklearn.tree import DecisionTreeRegressor\n"
+        "m = BaggingRegressor(\n    estimator=DecisionTreeRegressor(max_depth=4),\n"
+        "    random_state=rng,\n)\n"
+    ),
     # same names, not scikit-learn
     "import random\nrandom.shuffle(x)\n",
     "def train_test_split(X):\n    return X[:8], X[8:]\na, b = train_test_split(X)\n",

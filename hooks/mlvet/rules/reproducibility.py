@@ -319,6 +319,7 @@ _SPLIT = "split"  # train_test_split: unless shuffle=False
 _PCA = "pca"
 _LOGREG = "logreg"
 _SVC = "svc"
+_SHAPES = "shapes"  # make_moons/make_circles: only with shuffling or noise
 
 SKLEARN_RANDOMISED: dict[str, str] = {
     "train_test_split": _SPLIT,
@@ -331,6 +332,8 @@ SKLEARN_RANDOMISED: dict[str, str] = {
     "LogisticRegressionCV": _LOGREG,
     "SVC": _SVC,
     "NuSVC": _SVC,
+    "make_moons": _SHAPES,
+    "make_circles": _SHAPES,
     **{
         name: _ALWAYS
         for name in (
@@ -355,8 +358,7 @@ SKLEARN_RANDOMISED: dict[str, str] = {
             "PassiveAggressiveClassifier", "PassiveAggressiveRegressor", "RANSACRegressor",
             "MLPClassifier", "MLPRegressor", "BernoulliRBM",
             # data generators and utilities
-            "make_classification", "make_blobs", "make_regression", "make_moons",
-            "make_circles", "make_friedman1", "make_friedman2", "make_friedman3",
+            "make_classification", "make_blobs", "make_regression", "make_friedman1", "make_friedman2", "make_friedman3",
             "make_gaussian_quantiles", "make_hastie_10_2", "make_low_rank_matrix",
             "make_multilabel_classification", "make_s_curve", "make_swiss_roll",
             "make_sparse_coded_signal", "make_sparse_spd_matrix", "make_spd_matrix",
@@ -390,7 +392,18 @@ def _randomises(call: CallSite, kind: str) -> bool:
         return literal(call.kwarg("solver")) in ("sag", "saga", "liblinear")
     if kind == _SVC:
         return literal(call.kwarg("probability")) is True
+    if kind == _SHAPES:
+        noise = call.kwarg("noise")
+        return literal(call.kwarg("shuffle")) is not False or (
+            noise is not None and literal(noise) is not None
+        )
     return False
+
+
+# Ensembles that hand their own random_state down to the estimator they are given.
+SEEDING_ENSEMBLES = frozenset(
+    {"AdaBoostClassifier", "AdaBoostRegressor", "BaggingClassifier", "BaggingRegressor"}
+)
 
 
 class RandomStateChecker(Checker):
@@ -398,6 +411,18 @@ class RandomStateChecker(Checker):
 
     codes = ("ML202",)
     pattern = re.compile(r"from sklearn|import sklearn|xgboost|lightgbm")
+
+    def _seeded_by_ensemble(self) -> bool:
+        """`AdaBoostClassifier(DecisionTreeClassifier(), random_state=0)` seeds the tree."""
+        for anc in reversed(self.ctx.stack):
+            if isinstance(anc, ast.stmt):
+                return False
+            if isinstance(anc, ast.Call):
+                q = self.ctx.qualname(anc.func) or ""
+                if q.startswith("sklearn.") and q.rpartition(".")[2] in SEEDING_ENSEMBLES:
+                    kw = next((k for k in anc.keywords if k.arg == "random_state"), None)
+                    return kw is not None and literal(kw.value) is not None
+        return False
 
     def on_call(self, call: CallSite) -> None:
         q = call.qualname
@@ -423,6 +448,8 @@ class RandomStateChecker(Checker):
             value = call.keyword(kw)
             if value is not None and literal(value.value) is not None:
                 return
+        if self._seeded_by_ensemble():
+            return
         given = [kw for kw in keywords if call.keyword(kw) is not None]
         what = f"with {given[0]}=None" if given else "without random_state"
         self.ctx.report(

@@ -439,7 +439,9 @@ _MODEL_NAME = re.compile(
     r"|policy|critic|actor|teacher|student|module)$|model$|_net$",
     re.IGNORECASE,
 )
-MODULE_BASES = ("Module", "LightningModule", "Sequential", "PreTrainedModel", "ModuleDict")
+# Base-class name endings of torch modules (nn.Module, LightningModule, PreTrainedModel,
+# diffusers' ModelMixin, ...).
+MODULE_BASES = ("Module", "Model", "ModelMixin", "Sequential", "ModuleDict", "ModuleList")
 MODULE_FACTORIES = (
     "torch.nn.", "torchvision.models.", "timm.create_model", "torch.hub.load", "torch.compile",
     "segmentation_models_pytorch.",
@@ -497,7 +499,8 @@ class EvalModeChecker(Checker):
         self.any_step = False
         self.imported: set[str] = set()
         self.optimizers: set[str] = set()
-        self.candidates: list[tuple[str, ast.Call, int, bool]] = []
+        # (callee, call, evaluating scope, in a module's own method, in any class)
+        self.candidates: list[tuple[str, ast.Call, int, bool, bool]] = []
         self.events: dict[int, list[_ModeEvent]] = {}
         base = os.path.basename(ctx.source.path)
         self.test_file = base.startswith("test_") or base.endswith("_test.py") or base in (
@@ -515,7 +518,8 @@ class EvalModeChecker(Checker):
         if isinstance(node, ast.ClassDef):
             bases = [dotted(b) or "" for b in node.bases]
             module_base = any(
-                b.rpartition(".")[2] in MODULE_BASES or b in self.module_classes for b in bases
+                b.rpartition(".")[2].endswith(MODULE_BASES) or b in self.module_classes
+                for b in bases
             )
             has_forward = any(
                 isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "forward"
@@ -589,7 +593,10 @@ class EvalModeChecker(Checker):
             func_key = dotted(node.func.value) or ""
         scope = self._eval_context()
         if scope is not None:
-            self.candidates.append((func_key, node, scope, self._is_own_module_method()))
+            cls = self.ctx.enclosing(ast.ClassDef)
+            in_class = isinstance(cls, ast.ClassDef)
+            own = in_class and isinstance(cls, ast.ClassDef) and cls.name in self.module_classes
+            self.candidates.append((func_key, node, scope, own, in_class))
 
     def _mode(self, kind: str, key: str | None, node: ast.Call) -> None:
         if kind == "eval":
@@ -648,10 +655,6 @@ class EvalModeChecker(Checker):
             and literal(expr.args[0]) is False
         )
 
-    def _is_own_module_method(self) -> bool:
-        cls = self.ctx.enclosing(ast.ClassDef)
-        return isinstance(cls, ast.ClassDef) and cls.name in self.module_classes
-
     def _looks_like_module(self, key: str) -> bool:
         if key in self.module_vars or key in self.trained:
             return True
@@ -668,13 +671,13 @@ class EvalModeChecker(Checker):
 
     def _finish_missing_eval(self) -> None:
         seen: set[tuple[int, str]] = set()
-        for key, node, scope, own_method in self.candidates:
+        for key, node, scope, own_method, in_class in self.candidates:
             if (scope, key) in seen or not self._looks_like_module(key):
                 continue
             if own_method:
                 continue  # a module's own method: its caller decides the mode
             if (
-                key.startswith("self.")
+                (in_class or key.startswith("self."))
                 and key not in self.module_vars
                 and not (self.any_step or self.trained)
             ):
