@@ -328,3 +328,20 @@ def test_real_world_ml_lines() -> None:
 def test_conda_style_file_include() -> None:
     parsed = parse_requirements_text("-r file:requirements.txt\n", "environment.yml")
     assert [i.target for i in parsed.includes] == ["requirements.txt"]
+
+
+def test_read_utf16_with_bom_as_powershell_writes_it(tmp_path: Path) -> None:
+    p = tmp_path / "requirements.txt"
+    p.write_bytes("numpy==1.26.4\r\ntorch\r\n".encode("utf-16"))
+    text = read_dep_file(str(p))
+    assert deps(text) == {"numpy": (1, True), "torch": (2, False)}
+
+
+def test_include_with_environment_variable(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REQ_DIR", "reqs")
+    (in_tmp / "reqs").mkdir()
+    (in_tmp / "reqs" / "base.txt").write_text("numpy\n")
+    (in_tmp / "requirements.txt").write_text("-r ${REQ_DIR}/base.txt\n")
+    tree = load_tree("requirements.txt")
+    assert not tree.errors
+    assert [(d.path, d.name) for d in tree.deps] == [("reqs/base.txt", "numpy")]

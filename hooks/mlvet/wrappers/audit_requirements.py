@@ -6,6 +6,7 @@ options and requirements. Nothing here imports third-party code.
 
 from __future__ import annotations
 
+import codecs
 import os
 import posixpath
 import re
@@ -40,6 +41,7 @@ _EDITABLE_OPTS = ("-e", "--editable")
 # Per-requirement options: everything from the first of these on is not the requirement.
 # (--hash, --config-settings, ...; a stray `-f URL` is cut off the same way, as pip would refuse it)
 _PER_REQ_OPT = re.compile(r"\s(?:--[A-Za-z]|-[A-Za-z]\b)")
+_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")  # pip expands only this form
 _URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|file:")
 
 
@@ -63,6 +65,14 @@ def read_dep_file(path: str) -> str:
         raise DepFileError("no such file") from None
     except OSError as exc:
         raise DepFileError(f"cannot read: {exc.strerror or exc}") from None
+    # `pip freeze > requirements.txt` in PowerShell writes UTF-16 with a BOM; pip reads it.
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise DepFileError(f"not valid {codec.upper()} text") from None
     if b"\0" in data:
         raise DepFileError("binary data, not a text dependency file")
     try:
@@ -195,6 +205,7 @@ def _option_line(
     for opt, kind in _INCLUDE_OPTS.items():
         value = _option_value(tokens, opt)
         if value is not None:
+            value = _ENV_VAR.sub(lambda m: os.environ.get(m.group(1), m.group(0)), value)
             if value.startswith("file:") and not value.startswith("file://"):
                 value = value[5:]  # conda's `-r file:requirements.txt`
             if not value:
