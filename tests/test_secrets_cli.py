@@ -241,3 +241,15 @@ def test_junk_and_truncated_files_never_raise(tmp_path: Path) -> None:
     # Broken notebooks are errors naming the file; every other file is scanned or skipped.
     assert all(e.path.endswith(".ipynb") and e.path in files for e in report.errors)
     assert all(f.path in files for f in report.findings)
+
+
+def test_without_detect_secrets_only_mlvet_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlvet.wrappers import secrets_ds
+
+    monkeypatch.setattr(secrets_ds, "available", lambda: False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text(f"A = '{fake.github()}'\nB = '{fake.hugging_face()}'\n")
+    report = run_secrets(["a.py"], Config())
+    assert [f.name for f in report.findings] == ["hugging-face-token"]
+    assert report.tools == ["mlvet"]
+    assert any("detect-secrets is not installed" in n for n in report.notices)

@@ -218,7 +218,7 @@ def run_secrets(paths: Sequence[str], config: Config, options: Options | None = 
     report.errors.extend(found.errors)
     if options.use_detect_secrets and not secrets_ds.available():
         report.notices.append(
-            "detect-secrets is not installed (pip install 'mlvet[secrets]'): only mlvet's "
-            "own detectors ran"
+            "detect-secrets is not installed or not a supported 1.x version "
+            "(pip install 'mlvet[secrets]'): only mlvet's own detectors ran"
         )
     return report

@@ -107,9 +107,13 @@ class PluginSpec:
     path: str | None = None  # file:// of a custom plugin
 
 
+@lru_cache(maxsize=1)
 def available() -> bool:
+    """detect-secrets is installed and has the (1.x) internals this bridge drives."""
     try:
-        import detect_secrets  # noqa: F401
+        from detect_secrets.core.scan import _is_filtered_out, _scan_line  # noqa: F401
+        from detect_secrets.settings import get_plugins, get_settings  # noqa: F401
+        from detect_secrets.util.code_snippet import get_code_snippet  # noqa: F401
     except ImportError:
         return False
     return True
