@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
+# Notebooks carry their outputs (images, tables): allow far more before refusing.
+MAX_NOTEBOOK_BYTES = 256 * 1024 * 1024
 
 SourceKind = Literal["python", "notebook"]
 
@@ -90,8 +92,9 @@ def read_bytes(path: Path) -> bytes:
         if path.is_dir():
             raise SourceError("is a directory")
         size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise SourceError(f"too large to check ({size} bytes; limit {MAX_SOURCE_BYTES})")
+        limit = MAX_NOTEBOOK_BYTES if path.suffix.lower() == ".ipynb" else MAX_SOURCE_BYTES
+        if size > limit:
+            raise SourceError(f"too large to check ({size} bytes; limit {limit})")
         return path.read_bytes()
     except FileNotFoundError:
         raise SourceError("no such file") from None
