@@ -239,6 +239,13 @@ NEGATIVE = {
         import shelve
         shelve.close_all = None
     """,
+    "round-trip-copy": """
+        import pickle, cloudpickle
+        clone = pickle.loads(pickle.dumps(model))
+        fn2 = cloudpickle.loads(cloudpickle.dumps(fn, protocol=4))
+        other = pickle.loads(pickle.dumps(a), fix_imports=True)
+        mixed = pickle.loads(zlib.decompress(blob))  # !
+    """,
     "unpickler-var-reassigned": """
         import pickle
         u = pickle.Unpickler(f)  # !

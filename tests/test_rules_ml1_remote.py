@@ -232,6 +232,11 @@ HF = {
         a = sd("org/m")  # !
         b = hf_pipeline("fill-mask", model="org/m")  # !
     """,
+    "local-files-only": """
+        from transformers import AutoModel
+        a = AutoModel.from_pretrained("org/m", local_files_only=True)
+        b = AutoModel.from_pretrained("org/m", local_files_only=offline)  # !
+    """,
     "file-name-not-repo": """
         from huggingface_hub import hf_hub_download
         p = hf_hub_download(repo_id=REPO, filename="onnx/model.onnx")

@@ -146,6 +146,8 @@ class PickleLoad(Checker):
     def on_call(self, call: CallSite) -> None:
         qual = self._qualname(call.node.func)
         kind = pickle_api(qual)
+        if kind is not None and self._round_trip(call):
+            return
         if kind is not None:
             self._report(call, f"`{qual}()` deserializes with pickle semantics and can run "
                          f"arbitrary code from the file", kind)
@@ -163,6 +165,17 @@ class PickleLoad(Checker):
                              "from the stream", "unpickler")
                 return
         self._references(call)
+
+    def _round_trip(self, call: CallSite) -> bool:
+        """`pickle.loads(pickle.dumps(obj))`: a deep copy of an object already in memory."""
+        arg = call.node.args[0] if len(call.node.args) == 1 else None
+        if not isinstance(arg, ast.Call):
+            return False
+        qual = self._qualname(arg.func)
+        if not qual or "." not in qual:
+            return False
+        _, mod, name = _split(qual)
+        return mod in _PICKLE_MODULES and name == "dumps"
 
     def _references(self, call: CallSite) -> None:
         """`map(pickle.loads, blobs)`, `partial(pickle.load)`, `df.apply(pickle.loads)`."""
@@ -455,7 +468,10 @@ RULES: list[Rule] = [
             "`.load()` on it; `joblib.load`; `dill.load_session`; `shelve.open`; "
             "`jsonpickle.decode`; `pandas.read_pickle`; and these functions passed as "
             "callables (`map(pickle.loads, blobs)`, `partial(pickle.load)`). Imports are "
-            "resolved, so `import pickle as pk; pk.load(f)` counts and `json.load` does not."
+            "resolved, so `import pickle as pk; pk.load(f)` counts and `json.load` does not. "
+            "A round trip of an object already in memory, `pickle.loads(pickle.dumps(obj))`, "
+            "reads nothing from outside and is not flagged; neither is an Unpickler subclass "
+            "(the place for a restrictive `find_class`)."
         ),
         why=(
             "Unpickling runs whatever callables the stream names: a model file, cached "

@@ -247,6 +247,9 @@ class UnpinnedHubDownload(Checker):
         repo = self._repo_id(call, index, names)
         if repo is None or not is_hub_id(repo):
             return
+        offline = find_arg(call, "local_files_only")
+        if offline.state == "given" and is_true_constant(offline.node):
+            return  # reads the local cache only: nothing is downloaded
         revision = find_arg(call, "revision")
         problem = _revision_problem(revision)
         if problem is None:
@@ -399,8 +402,8 @@ RULES: list[Rule] = [
             "\"org/name\" string literal and `revision=` is missing or names a branch or tag "
             "(\"main\", \"v1.0\"). A commit hash (7-40 hex characters) or an expression "
             "counts as pinned. Local paths (\"./ckpt\", \"/abs\", \"~/x\", `Path(...)`), "
-            "variables and single-word ids such as \"gpt2\" (indistinguishable from a local "
-            "folder) are not flagged."
+            "variables, calls with `local_files_only=True` and single-word ids such as "
+            "\"gpt2\" (indistinguishable from a local folder) are not flagged."
         ),
         why=(
             "A branch is a moving target: a new push changes the weights, tokenizer or "
