@@ -38,7 +38,8 @@ def build_db(folder: Path) -> Path:
     meta = {"schema_version": "2.0.0", "advisory": "test data", "timestamp": 1700000000}
     short = {
         "meta": meta,
-        "vulnerable_packages": {FAKE: ["<1.2.0", ">=2.0,<2.1"], "torch": ["<0.0.5"]},
+        "vulnerable_packages": {FAKE: ["<1.2.0", ">=2.0,<2.1"], "torch": ["<0.0.5"],
+                                "mlvet-otherpkg": ["<3.0"]},
     }
     full = {
         "meta": {**meta, "base_domain": "https://example.invalid", "packages": {}},
@@ -49,6 +50,8 @@ def build_db(folder: Path) -> Path:
                 _advisory("99002", ">=2.0,<2.1", ["2.1.0"], "Fakepkg 2.0 leaks files."),
             ],
             "torch": [_advisory("99003", "<0.0.5", [], "Invented advisory for a test.")],
+            "mlvet-otherpkg": [{**_advisory("99004", "<3.0", [], "Closest secure only."),
+                                "closest_secure_versions": {"upper": "3.0.1", "lower": None}}],
         },
     }
     (folder / "insecure.json").write_text(json.dumps(short), encoding="utf-8")

@@ -84,6 +84,12 @@ def test_no_fixed_version_known(db: Path) -> None:
     assert [(a.vuln_id, a.fixed) for a in found] == [("99003", None)]
 
 
+def test_closest_secure_version_when_no_fix_is_listed(db: Path) -> None:
+    assert [(a.vuln_id, a.fixed) for a in lookup([dep("mlvet-otherpkg", "2.5")], str(db))] == [
+        ("99004", "3.0.1")
+    ]
+
+
 def test_malformed_database_is_one_line(tmp_path: Path, db: Path) -> None:
     (db / "insecure_full.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(SafetyUnavailable) as exc:

@@ -154,6 +154,9 @@ def lookup(deps: Sequence[Dependency], db_folder: str) -> list[Advisory]:
         cve = getattr(v.CVE, "name", None) if v.CVE is not None else None
         affected = " or ".join(sorted(str(s) for s in (v.vulnerable_spec or ()))) or "unknown"
         fixed = _first_fixed([str(f) for f in (v.fixed_versions or [])], version)
+        closest = v.closest_versions_without_known_vulnerabilities
+        if fixed is None and isinstance(closest, dict) and closest.get("upper"):
+            fixed = str(closest["upper"])  # the nearest version above with no known advisory
         for dep in by_name.get(canonical(v.package_name), {}).get(version, []):
             out.append(Advisory(dep=dep, vuln_id=str(v.vulnerability_id), cve=cve,
                                 affected=affected, fixed=fixed, summary=_summary(v.advisory),
