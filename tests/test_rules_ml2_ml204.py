@@ -15,6 +15,7 @@ def lines(code: str) -> list[int]:
 
 
 IMPORTS = """\
+import pandas as pd
 from sklearn.preprocessing import StandardScaler, MinMaxScaler, OneHotEncoder, LabelEncoder
 from sklearn.impute import SimpleImputer
 from sklearn.decomposition import PCA
@@ -135,6 +136,30 @@ POSITIVE = {
             return train_test_split(X, y, test_size=0.3)
         """,
         [3],
+    ),
+    "fit_then_transform_chained": (
+        """\
+        X_scaled = StandardScaler().fit(X).transform(X)
+        cross_val_score(model, X_scaled, y)
+        """,
+        [1],
+    ),
+    "fitted_scaler_variable": (
+        """\
+        scaler = StandardScaler().fit(X)
+        X_s = scaler.transform(X)
+        train_test_split(X_s, y)
+        """,
+        [1],
+    ),
+    "dataframe_rebuilt": (
+        """\
+        scaler = MinMaxScaler()
+        df_scaled = pd.DataFrame(scaler.fit_transform(df), columns=df.columns)
+        X = df_scaled.drop("target", axis=1)
+        X_train, X_test = train_test_split(X, random_state=1)
+        """,
+        [2],
     ),
     "multiline_fit": (
         """\

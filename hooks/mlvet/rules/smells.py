@@ -333,11 +333,7 @@ class LeakageChecker(Checker):
         for sub in ast.walk(value):
             if isinstance(sub, ast.Call):
                 fit = self._fit_call(sub)
-                if (
-                    fit is not None
-                    and isinstance(sub.func, ast.Attribute)
-                    and sub.func.attr == "fit_transform"
-                ):
+                if fit is not None:  # fit_transform(X), fit(X).transform(X)
                     origin = _Taint(sub, fit[0])
                     break
             elif isinstance(sub, ast.Name) and sub.id in scope.taint and origin is None:
