@@ -66,20 +66,24 @@ def is_unpickler(qual: str | None) -> bool:
     return mod in _PICKLE_MODULES and name in _UNPICKLERS
 
 
-_ALTERNATIVE = {
-    "pickle": "load untrusted files only in a data-only format: safetensors for tensors, "
-    "JSON for plain data, skops for scikit-learn models, torch.load(..., weights_only=True)",
-    "marshal": "marshal is not safe against crafted input; exchange data as JSON",
-    "dill-session": "a dill session file is pickle; rebuild state from code and data-only "
-    "files (JSON, safetensors) instead",
-    "joblib": "joblib files are pickle; save scikit-learn models with skops "
-    "(skops.io.load with an explicit trusted list) or ONNX, arrays with numpy.save",
-    "jsonpickle": "jsonpickle can instantiate any class; use json.loads for data",
-    "shelve": "shelve stores values as pickle; use sqlite3 or JSON for untrusted data",
-    "pandas": "read_pickle unpickles; store frames as Parquet, Feather or CSV "
-    "(pd.read_parquet)",
-    "unpickler": "a plain Unpickler runs any import the stream asks for; subclass it with "
-    "a find_class allowlist, or use safetensors/JSON",
+# kind -> (what happens, what to use instead)
+_ALTERNATIVE: dict[str, tuple[str, str]] = {
+    "pickle": ("can run arbitrary code while unpickling",
+               "load untrusted data from a data-only format (safetensors, JSON, skops for "
+               "scikit-learn) or torch.load(..., weights_only=True)"),
+    "marshal": ("is not safe against crafted input", "exchange data as JSON"),
+    "dill-session": ("unpickles a whole session and can run arbitrary code",
+                     "rebuild state from code and data-only files (JSON, safetensors)"),
+    "joblib": ("unpickles and can run arbitrary code",
+               "save scikit-learn models with skops (skops.io.load) or ONNX, arrays with "
+               "numpy.save"),
+    "jsonpickle": ("can instantiate any class and run code", "use json.loads for data"),
+    "shelve": ("unpickles stored values and can run arbitrary code",
+               "use sqlite3 or JSON for untrusted data"),
+    "pandas": ("unpickles and can run arbitrary code",
+               "store frames as Parquet, Feather or CSV (pd.read_parquet)"),
+    "unpickler": ("runs any import the stream asks for",
+                  "subclass it with a find_class allowlist, or use safetensors/JSON"),
 }
 
 _PICKLE_FIX = (
@@ -146,25 +150,21 @@ class PickleLoad(Checker):
     def on_call(self, call: CallSite) -> None:
         qual = self._qualname(call.node.func)
         kind = pickle_api(qual)
-        if kind is not None and self._round_trip(call):
-            return
-        if kind is not None:
-            self._report(call, f"`{qual}()` deserializes with pickle semantics and can run "
-                         f"arbitrary code from the file", kind)
+        if kind is not None and not self._round_trip(call):
+            self._report(call, f"`{qual}()`", kind)
             return
         if is_unpickler(qual):
-            self._report(call, f"`{qual}` runs arbitrary code from the stream it loads",
-                         "unpickler")
+            self._report(call, f"`{qual}`", "unpickler")
             return
         if call.name == "load" and isinstance(call.node.func, ast.Attribute):
             owner = call.node.func.value
             if (isinstance(owner, ast.Call) and is_unpickler(self._qualname(owner.func))) or (
                 dotted(owner) in self.unpicklers
             ):
-                self._report(call, "`.load()` on a pickle Unpickler runs arbitrary code "
-                             "from the stream", "unpickler")
+                self._report(call, "`.load()` on a pickle Unpickler", "unpickler")
                 return
-        self._references(call)
+        if kind is None:
+            self._references(call)
 
     def _round_trip(self, call: CallSite) -> bool:
         """`pickle.loads(pickle.dumps(obj))`: a deep copy of an object already in memory."""
@@ -188,13 +188,13 @@ class PickleLoad(Checker):
             qual = self._qualname(value)
             kind = pickle_api(qual)
             if kind is not None:
-                self._report(call, f"`{qual}` is passed as a callable to "
-                             f"`{callee_text(call)}()`: it deserializes with pickle "
-                             "semantics and can run arbitrary code", kind)
+                self._report(call, f"`{qual}`, passed as a callable to "
+                             f"`{callee_text(call)}()`,", kind)
                 return
 
-    def _report(self, call: CallSite, what: str, kind: str) -> None:
-        self.ctx.report("ML101", call.node, f"{what}; {_ALTERNATIVE[kind]}", _PICKLE_FIX)
+    def _report(self, call: CallSite, api: str, kind: str) -> None:
+        risk, instead = _ALTERNATIVE[kind]
+        self.ctx.report("ML101", call.node, f"{api} {risk}; {instead}", _PICKLE_FIX)
 
 
 # -- ML102: torch.load ------------------------------------------------------------------
