@@ -72,10 +72,11 @@ def run_hooks(
                 failures.append(f"hook {hid} could not run (exit {result})")
             continue
         merged.extend(result)
-    seen: set[tuple[str, str, str, int | None, int, int]] = set()
+    # Overlapping hooks (mlvet and check-pickle-load) report the same finding twice.
+    seen: set[tuple[str, str, str, int | None, int, int, str]] = set()
     unique = []
     for f in merged.findings:
-        key = (f.source, f.rule, f.path, f.cell, f.line, f.column)
+        key = (f.source, f.rule, f.path, f.cell, f.line, f.column, f.message)
         if key not in seen:
             seen.add(key)
             unique.append(f)
