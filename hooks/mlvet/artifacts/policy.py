@@ -153,6 +153,7 @@ _SAFE_EXACT = frozenset(
         "numpy.random._mt19937.MT19937", "numpy.random._pcg64.PCG64",
         "numpy.random._pcg64.PCG64DXP", "numpy.random._philox.Philox",
         "numpy.random._sfc64.SFC64", "numpy.random.bit_generator.SeedSequence",
+        "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
         # joblib
         "joblib.numpy_pickle.NumpyArrayWrapper", "joblib.numpy_pickle_compat.NDArrayWrapper",
         "joblib.numpy_pickle_compat.ZNDArrayWrapper",
@@ -185,6 +186,19 @@ _SAFE_EXACT = frozenset(
         "pandas.core.indexes.range.RangeIndex", "pandas.core.indexes.multi.MultiIndex",
         "pandas.core.indexes.numeric.Int64Index",
         "pandas._libs.tslibs.timestamps._unpickle_timestamp",
+        "pandas._libs.tslibs.timedeltas._timedelta_unpickle",
+        "pandas._libs.arrays.__pyx_unpickle_NDArrayBacked",
+        "pandas.core.indexes.datetimes._new_DatetimeIndex",
+        "pandas.core.indexes.period._new_PeriodIndex", "pandas.core.arrays.categorical.Categorical",
+        "pandas.DataFrame", "pandas.Series", "pandas.Index", "pandas.RangeIndex",
+        "pandas.MultiIndex", "pandas.CategoricalIndex", "pandas.DatetimeIndex",
+        "pandas.TimedeltaIndex", "pandas.PeriodIndex", "pandas.IntervalIndex",
+        "pandas.Categorical", "pandas.CategoricalDtype", "pandas.StringDtype",
+        "pandas.DatetimeTZDtype", "pandas.PeriodDtype", "pandas.IntervalDtype",
+        "pandas.SparseDtype", "pandas.BooleanDtype", "pandas.Int8Dtype", "pandas.Int16Dtype",
+        "pandas.Int32Dtype", "pandas.Int64Dtype", "pandas.UInt8Dtype", "pandas.UInt16Dtype",
+        "pandas.UInt32Dtype", "pandas.UInt64Dtype", "pandas.Float32Dtype", "pandas.Float64Dtype",
+        "pandas.Timestamp", "pandas.Timedelta", "pandas.Period", "pandas.Interval",
     }
 )
 
@@ -209,10 +223,14 @@ _SKLEARN_SAFE = re.compile(
     r"|covariance|dummy|random_projection|semi_supervised|kernel_approximation"
     r"|model_selection|_loss|frozen)(?:\.[a-z0-9_]+)*\._?[A-Z][A-Za-z0-9]*"
 )
-# Estimator and config classes of other common libraries (classes only).
+# Estimator and config classes of other common libraries, pandas data containers, and
+# the Cython helpers fitted sklearn neighbours carry (classes only, no I/O classes).
 _LIBRARY_CLASSES = re.compile(
     r"(?:xgboost\.(?:core|sklearn|compat)|lightgbm\.(?:basic|sklearn)|catboost\.core"
-    r"|omegaconf\.(?:dictconfig|listconfig|base|nodes))\.[A-Z][A-Za-z0-9]*"
+    r"|omegaconf\.(?:dictconfig|listconfig|base|nodes)|pandas\.arrays"
+    r"|pandas\.core\.(?:arrays(?:\.[a-z_]+)+|dtypes\.dtypes|indexes\.[a-z_]+|internals\.[a-z_]+)"
+    r")\.[A-Z][A-Za-z0-9]*"
+    r"|sklearn\.(?:metrics\._dist_metrics|neighbors\._(?:kd|ball)_tree)\.(?:newObj|[A-Z][A-Za-z0-9]*)"
 )
 # TorchScript archives name their classes `__torch__.*`; TorchScript resolves those from
 # the archive's own compiled code, and the Python unpickler cannot import them at all.
