@@ -567,3 +567,16 @@ def test_unknown_class_inside_npz_is_ml402(tmp_path: Path) -> None:
         zf.writestr("x.npy", object_npy([Plain()]))
     path = write(tmp_path / "x.npz", buf.getvalue())
     assert codes(path) == ["ML402"]
+
+
+def test_lz4_joblib_is_read_or_reported(tmp_path: Path) -> None:
+    frame = b"\x04\x22\x4d\x18" + bytes(32)
+    path = write(tmp_path / "m.joblib", frame)
+    assert codes(path) == ["ML404"]
+
+
+def test_keras_metadata_pb_lambda(tmp_path: Path) -> None:
+    cfg = {"class_name": "Lambda", "config": {"name": "lam", "function": ["4wEAAAAA", None, None]}}
+    data = b"\n\x05keras" + json.dumps({"class_name": "Sequential", "config": {"layers": [cfg]}}).encode()
+    path = write(tmp_path / "saved" / "keras_metadata.pb", data)
+    assert codes(path) == ["ML401"]

@@ -11,6 +11,8 @@ import ast
 import bz2
 import contextlib
 import gzip
+import importlib
+import importlib.util
 import io
 import itertools
 import lzma
@@ -479,6 +481,10 @@ def open_compressed(kind: str, fh: IO[bytes], size: int) -> io.BufferedReader:
         inner = lzma.LZMAFile(fh, mode="rb")  # noqa: SIM115 - closed with the outer file
     elif kind == "zlib":
         inner = ZlibStream(fh)
+    elif kind == "lz4":
+        # Optional: joblib's lz4 compression needs the lz4 package anyway.
+        lz4_frame = importlib.import_module("lz4.frame")
+        inner = lz4_frame.LZ4FrameFile(fh, mode="rb")
     else:  # joblib < 0.10: b"ZF", the length in hex padded to 19 bytes, then zlib data
         inner = ZlibStream(fh, skip=21)
     return io.BufferedReader(BoundedStream(inner, cap), buffer_size=1 << 20)
@@ -487,6 +493,10 @@ def open_compressed(kind: str, fh: IO[bytes], size: int) -> io.BufferedReader:
 def scan_compressed(col: Collector, kind: str, fh: IO[bytes], size: int, name: str,
                     member_scan: MemberScan) -> bool:
     """Look inside a compressed stream; False if it holds nothing artifact-like."""
+    if kind == "lz4" and importlib.util.find_spec("lz4") is None:
+        col.kind = "lz4"
+        col.cannot_read("lz4-compressed: install the lz4 package to scan it")
+        return True
     try:
         stream = open_compressed(kind, fh, size)
         head = stream.peek(HEAD_SIZE)[:HEAD_SIZE]

@@ -22,7 +22,7 @@ from mlvet.artifacts.sniff import HEAD_SIZE, Kind, sniff
 
 NOT_ARTIFACTS: frozenset[str] = frozenset({"other"})
 MAX_SAFETENSORS_HEADER = 100 << 20
-COMPRESSED: frozenset[str] = frozenset({"gzip", "bz2", "xz", "lzma", "zlib", "joblib-zfile"})
+COMPRESSED: frozenset[str] = frozenset({"gzip", "bz2", "xz", "lzma", "zlib", "joblib-zfile", "lz4"})
 
 
 @dataclass
@@ -199,10 +199,11 @@ def _scan_open_file(col: Collector, kind: Kind, fh: IO[bytes], path: str, size: 
         scan_tar(col, fh, scan_member)
     elif kind in COMPRESSED:
         scan_compressed(col, kind, fh, size, path, scan_member)
-    elif kind == "hdf5":
+    elif kind in ("hdf5", "keras-metadata"):
         from mlvet.artifacts.keras import scan_h5
 
         scan_h5(col, fh)
+        col.kind = kind
     elif kind == "onnx":
         from mlvet.artifacts.onnx import scan_onnx
 

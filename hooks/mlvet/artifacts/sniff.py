@@ -8,7 +8,7 @@ from typing import Literal
 
 Kind = Literal[
     "lfs-pointer", "zip", "npy", "hdf5", "gguf", "gzip", "bz2", "xz", "lzma", "zlib",
-    "joblib-zfile", "torch-legacy", "pickle", "tar", "safetensors", "onnx", "tflite",
+    "joblib-zfile", "lz4", "keras-metadata", "torch-legacy", "pickle", "tar", "safetensors", "onnx", "tflite",
     "unknown-model", "other",
 ]
 
@@ -89,6 +89,10 @@ def sniff(head: bytes, name: str, size: int) -> Kind:
         return "zlib"
     if head[:3] == b"\x5d\x00\x00" and lowered.endswith(COMPRESSED_EXTS + PICKLE_EXTS):
         return "lzma"
+    if head.startswith(b"\x04\x22\x4d\x18") and lowered.endswith(COMPRESSED_EXTS + PICKLE_EXTS + (".lz4",)):
+        return "lz4"
+    if lowered.endswith("keras_metadata.pb"):
+        return "keras-metadata"
     if _is_safetensors(head, size):
         return "safetensors"
     if head[4:8] == b"TFL3":
