@@ -95,7 +95,26 @@ def main(argv: list[str] | None = None) -> int:
     share = len(passed_any) / max(1, len(sources))
     print(f"files parsed for ML1xx: {len(passed_any)} of {len(sources)} ({share:.1%})")
     print("findings:", dict(sorted(counts.items())))
+    adversarial()
     return 0
+
+
+def adversarial() -> None:
+    """Prefilter time on texts built to make careless regexes quadratic."""
+    units = {
+        "unclosed from-import": "from torch import (" + "a, " * 100 + "\n",
+        "unclosed call": "x = AutoModel.from_pretrained((" + "a " * 50 + "\n",
+        "long import line": "import " + "a " * 5000,
+        "many nested calls": "x = pipeline(" + "(a)" * 3000,
+    }
+    for name, unit in units.items():
+        text = "import torch, pickle, yaml\n" + unit * 2000
+        start = time.perf_counter()
+        for c in CHECKERS:
+            assert c.pattern is not None
+            c.pattern.search(text)
+        took = time.perf_counter() - start
+        print(f"adversarial {name:22s} {len(text) / 1e6:6.2f} M chars  {took:.3f} s")
 
 
 if __name__ == "__main__":

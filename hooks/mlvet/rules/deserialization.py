@@ -18,7 +18,7 @@ from mlvet.rules.callargs import (
     is_true_constant,
     string_value,
 )
-from mlvet.rules.textgate import Gate
+from mlvet.rules.textgate import IMPORTED, REST_OF_LINE, Gate
 
 _REF_CWE502 = "https://cwe.mitre.org/data/definitions/502.html"
 
@@ -102,7 +102,7 @@ _PICKLE_CONFIRM = (
     rf"import\s+{_PICKLE_MODULE_RE}\s+as\s",
     # `from pickle import loads`, `from joblib import load as jl`, `from dill import *`
     # (relative imports are the project's own modules and never resolve).
-    rf"from\s+(?=\w){_PICKLE_MODULE_RE}\s+import\s*(?:\([^)]*|[^\n]*)"
+    rf"from\s+(?=\w){_PICKLE_MODULE_RE}\s+import\s*{IMPORTED}"
     r"(?:\b(?:_?loads?|_?Unpickler|load_session|load_module|open|decode|\w*Shelf)\b|\*)",
 )
 
@@ -211,7 +211,7 @@ class TorchLoad(Checker):
             r"torch\s*\.\s*load\b",
             r"serialization\s*\.\s*load\b",
             r"import\s+torch(?:\.serialization)?\s+as\s",
-            r"from\s+torch(?:\.serialization)?\s+import\s*(?:\([^)]*|[^\n]*)"
+            rf"from\s+torch(?:\.serialization)?\s+import\s*{IMPORTED}"
             r"\b(?:load|serialization|\*)\b",
         ),
     )
@@ -283,9 +283,9 @@ class NumpyAllowPickle(Checker):
         (
             r"allow_pickle",
             # allow_pickle as the third positional argument: np.load(p, None, True)
-            r"\.\s*load\s*\((?:[^(),]|\([^()]*\))*,(?:[^(),]|\([^()]*\))*,",
-            r"from\s+[\w.]*(?:numpy|cupy)\s+import\s*(?:\([^)]*|[^\n]*)\bload\b",
-            r"import\s[^\n]*\bload\s+as\s",
+            r"\.\s*load\s*\((?:[^(),]|\([^()]{0,500}\)){0,500},(?:[^(),]|\([^()]{0,500}\)){0,500},",
+            rf"from\s+[\w.]*(?:numpy|cupy)\s+import\s*{IMPORTED}\bload\b",
+            rf"import\s{REST_OF_LINE}\bload\s+as\s",
             r"read_array",
         ),
     )
@@ -326,7 +326,7 @@ class YamlLoad(Checker):
             r"yaml\s*\.\s*(?:unsafe_)?load",
             r"unsafe_load",
             r"import\s+yaml\s+as\s",
-            r"from\s+yaml\s+import\s*(?:\([^)]*|[^\n]*)\b(?:load|load_all|\*)\b",
+            rf"from\s+yaml\s+import\s*{IMPORTED}\b(?:load|load_all|\*)\b",
         ),
     )
     node_types = (ast.Assign, ast.ClassDef)

@@ -20,7 +20,7 @@ from mlvet.rules.callargs import (
     is_true_constant,
     string_value,
 )
-from mlvet.rules.textgate import Gate
+from mlvet.rules.textgate import IMPORTED, REST_OF_LINE, Gate
 
 # -- ML106: trust_remote_code -----------------------------------------------------------
 
@@ -124,7 +124,7 @@ class TorchHubLoad(Checker):
             r"hub\s*\.\s*(?:load|list|help)\b",
             r"from\s+torch\.hub\s+import\b",
             r"import\s+torch\.hub\s+as\s",
-            r"from\s+torch\s+import\s*(?:\([^)]*|[^\n]*)\bhub\b",
+            rf"from\s+torch\s+import\s*{IMPORTED}\bhub\b",
         ),
     )
 
@@ -217,7 +217,7 @@ _OWNERS = {
 _HUB_NAMES = "|".join(_ID_ARGS)
 # Argument text before the id inside a call: anything but parentheses, or balanced
 # groups nested two deep (`device=torch.device("cuda")`, a model built inline).
-_CALL_PREFIX = r"(?:[^()]|\((?:[^()]|\([^()]*\))*\)){0,1500}?"
+_CALL_PREFIX = r"(?:[^()]|\((?:[^()]|\([^()]{0,500}\)){0,500}\)){0,1500}?"
 _ID_TEXT = r"[A-Za-z0-9][\w.-]*/[\w.-]+"
 _REV_FIX = (
     "Pass revision=\"<commit sha>\" (the 40-hex commit from the model page) so every run "
@@ -234,7 +234,7 @@ class UnpinnedHubDownload(Checker):
         # opening parenthesis, then within the call an "org/name" string.
         (
             *(rf"{name}\s*\({_CALL_PREFIX}['\"]{_ID_TEXT}['\"]" for name in _ID_ARGS),
-            rf"import\s[^\n]*\b(?:{_HUB_NAMES})\s+as\s",
+            rf"import\s{REST_OF_LINE}\b(?:{_HUB_NAMES})\s+as\s",
         ),
         skip_docstrings=True,
     )

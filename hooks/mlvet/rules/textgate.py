@@ -15,6 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+# What may stand between `import` and a name in a from-import, one line or a
+# parenthesised list; bounded and lazy so an unclosed "(" cannot make a search quadratic.
+IMPORTED = r"(?:\([^)]{0,2000}?|[^\n]{0,500}?)"
+# Up to the end of a line, bounded for the same reason.
+REST_OF_LINE = r"[^\n]{0,500}?"
+
 # The text last asked about and which needles it holds: the engine runs every gate on
 # one file before the next, so this is a per-file cache without keeping files alive.
 _last_text: list[str] = [""]
