@@ -369,3 +369,14 @@ def test_big_payloads_do_not_count_toward_the_cap(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(pickles, "MAX_SCAN_BYTES", 2 << 20)
     data = pickle.dumps([bytes([i]) * (1 << 20) for i in range(6)], protocol=4)
     assert codes(write(tmp_path / "weights.pkl", data)) == []
+
+
+def test_long_protocol0_text_is_skipped_not_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlvet.artifacts import pickles
+
+    monkeypatch.setattr(pickles, "NESTED_MAX", 1000)
+    data = b"(V" + b"x" * 5000 + b"\nS'" + b"y" * 3000 + b"'\ncos\nsystem\nt."
+    rec = read(data)
+    assert rec.globals == [("os", "system")]
+    with pytest.raises(PickleError, match="truncated"):
+        read(b"(V" + b"x" * 5000)

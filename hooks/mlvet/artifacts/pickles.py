@@ -205,8 +205,8 @@ class PickleReader:
                 self.fh.seek(rest, 1)
                 self.base += rest
                 return
-            except (OSError, ValueError):
-                pass
+            except Exception:  # streams that only claim to seek (tar streams): read instead
+                self.seekable = False
         while rest > 0:
             chunk = self.fh.read(min(CHUNK * 8, rest)) if not self.eof else b""
             if not chunk:
@@ -228,6 +228,17 @@ class PickleReader:
         line = self.buf[self.pos:nl]
         self.pos = nl + 1
         return line
+
+    def text_arg(self) -> bytes | None:
+        """A STRING/UNICODE argument: the line, or None when it is too long to keep (it is
+        then skipped, so a protocol-0 pickle of a large array still reads)."""
+        try:
+            return self.readline(NESTED_MAX)
+        except PickleError:
+            if self.eof and self.buf.find(b"\n", self.pos) < 0:
+                raise
+        self.skip_line()
+        return None
 
     def skip_line(self) -> None:
         """Skip a text argument of any length without keeping it."""
@@ -681,11 +692,14 @@ class PickleReader:
             self.sink.on_ext(code)
             return OTHER
         if op == 0x53:  # STRING
-            return self._string_line(self.readline(NESTED_MAX))
+            arg = self.text_arg()
+            return OTHER if arg is None else self._string_line(arg)
         if op == 0x56:  # UNICODE
-            line = self.readline(NESTED_MAX)
+            arg = self.text_arg()
+            if arg is None:
+                return OTHER
             try:
-                text = line.decode("raw-unicode-escape")
+                text = arg.decode("raw-unicode-escape")
             except UnicodeDecodeError:
                 raise PickleError(f"bad UNICODE argument at byte {self.offset}") from None
             if len(text) > KEEP:
