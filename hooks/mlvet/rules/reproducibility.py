@@ -8,10 +8,10 @@ the file (even below the first draw, or under `if __name__ == "__main__":`) coun
 from __future__ import annotations
 
 import ast
-import re
 
 from mlvet.registry import Rule
 from mlvet.rules.base import NOT_LITERAL, CallSite, Checker, Context, dotted, literal
+from mlvet.rules.ml2_prefilter import AllOf
 
 # -- ML201 tables ----------------------------------------------------------------------
 
@@ -190,12 +190,17 @@ class SeedChecker(Checker):
 
     codes = ("ML201",)
     # Every draw is reached through text like these (module paths, imports, names).
-    pattern = re.compile(
-        r"random\.|random import|import random|\.random_\w+\(|random_split|Random\w*\("
-        r"|default_rng|PRNGKey"
-        r"|torch\.(?:rand|normal|bernoulli|multinomial|poisson)"
-        r"|from torch import [^\n]*\b(?:rand|normal|bernoulli|multinomial|poisson)"
-        r"|shuffle\s*=\s*True|DataLoader\(|truncated_normal|multinomial"
+    pattern = AllOf(
+        ("random", "Random", "torch.rand", "torch.normal", "torch.bernoulli", "multinomial",
+         "torch.poisson", "from torch import", "DataLoader", "default_rng", "PRNGKey",
+         "truncated_normal"),
+        confirm=(
+            r"random\.", r"random import", r"import random", r"random_\w+\(",
+            r"Random\w*\(", r"default_rng", r"PRNGKey",
+            r"torch\s*\.\s*(?:rand|normal|bernoulli|multinomial|poisson)",
+            r"from torch import [^\n]*\b(?:rand|normal|bernoulli|multinomial|poisson)",
+            r"shuffle\s*=\s*True", r"DataLoader\(", r"truncated_normal", r"multinomial",
+        ),
     )
 
     def __init__(self, ctx: Context) -> None:
@@ -410,7 +415,7 @@ class RandomStateChecker(Checker):
     """ML202: randomised scikit-learn style calls without a fixed random_state."""
 
     codes = ("ML202",)
-    pattern = re.compile(r"from sklearn|import sklearn|xgboost|lightgbm")
+    pattern = AllOf(("from sklearn", "import sklearn", "xgboost", "lightgbm"))
 
     def _seeded_by_ensemble(self) -> bool:
         """`AdaBoostClassifier(DecisionTreeClassifier(), random_state=0)` seeds the tree."""

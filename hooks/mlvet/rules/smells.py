@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from mlvet.registry import Rule
 from mlvet.rules.base import CallSite, Checker, Context, dotted, literal
+from mlvet.rules.ml2_prefilter import AllOf
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -143,7 +144,7 @@ class ZeroGradChecker(Checker):
     """ML203: a loop that runs backward() and optimizer.step() but never clears gradients."""
 
     codes = ("ML203",)
-    pattern = re.compile(r"backward\s*\(")
+    pattern = AllOf(("backward",), confirm=(r"backward\s*\(",))
     node_types = (ast.For, ast.AsyncFor, ast.While, ast.Assign, ast.AugAssign)
 
     def __init__(self, ctx: Context) -> None:
@@ -246,9 +247,11 @@ class LeakageChecker(Checker):
 
     codes = ("ML204",)
     # sklearn, a fit, and a split or cross-validation, in any order.
-    pattern = re.compile(
-        r"(?s)\A(?=.*sklearn)(?=.*fit)(?=.*(?:_split|cross_val|SearchCV|_curve"
-        r"|permutation_test|Fold|ShuffleSplit|LeaveO|LeaveP))"
+    pattern = AllOf(
+        ("sklearn",),
+        ("fit",),
+        ("_split", "cross_val", "SearchCV", "_curve", "permutation_test", "Fold", "ShuffleSplit",
+         "LeaveO", "LeaveP"),
     )
     node_types = (ast.Assign, ast.AnnAssign)
 
@@ -474,10 +477,16 @@ class EvalModeChecker(Checker):
 
     codes = ("ML205",)
     # torch, and something that evaluates or switches modes.
-    pattern = re.compile(
-        r"(?s)\A(?=.*torch)(?=.*(?:no_grad|inference_mode|\.eval\(\)|\.train\(|set_grad_enabled"
-        r"|def\s+_*(?:eval|evaluate|validate|validation|valid|val|predict|inference|infer)"
-        r"\w*\s*\(|def\s+test(?:_epoch|_loop|_model|_one_epoch)?\s*\())"
+    pattern = AllOf(
+        ("torch",),
+        ("no_grad", "infer", "eval", "train(", "set_grad_enabled", "valid", "val", "predict",
+         "def test"),
+        confirm=(
+            r"no_grad", r"inference_mode", r"\.eval\(\)", r"\.train\(", r"set_grad_enabled",
+            r"def\s+_*(?:eval|evaluate|validate|validation|valid|val|predict|inference|infer)"
+            r"\w*\s*\(",
+            r"def\s+test(?:_epoch|_loop|_model|_one_epoch)?\s*\(",
+        ),
     )
     node_types = (
         ast.ClassDef, ast.Assign, ast.FunctionDef, ast.AsyncFunctionDef, ast.Import, ast.ImportFrom
@@ -754,9 +763,9 @@ class ChainedAssignmentChecker(Checker):
 
     codes = ("ML206",)
     # pandas (or an indexer), and two indexing steps or an in-place method.
-    pattern = re.compile(
-        r"(?s)\A(?=.*(?:pandas|\.i?loc\s*\[))"
-        r"(?=.*(?:\]\s*\[|\]\s*\.i?(?:loc|at)\b|inplace\s*=\s*True))"
+    pattern = AllOf(
+        ("pandas", ".loc", ".iloc"),
+        confirm=(r"\]\s*\[", r"\]\s*\.i?(?:loc|at)\b", r"inplace\s*=\s*True"),
     )
     node_types = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.arg)
 
@@ -867,7 +876,7 @@ class ForwardCallChecker(Checker):
     """ML207: `model.forward(x)` instead of `model(x)` (hooks are skipped)."""
 
     codes = ("ML207",)
-    pattern = re.compile(r"(?s)\A(?=.*\.forward\s*\()(?=.*(?:torch|lightning))")
+    pattern = AllOf((".forward",), ("torch", "lightning"), confirm=(r"\.forward\s*\(",))
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

@@ -1,0 +1,36 @@
+"""Text prefilters for the ML2xx checkers: required words first, then confirming regexes.
+
+A rule like "a fit, then a split" needs several words in one file. Plain substring tests
+(`needle in text`, answers shared between gates through `textgate.contains`) reject most
+files at a fraction of the cost of one regex alternation; the regexes, each starting with
+a literal so the regex engine can use its fast substring search, run only on the rest.
+A filter may let extra files through; it must never hold back a file with a finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mlvet.rules.textgate import contains
+
+
+class AllOf:
+    """True when the text holds a needle of every group and matches a confirming regex."""
+
+    def __init__(self, *groups: Sequence[str], confirm: Sequence[str] = ()) -> None:
+        if not groups or not all(groups):
+            raise ValueError("every group needs at least one needle")
+        self.groups = tuple(tuple(g) for g in groups)
+        self.confirm = tuple(re.compile(p) for p in confirm)
+        # Shown by anything that prints a checker's pattern.
+        self.pattern = " & ".join("|".join(g) for g in self.groups)
+
+    def search(self, string: str, /) -> bool:
+        for group in self.groups:
+            if not any(contains(string, n) for n in group):
+                return False
+        return not self.confirm or any(rx.search(string) for rx in self.confirm)
+
+    def __repr__(self) -> str:
+        return f"AllOf({self.pattern!r})"
