@@ -324,8 +324,10 @@ class PickleReader:
         pos = self.pos
         blen = len(buf)
 
-        def underflow() -> PickleError:
-            return PickleError(f"stack underflow at byte {self.base + pos - 1}")
+        # Helpers take the position as an argument: a closure over `pos` would turn every
+        # access to it in the loop into a slower cell access.
+        def underflow(at: int) -> PickleError:
+            return PickleError(f"stack underflow at byte {self.base + at - 1}")
 
         def memo_put(key: int, value: Any) -> None:
             n = len(memo)
@@ -348,7 +350,7 @@ class PickleReader:
                 return memo[key]
             if key in memo_extra:
                 return memo_extra[key]
-            raise PickleError(f"memo key {key} was never stored (byte {self.base + pos})")
+            raise PickleError(f"memo key {key} was never stored (near byte {self.offset})")
 
         def call(func: Any, args: Any) -> Any:
             if not isinstance(func, Global):
@@ -402,10 +404,14 @@ class PickleReader:
             if op == 0x68:  # BINGET
                 key = buf[pos]
                 pos += 1
-                push(memo[key] if key < len(memo) else memo_get(key))
+                if key < len(memo):
+                    push(memo[key])
+                else:
+                    self.pos = pos
+                    push(memo_get(key))
             elif op == 0x94:  # MEMOIZE
                 if len(stack) <= fence:
-                    raise underflow()
+                    raise underflow(pos)
                 n = len(memo)
                 if not memo_extra and n < MAX_MEMO:
                     memo.append(stack[-1])
@@ -413,7 +419,7 @@ class PickleReader:
                     memo_put(n + len(memo_extra), stack[-1])
             elif op == 0x71:  # BINPUT
                 if len(stack) <= fence:
-                    raise underflow()
+                    raise underflow(pos)
                 memo_put(buf[pos], stack[-1])
                 pos += 1
             elif op == 0x28:  # MARK
@@ -438,7 +444,7 @@ class PickleReader:
                 m = marks.pop()
                 fence = marks[-1] if marks else 0
                 if m == 0 or m <= fence:
-                    raise underflow()
+                    raise underflow(pos)
                 target = stack[m - 1]
                 if track and op == 0x75 and type(target) is dict:
                     items = stack[m:]
@@ -477,7 +483,7 @@ class PickleReader:
                     blen = len(buf)
             elif op == 0x52:  # REDUCE
                 if len(stack) - 2 < fence:
-                    raise underflow()
+                    raise underflow(pos)
                 args = pop()
                 func = pop()
                 self.pos = pos
@@ -488,16 +494,16 @@ class PickleReader:
                     blen = len(buf)
             elif op == 0x85:  # TUPLE1
                 if len(stack) <= fence:
-                    raise underflow()
+                    raise underflow(pos)
                 stack[-1] = (stack[-1],)
             elif op == 0x86:  # TUPLE2
                 if len(stack) - 2 < fence:
-                    raise underflow()
+                    raise underflow(pos)
                 b = pop()
                 stack[-1] = (stack[-1], b)
             elif op == 0x87:  # TUPLE3
                 if len(stack) - 3 < fence:
-                    raise underflow()
+                    raise underflow(pos)
                 c = pop()
                 b = pop()
                 stack[-1] = (stack[-1], b, c)
@@ -511,13 +517,13 @@ class PickleReader:
                 push(tuple(items) if len(items) <= 16 else other)
             elif op == 0x81:  # NEWOBJ
                 if len(stack) - 2 < fence:
-                    raise underflow()
+                    raise underflow(pos)
                 args = pop()
                 cls = pop()
                 push(Obj(cls, args) if isinstance(cls, Global) else other)
             elif op == 0x62:  # BUILD
                 if len(stack) - 2 < fence:
-                    raise underflow()
+                    raise underflow(pos)
                 state = pop()
                 target = stack[-1]
                 if isinstance(target, Obj):
@@ -536,11 +542,11 @@ class PickleReader:
                 push(None)
             elif op == 0x51:  # BINPERSID
                 if len(stack) <= fence:
-                    raise underflow()
+                    raise underflow(pos)
                 stack[-1] = other
             elif op == 0x93:  # STACK_GLOBAL
                 if len(stack) - 2 < fence:
-                    raise underflow()
+                    raise underflow(pos)
                 name = pop()
                 module = pop()
                 if type(module) is str and type(name) is str:
@@ -554,7 +560,7 @@ class PickleReader:
                 pos += 8
             elif op == 0x73:  # SETITEM
                 if len(stack) - 3 < fence:
-                    raise underflow()
+                    raise underflow(pos)
                 value = pop()
                 key = pop()
                 target = stack[-1]
@@ -562,7 +568,7 @@ class PickleReader:
                     _store(target, key, value)
             elif op == 0x61:  # APPEND
                 if len(stack) - 2 < fence:
-                    raise underflow()
+                    raise underflow(pos)
                 pop()
             elif op == 0x80:  # PROTO
                 if buf[pos] > 5:
