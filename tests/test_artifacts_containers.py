@@ -580,3 +580,17 @@ def test_keras_metadata_pb_lambda(tmp_path: Path) -> None:
     data = b"\n\x05keras" + json.dumps({"class_name": "Sequential", "config": {"layers": [cfg]}}).encode()
     path = write(tmp_path / "saved" / "keras_metadata.pb", data)
     assert codes(path) == ["ML401"]
+
+
+def test_zip_inside_a_tar_gz(tmp_path: Path) -> None:
+    inner = torch_zip({"data.pkl": EVIL}, "ckpt")
+    path = write(tmp_path / "release.tar.gz", gzip.compress(tar_bytes({"model.pt": inner})))
+    assert "[model.pt > ckpt/data.pkl]" in message(path, "ML401")
+
+
+def test_non_ascii_member_names_are_not_overlaps(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("modèle/données.pkl", STATE_DICT_PKL)
+        zf.writestr("modèle/ünïcode.npy", npy_bytes("<f4", (1,), bytes(4)))
+    assert codes(write(tmp_path / "m.zip", buf.getvalue())) == []

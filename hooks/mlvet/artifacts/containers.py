@@ -248,7 +248,10 @@ def _zip_members_safe(col: Collector, infos: list[zipfile.ZipInfo], size: int) -
         ok = False
     ordered = sorted(infos, key=lambda i: i.header_offset)
     for a, b in itertools.pairwise(ordered):
-        if a.header_offset + 30 + len(a.orig_filename.encode("utf-8", "replace")) + a.compress_size > b.header_offset:
+        encoding = "utf-8" if a.flag_bits & 0x800 else "cp437"
+        name_len = len(a.orig_filename.encode(encoding, "replace"))
+        # The local header is at least 30 bytes plus the name: a lower bound on its end.
+        if a.header_offset + 30 + name_len + a.compress_size > b.header_offset:
             col.unsafe_member(
                 f"members {_shown(a.filename)} and {_shown(b.filename)} overlap (zip bomb)"
             )

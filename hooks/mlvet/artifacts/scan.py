@@ -22,6 +22,9 @@ from mlvet.artifacts.sniff import HEAD_SIZE, Kind, sniff
 
 NOT_ARTIFACTS: frozenset[str] = frozenset({"other"})
 MAX_SAFETENSORS_HEADER = 100 << 20
+# A zip inside a stream that cannot seek (a tar member, a decompressed file) is read into
+# memory up to this size.
+MAX_NESTED_ZIP = 64 << 20
 COMPRESSED: frozenset[str] = frozenset({"gzip", "bz2", "xz", "lzma", "zlib", "joblib-zfile", "lz4"})
 
 
@@ -96,9 +99,12 @@ def _dispatch_stream(col: Collector, kind: Kind, stream: IO[bytes], raw: IO[byte
         if _seekable(raw) and size > 0:
             raw.seek(0)
             scan_zip(col, raw, size, name, scan_member)
-        elif 0 < size <= 64 << 20:
-            data = stream.read(size)
-            scan_zip(col, io.BytesIO(data), len(data), name, scan_member)
+        elif size <= MAX_NESTED_ZIP:
+            data = stream.read(MAX_NESTED_ZIP + 1)
+            if len(data) > MAX_NESTED_ZIP:
+                col.cannot_read("nested archive too large to scan")
+            else:
+                scan_zip(col, io.BytesIO(data), len(data), name, scan_member)
         else:
             col.cannot_read("nested archive too large to scan")
     elif kind == "unknown-model":
