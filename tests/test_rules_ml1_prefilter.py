@@ -47,7 +47,11 @@ def test_gate_lets_every_firing_case_through(code: str, name: str, text: str) ->
         ("ML101", '"""\n>>> obj = pickle.loads(blob)\n"""\n'),
         ("ML102", "import torch\nx = torch.zeros(3)\n"),
         ("ML102", "import torch\nmodel.load_state_dict(sd)\n"),
+        ("ML102", "import torch\nsd = torch.load(p, map_location=torch.device('cpu'),\n"
+                  "                weights_only=True)\n"),
         ("ML103", "import numpy as np\narr = np.load(path)\nx = download(a, b, c)\n"),
+        ("ML103", "import numpy as np\narr = np.load(p, allow_pickle=False)\n"),
+        ("ML103", "def f(allow_pickle: bool = False):\n    x = loader.load(a, b, c)\n"),
         ("ML104", "import yaml\ncfg = yaml.safe_load(f)\n"),
         ("ML105", "import keras\nm = keras.models.load_model(p)\n"),
         ("ML106", "def load(name, trust_remote_code=False):\n    pass\n"),
@@ -61,6 +65,19 @@ def test_gate_lets_every_firing_case_through(code: str, name: str, text: str) ->
 )
 def test_gate_skips_files_without_a_possible_finding(code: str, text: str) -> None:
     assert not passes(CHECKER_OF[code], text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import torch\nsd = torch.load(f(weights_only=True))\n",
+        "import torch\nsd = torch.load(p, weights_only=False)\n",
+        "import torch\nok = torch.load(p, weights_only=True)\nbad = torch.load(p)\n",
+        "import torch\nloader = partial(torch.load, weights_only=True)\n",
+    ],
+)
+def test_torch_gate_is_conservative_about_weights_only(text: str) -> None:
+    assert passes(CHECKER_OF["ML102"], text)
 
 
 def test_docstring_skip_counts_triple_quotes_before_the_match() -> None:

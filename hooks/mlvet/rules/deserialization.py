@@ -203,13 +203,18 @@ _TORCH_LOADS = frozenset({"torch.load", "torch.serialization.load"})
 _TORCH_FIX = "Pass weights_only=True (torch >= 1.13), or store weights as safetensors."
 
 
+# Not `(` followed by weights_only=True among the call's own (not nested) arguments.
+_NOT_WEIGHTS_ONLY = r"(?!\s*\([^()]*(?:\([^()]*\)[^()]*)*\bweights_only\s*=\s*True\b)"
+
+
 class TorchLoad(Checker):
     codes = ("ML102",)
     pattern = Gate(
         ("torch",),
         (
-            r"torch\s*\.\s*load\b",
-            r"serialization\s*\.\s*load\b",
+            # a call or reference, except a call whose own arguments say weights_only=True
+            rf"torch\s*\.\s*load\b{_NOT_WEIGHTS_ONLY}",
+            rf"serialization\s*\.\s*load\b{_NOT_WEIGHTS_ONLY}",
             r"import\s+torch(?:\.serialization)?\s+as\s",
             rf"from\s+torch(?:\.serialization)?\s+import\s*{IMPORTED}"
             r"\b(?:load|serialization|\*)\b",
@@ -276,14 +281,22 @@ _NUMPY_LOADS: dict[str, int] = {
 }
 
 
+# Two arguments and a comma: what stands before a third positional argument.
+_TWO_ARGS = r"(?:[^(),]|\([^()]{0,500}\)){0,500},(?:[^(),]|\([^()]{0,500}\)){0,500},"
+
+
 class NumpyAllowPickle(Checker):
     codes = ("ML103",)
     pattern = Gate(
         ("ickle", "load"),  # "ickle" for allow_pickle, shared with ML101's gate
         (
-            r"allow_pickle",
+            # a keyword other than a literal False/None/0, or a kwargs-dict key
+            r"allow_pickle\s*=(?!=)\s*(?!False\b|None\b|0\b)",
+            r"allow_pickle['\"]\s*:",
             # allow_pickle as the third positional argument: np.load(p, None, True)
-            r"\.\s*load\s*\((?:[^(),]|\([^()]{0,500}\)){0,500},(?:[^(),]|\([^()]{0,500}\)){0,500},",
+            rf"np\s*\.\s*load\s*\({_TWO_ARGS}",
+            rf"numpy\s*\.\s*load\s*\({_TWO_ARGS}",
+            r"import\s+numpy\s+as\s+(?!np\b)",
             rf"from\s+[\w.]*(?:numpy|cupy)\s+import\s*{IMPORTED}\bload\b",
             rf"import\s{REST_OF_LINE}\bload\s+as\s",
             r"read_array",
