@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from mlvet.wrappers.secrets_context import scan_context
 from mlvet.wrappers.secrets_detectors import PREFIX_DETECTORS
@@ -36,12 +37,18 @@ _URL_CRED = re.compile(
 )
 # Passwords in URLs that stand for "put yours here" or are local development defaults.
 _URL_PLACEHOLDER = re.compile(
-    r"^(?:pass(?:word)?|passwd|pwd|secret|token|user(?:name)?|changeme|\*+|x+|\.+|"
-    r"admin|root|postgres|mysql|test|example|guest|demo|default|none|null)$",
+    r"^(?:my|your|the|some|a|an|test|dummy|fake|example|sample|default|db|user)?[_\-]?"
+    r"(?:pass(?:word)?|passwd|pwd|pw|secret|token|key|user(?:name)?|changeme|admin|root|"
+    r"postgres|mysql|guest|demo|default|none|null|foo|bar|baz|qux|hunter2|letmein|"
+    r"\*+|x+|\.+)\d{0,4}$",
     re.IGNORECASE,
 )
-_LOCAL_HOSTS = re.compile(r"^(?:localhost|127\.0\.0\.1|0\.0\.0\.0|db|database|postgres|mysql|"
-                          r"redis|mongo|rabbitmq|host|hostname|example\.(?:com|org))$")
+# Local or documentation hosts (RFC 2606 names): weak passwords there are examples.
+_LOCAL_HOSTS = re.compile(
+    r"^(?:localhost|127\.0\.0\.1|0\.0\.0\.0|db|database|postgres|mysql|redis|mongo|"
+    r"rabbitmq|host|hostname|server|myserver(?:\.\w+)?|node|ftp\.example\.\w+)$|"
+    r"(?:^|\.)example(?:\.(?:com|org|net))?$|\.(?:test|invalid|localhost)$"
+)
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN (?P<kind>(?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----"
     r"(?:\\n|\\r\\n|\s)*(?P<secret>[A-Za-z0-9+/=\\\s]{20,120})"
@@ -95,6 +102,8 @@ def scan_urls(text: str) -> Iterator[Hit]:
             continue
         if _URL_PLACEHOLDER.match(password) or password.startswith(("$", "%", "{")):
             continue
+        if any(c.isspace() for c in unquote(password)):
+            continue  # "a%20secret": prose, not a credential
         if _LOCAL_HOSTS.match(host.lower()) and len(password) < 12:
             continue  # docker-compose style local defaults
         scheme = scheme_m.group(0).lower()
