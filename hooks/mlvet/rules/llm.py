@@ -6,8 +6,9 @@ from __future__ import annotations
 import ast
 
 from mlvet.registry import Rule
-from mlvet.rules.base import Checker
+from mlvet.rules.base import CallSite, Checker, Context
 from mlvet.rules.llm_agents import DangerousAgentToolChecker, DangerousDeserializationChecker
+from mlvet.rules.llm_catalog import KIND_METHODS, LANGCHAIN, LI_LLM, LLM_RECEIVER, kind_of_callable
 from mlvet.rules.llm_prefilter import gate
 
 _OWASP_LLM = "https://genai.owasp.org/llmrisk/llm052025-improper-output-handling/"
@@ -171,13 +172,42 @@ RULES: list[Rule] = [
 
 
 class LLMOutputExecutedChecker(Checker):
-    """ML701: one data-flow pass per scope, run after the shared walk (imports known)."""
+    """ML701: one data-flow pass per scope, run after the shared walk (imports known).
+
+    The shared walk only notes whether the file can hold a model call at all; files
+    that cannot (an ML script that imports transformers and never generates text) are
+    not analysed further.
+    """
 
     codes = ("ML701",)
     pattern = gate("ML701", need_sink=True)
 
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._calls: set[str] = set()
+        self._llm_receiver = False
+
+    def on_call(self, call: CallSite) -> None:
+        if call.name in _CANDIDATE_CALLS:
+            self._calls.add(call.name)
+        elif call.name in _MODEL_METHODS and not self._llm_receiver:
+            func = call.node.func
+            receiver = func.value if isinstance(func, ast.Attribute) else None
+            rname = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+            self._llm_receiver = bool(LLM_RECEIVER.match(rname))
+
+    def _may_call_a_model(self) -> bool:
+        if self._llm_receiver or self._calls & _DIRECT_SOURCES:
+            return True
+        if "generate" in self._calls and self._calls & {"decode", "batch_decode"}:
+            return True
+        return any(
+            v.split(".")[0] in _SOURCE_MODULES or kind_of_callable(v) is not None
+            for v in self.ctx.aliases.values()
+        )
+
     def finish(self) -> None:
-        if not self.ctx.enabled("ML701"):
+        if not self.ctx.enabled("ML701") or not self._may_call_a_model():
             return
         from mlvet.rules.llm_flow import FileFlow
 
@@ -185,6 +215,15 @@ class LLMOutputExecutedChecker(Checker):
             self.ctx.report("ML701", node, message, fix)
 
         FileFlow(self.ctx, report).run()
+
+
+_DIRECT_SOURCES = frozenset({
+    "create", "parse", "generate_content", "generate_content_async", "as_query_engine",
+    "as_chat_engine",
+})
+_CANDIDATE_CALLS = _DIRECT_SOURCES | {"generate", "decode", "batch_decode"}
+_MODEL_METHODS = KIND_METHODS[LANGCHAIN] | KIND_METHODS[LI_LLM]
+_SOURCE_MODULES = frozenset({"openai", "anthropic", "litellm", "ollama"})
 
 
 CHECKERS: list[type[Checker]] = [

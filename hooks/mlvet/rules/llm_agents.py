@@ -68,7 +68,9 @@ def _langchain(top: str) -> bool:
 
 class DangerousAgentToolChecker(Checker):
     codes = ("ML702",)
-    pattern = gate("ML702", extra=("allow_dangerous_", "authorized_imports"))
+    pattern = gate(
+        "ML702", modules=("langchain", "llama_index"), extra=("allow_dangerous_", "authorized_imports")
+    )
 
     def on_call(self, call: CallSite) -> None:
         self._tool(call)
@@ -160,8 +162,9 @@ def _module_constant(tree: ast.Module, name: str) -> ast.expr | None:
 
 class DangerousDeserializationChecker(Checker):
     codes = ("ML703",)
-    pattern = gate("ML703", need_import=False,
-                   extra=("allow_dangerous_deserializ", "allow_unsafe_deserializ", "trusted"))
+    pattern = gate(
+        "ML703", modules=(), extra=(r"allow_(?:dangerous|unsafe)_deserializ", r"trusted\s*=\s*True")
+    )
     node_types = (ast.Dict,)
 
     def on_call(self, call: CallSite) -> None:

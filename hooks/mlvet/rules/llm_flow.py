@@ -131,6 +131,7 @@ class FileFlow:
         self.summaries: dict[Func, Summary] = {}
         self.class_kinds: dict[ast.ClassDef, dict[str, str]] = {}
         self.module_kinds: dict[str, str] = {}
+        self._busy: set[Func] = set()
         self.modules = {q.split(".")[0] for q in ctx.aliases.values()}
         self._index(ctx.tree)
 
@@ -202,53 +203,58 @@ class FileFlow:
         return f"line {loc.line}"
 
     def run(self) -> None:
+        """Kinds first (module, then classes: cheap, statements only), then one reporting
+        pass per scope; helpers are summarised when a call to them is first met."""
         tree = self.ctx.tree
-        for _ in range(4):
-            changed = False
-            self.module_kinds = Scope(self, None, reporting=False).run(tree.body).kinds
-            for cls in self.classes:
-                changed |= self._class_body_kinds(cls)
-            for fn in self.functions:
-                scope = Scope(self, fn, reporting=False)
-                env = scope.run(fn.body)
-                summary = scope.summary()
-                if self.summaries.get(fn, Summary()) != summary:
-                    self.summaries[fn] = summary
-                    changed = True
-                owner = self.owner.get(fn)
-                if owner is not None:
-                    table = self.class_kinds.setdefault(owner, {})
-                    for key, kind in env.kinds.items():
-                        if key.startswith("self.") and table.get(key) != kind:
-                            table[key] = kind
-                            changed = True
-            if not changed:
-                break
+        self.module_kinds = Scope(self, None, reporting=False, kinds_only=True).run(tree.body).kinds
+        for cls in self.classes:
+            self._class_kinds(cls)
+        # Summaries made while kinds were incomplete are provisional.
+        self.summaries.clear()
         Scope(self, None, reporting=True).run(tree.body)
         for fn in self.functions:
             Scope(self, fn, reporting=True).run(fn.body)
 
-    def _class_body_kinds(self, cls: ast.ClassDef) -> bool:
-        scope = Scope(self, None, reporting=False)
+    def summary(self, fn: Func) -> Summary:
+        found = self.summaries.get(fn)
+        if found is not None:
+            return found
+        if fn in self._busy:
+            return Summary()  # recursion: assume nothing
+        self._busy.add(fn)
+        scope = Scope(self, fn, reporting=False)
+        scope.run(fn.body)
+        self._busy.discard(fn)
+        found = self.summaries[fn] = scope.summary()
+        return found
+
+    def _class_kinds(self, cls: ast.ClassDef) -> None:
+        """`self.llm = ChatOpenAI()` anywhere in the class (and `llm = ...` in its body)."""
+        scope = Scope(self, None, reporting=False, kinds_only=True)
         env = Env(kinds=dict(self.module_kinds))
         table = self.class_kinds.setdefault(cls, {})
-        changed = False
         for item in cls.body:
             if isinstance(item, (ast.Assign, ast.AnnAssign)) and item.value is not None:
                 kind = scope.kind(item.value, env)
                 targets = item.targets if isinstance(item, ast.Assign) else [item.target]
                 for t in targets:
-                    if kind and isinstance(t, ast.Name) and table.get("self." + t.id) != kind:
+                    if kind and isinstance(t, ast.Name):
                         table["self." + t.id] = kind
-                        changed = True
-        return changed
+        for method in self.methods.get(cls, {}).values():
+            env = Scope(self, method, reporting=False, kinds_only=True).run(method.body)
+            for key, kind in env.kinds.items():
+                if key.startswith("self."):
+                    table[key] = kind
 
 
 class Scope:
     """One function body (or the module body), read in order."""
 
-    def __init__(self, flow: FileFlow, fn: Func | None, reporting: bool) -> None:
+    def __init__(
+        self, flow: FileFlow, fn: Func | None, reporting: bool, kinds_only: bool = False
+    ) -> None:
         self.flow = flow
+        self.kinds_only = kinds_only  # track clients only: no text, no sinks
         self.ctx = flow.ctx
         self.fn = fn
         self.reporting = reporting
@@ -270,7 +276,7 @@ class Scope:
                 kind = self.annotation_kind(ann)
                 if kind:
                     env.kinds[name] = kind
-                if not self.reporting:
+                if not self.reporting and not self.kinds_only:
                     env.taint[name] = Origin(PARAM, name, "", param=i)
         out, _ = self.block(body, env)
         return out
@@ -582,6 +588,8 @@ class Scope:
     # ---- values --------------------------------------------------------------------------
 
     def taint(self, e: ast.expr, env: Env) -> Origin | None:
+        if self.kinds_only:
+            return None
         if isinstance(e, ast.Name):
             return env.taint.get(e.id)
         if isinstance(e, (ast.Attribute, ast.Subscript)):
@@ -662,7 +670,7 @@ class Scope:
             return kind
         fn = self.flow.resolve(func, self.cls)
         if fn is not None:
-            summary = self.flow.summaries.get(fn)
+            summary = self.flow.summary(fn)
             return summary.kind if summary else None
         if isinstance(func, ast.Attribute):
             if func.attr in cat.ENGINE_FACTORIES:
@@ -765,7 +773,7 @@ class Scope:
         return None
 
     def helper(self, e: ast.Call, fn: Func, env: Env) -> Origin | None:
-        summary = self.flow.summaries.get(fn)
+        summary = self.flow.summary(fn)
         if summary is None:
             return None
         if summary.text is not None:
@@ -840,6 +848,8 @@ class Scope:
 
     def scan(self, node: ast.AST, env: Env) -> None:
         """Check every call in an expression (not in nested scopes) against the sinks."""
+        if self.kinds_only:
+            return
         if isinstance(node, _SCOPES):
             return
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
@@ -889,7 +899,7 @@ class Scope:
     def check_helper_sink(self, call: ast.Call, env: Env) -> None:
         """`run_code(code)` where the helper `run_code` in this file executes its argument."""
         fn = self.flow.resolve(call.func, self.cls)
-        summary = self.flow.summaries.get(fn) if fn is not None else None
+        summary = self.flow.summary(fn) if fn is not None else None
         if fn is None or summary is None or not summary.sinks:
             return
         names = [n for n, _ in Scope(self.flow, fn, False).params()]

@@ -13,26 +13,32 @@ from typing import cast
 
 # Modules whose import makes a file an LLM application (or an agent framework).
 _LLM_MODULES = (
-    r"(?:openai|anthropic|litellm|ollama|transformers|huggingface_hub|langchain\w*|llama_index"
+    r"(openai|anthropic|litellm|ollama|transformers|huggingface_hub|langchain\w*|llama_index"
     r"|vllm|google|vertexai|mistralai|cohere|groq|together|smolagents)\b"
 )
-_IMPORT = re.compile(r"import[ \t]+" + _LLM_MODULES)
+_IMPORT = re.compile(r"import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*" + _LLM_MODULES)
 _FROM = re.compile(r"from[ \t]+" + _LLM_MODULES)
 
 # Anything that can run text: code, shell, SQL, pickle, dynamic import, a written .py file.
+# `model.eval()` and `torch.compile(...)` are everywhere in ML code: only bare calls count.
 _SINK_WORDS = re.compile(
-    r"exec|eval|compile|subprocess|system|popen|spawn|read_sql|import_module|__import__"
-    r"|pickle|marshal|text\(|\.sql\(|\.run\(|\.py\b"
+    r"(?<![.\w])(?:exec|eval|compile|__import__)\s*\(|subprocess|os\.(?:system|popen|exec|spawn)"
+    r"|\.execute|read_sql|import_module|pickle|marshal|text\(|\.sql\(|duckdb|\.run\("
+    r"|\.py\b|run_path|\bsystem\(|\bpopen\(|builtins\."
 )
 
-_last: list[object] = [None, False]
+_last: list[object] = [None, frozenset()]
 
 
-def imports_llm_library(text: str) -> bool:
-    """Whether the text imports an LLM or agent library (memoised for the current file)."""
+def imported_llm_libraries(text: str) -> frozenset[str]:
+    """Top-level LLM/agent modules the text imports (memoised for the current file)."""
     if _last[0] is text:
-        return bool(_last[1])
-    found = bool(_IMPORT.search(text) or _FROM.search(text))
+        return _last[1]  # type: ignore[return-value]
+    found = frozenset(
+        m.group(1).split("_")[0] if m.group(1).startswith("langchain") else m.group(1)
+        for pattern in (_IMPORT, _FROM)
+        for m in pattern.finditer(text)
+    )
     _last[0], _last[1] = text, found
     return found
 
@@ -41,26 +47,37 @@ class _Gate:
     """Duck-typed stand-in for a compiled pattern: `search(text)` is truthy when it may match."""
 
     def __init__(
-        self, name: str, need_import: bool, need_sink: bool, extra: tuple[re.Pattern[str], ...]
+        self,
+        name: str,
+        modules: frozenset[str] | None,
+        need_sink: bool,
+        extra: tuple[re.Pattern[str], ...],
     ) -> None:
         self.pattern = name
         self.flags = 0
-        self._need_import = need_import
+        self._modules = modules
         self._need_sink = need_sink
         self._extra = extra
 
     def search(self, text: str, pos: int = 0, endpos: int = 2**63 - 1) -> bool:
         if any(p.search(text) for p in self._extra):
             return True
-        if not self._need_import or not imports_llm_library(text):
+        found = imported_llm_libraries(text)
+        if not found or (self._modules is not None and not found & self._modules):
             return False
         return not self._need_sink or _SINK_WORDS.search(text) is not None
 
 
 def gate(
-    name: str, *, need_import: bool = True, need_sink: bool = False, extra: tuple[str, ...] = ()
+    name: str,
+    *,
+    modules: tuple[str, ...] | None = None,
+    need_sink: bool = False,
+    extra: tuple[str, ...] = (),
 ) -> re.Pattern[str]:
-    """A prefilter for `Checker.pattern`: any `extra` regex (each should start with a literal),
-    or an LLM-library import (plus a sink word, if asked)."""
+    """A prefilter for `Checker.pattern`: any `extra` regex (each should start with a
+    literal), or an import of one of `modules` (any LLM library when None; () for none),
+    plus a sink word if asked."""
     compiled = tuple(re.compile(e) for e in extra)
-    return cast("re.Pattern[str]", _Gate(name, need_import, need_sink, compiled))
+    wanted = frozenset(modules) if modules is not None else None
+    return cast("re.Pattern[str]", _Gate(name, wanted, need_sink, compiled))
