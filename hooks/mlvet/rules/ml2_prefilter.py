@@ -4,6 +4,7 @@ A rule like "a fit, then a split" needs several words in one file. Plain substri
 (`needle in text`, answers shared between gates through `textgate.contains`) reject most
 files at a fraction of the cost of one regex alternation; the regexes, each starting with
 a literal so the regex engine can use its fast substring search, run only on the rest.
+Matches on doctest lines (`>>> x = torch.rand(3)` in a docstring) do not count.
 A filter may let extra files through; it must never hold back a file with a finding.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from mlvet.rules.textgate import contains
+from mlvet.rules.textgate import contains, in_doctest
 
 
 class AllOf:
@@ -30,7 +31,12 @@ class AllOf:
         for group in self.groups:
             if not any(contains(string, n) for n in group):
                 return False
-        return not self.confirm or any(rx.search(string) for rx in self.confirm)
+        if not self.confirm:
+            return True
+        # A match on a `>>>` doctest line is documentation, not code the walk will see.
+        return any(
+            not in_doctest(string, m.start()) for rx in self.confirm for m in rx.finditer(string)
+        )
 
     def __repr__(self) -> str:
         return f"AllOf({self.pattern!r})"

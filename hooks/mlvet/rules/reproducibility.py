@@ -193,13 +193,19 @@ class SeedChecker(Checker):
     pattern = AllOf(
         ("random", "Random", "torch.rand", "torch.normal", "torch.bernoulli", "multinomial",
          "torch.poisson", "from torch import", "DataLoader", "default_rng", "PRNGKey",
-         "truncated_normal"),
+         "truncated_normal", "PCG64", "MT19937", "Philox", "SFC64", "SeedSequence"),
         confirm=(
-            r"random\.", r"random import", r"import random", r"random_\w+\(",
-            r"Random\w*\(", r"default_rng", r"PRNGKey",
+            r"random\.(?!seed\b|RandomState\b|default_rng\b|Generator\b|get_state\b"
+            r"|set_state\b|SeedSequence\b|set_seed\b|setstate\b|getstate\b)\w+\s*\(",
+            r"random import", r"import random",
+            r"random_(?:split|flip|crop|brightness|contrast|hue|saturation|jpeg|normal|uniform"
+            r"|shuffle|gamma|poisson|rot|zoom)",
+            r"Random\(", r"RandomState\(\s*(?:\)|None|seed\s*=\s*None)", r"RandomSampler\(",
+            r"default_rng\(\s*(?:\)|None|seed\s*=\s*None)", r"PRNGKey", r"random\.key\(",
             r"torch\s*\.\s*(?:rand|normal|bernoulli|multinomial|poisson)",
             r"from torch import [^\n]*\b(?:rand|normal|bernoulli|multinomial|poisson)",
-            r"shuffle\s*=\s*True", r"DataLoader\(", r"truncated_normal", r"multinomial",
+            r"shuffle\s*=\s*True", r"DataLoader\(", r"truncated_normal\(", r"multinomial\(",
+            r"PCG64|MT19937|Philox|SFC64|SeedSequence", r"from_non_deterministic_state",
         ),
     )
 
