@@ -67,19 +67,38 @@ def execute(args: argparse.Namespace) -> int:
         return 2
     try:
         result = getattr(module, args._run)(args, config)
-    except (ConfigError, BaselineError) as exc:
+        if isinstance(result, int):
+            return result
+        return finish(result, args, config)
+    except (ConfigError, BaselineError, OutputError) as exc:
         print(f"mlvet: error: {exc}", file=sys.stderr)
         return 2
-    if isinstance(result, int):
-        return result
-    return finish(result, args, config)
+
+
+class OutputError(Exception):
+    """A report, baseline or side file could not be written: one line, exit code 2."""
+
+
+def write_file(path: str | Path, text: str, append: bool = False) -> None:
+    """Write (atomically) or append `text`; an OSError becomes one clear OutputError."""
+    try:
+        if append:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            atomic_write_text(Path(path), text)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def finish(report: Report, args: argparse.Namespace, config: Config) -> int:
     """Baselines, the chosen writer, notices and errors on stderr, the exit code."""
     report.sorted()
     if getattr(args, "baseline_write", None):
-        n = write_baseline(report, args.baseline_write)
+        try:
+            n = write_baseline(report, args.baseline_write)
+        except OSError as exc:
+            raise OutputError(f"cannot write {args.baseline_write}: {exc.strerror or exc}") from None
         print(f"mlvet: wrote {n} finding(s) to {args.baseline_write}", file=sys.stderr)
         return 0
     if getattr(args, "baseline", None):
@@ -88,8 +107,7 @@ def finish(report: Report, args: argparse.Namespace, config: Config) -> int:
         print(f"mlvet: warning: {notice}", file=sys.stderr)
     fmt = cast(Format, getattr(args, "format", "text"))
     if getattr(args, "output", None):
-        text = render(report, fmt, color=False)
-        atomic_write_text(Path(args.output), text)
+        write_file(args.output, render(report, fmt, color=False))
     else:
         sys.stdout.write(render(report, fmt, color=use_color(args, sys.stdout)))
         sys.stdout.flush()

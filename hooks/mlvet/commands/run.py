@@ -11,7 +11,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from mlvet.config import Config, ConfigError
 from mlvet.findings import Report
@@ -43,6 +42,10 @@ def parse_hooks(text: str) -> list[str]:
     from mlvet.hookspec import BY_ID
 
     ids = [h.strip() for h in text.replace("\n", ",").split(",") if h.strip()]
+    if not ids:  # an empty Action input means "the default", never "nothing"
+        from mlvet.hookspec import DEFAULT_RUN
+
+        return list(DEFAULT_RUN)
     unknown = [h for h in ids if h not in BY_ID]
     if unknown:
         raise ConfigError(f"unknown hook id(s): {', '.join(unknown)} (see .pre-commit-hooks.yaml)")
@@ -88,27 +91,33 @@ def run_hooks(
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from mlvet.baseline import atomic_write_text
-    from mlvet.commands import finish
+    from mlvet.baseline import filter_baseline, load_baseline
+    from mlvet.commands import finish, write_file
     from mlvet.report import render
     from mlvet.report.github import render_github
     from mlvet.report.summary import render_summary
 
     hook_ids = parse_hooks(args.hooks)
+    known = load_baseline(args.baseline) if args.baseline and not args.baseline_write else None
     # --select on `run` filters the merged result; each hook keeps its own selection.
     base = replace(config, select=None)
     report, failures = run_hooks(hook_ids, args.paths, base, args.jobs)
     if config.select is not None:
         report.findings = [f for f in report.findings if config.is_selected(f.rule, ("",))]
+    if known is not None:
+        # Filtered here, before the side files, so SARIF, JSON, summary and outputs
+        # all agree with the main report; `finish` must not filter a second time.
+        report.sorted()
+        filter_baseline(report, known)
+        args.baseline = None
     for line in failures:
         print(f"mlvet: error: {line}", file=sys.stderr)
     if args.sarif:
-        atomic_write_text(Path(args.sarif), render(report, "sarif"))
+        write_file(args.sarif, render(report, "sarif"))
     if args.json_file:
-        atomic_write_text(Path(args.json_file), render(report, "json"))
+        write_file(args.json_file, render(report, "json"))
     if args.summary:
-        with open(args.summary, "a", encoding="utf-8") as fh:
-            fh.write(render_summary(report))
+        write_file(args.summary, render_summary(report), append=True)
     if args.annotations and args.format != "github":
         sys.stdout.write(render_github(report))
     code = finish(report, args, config)
@@ -116,10 +125,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
         code = 2
     if args.outputs:
         counts = report.counts()
-        with open(args.outputs, "a", encoding="utf-8") as fh:
-            fh.write(
-                f"errors={counts['error']}\nwarnings={counts['warning']}\nnotes={counts['info']}\n"
-                f"total={len(report.findings)}\nunreadable={len(report.errors)}\n"
-                f"exit-code={code}\n"
-            )
+        write_file(
+            args.outputs,
+            f"errors={counts['error']}\nwarnings={counts['warning']}\nnotes={counts['info']}\n"
+            f"total={len(report.findings)}\nunreadable={len(report.errors)}\n"
+            f"exit-code={code}\n",
+            append=True,
+        )
     return code
