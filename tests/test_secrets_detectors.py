@@ -404,3 +404,15 @@ def test_more_url_credentials(tmp_path: Path, url: str) -> None:
     pw = fake.rand(20)
     (f,) = scan(tmp_path, "u.py", f'URL = "{url.format(pw=pw)}"\n')
     assert f.name == "url-credentials"
+
+
+def test_dedicated_secrets_files_report_any_credential(tmp_path: Path) -> None:
+    tok = fake.rand(28)
+    toml = f'[db]\nhost = "db.internal"\ntoken = "{tok}"\n[ui]\ntheme = "dark"\n'
+    (f,) = scan(tmp_path, ".streamlit/secrets.toml", toml)
+    assert (f.name, f.line, f.source) == ("secret", 3, "mlvet")
+    assert f.message.startswith("Streamlit secret ")
+    env = f"TOKENIZERS_PARALLELISM=false\nSERVICE_TOKEN={fake.rand(32)}\nMODEL_NAME=llama-3\n"
+    (g,) = scan(tmp_path, ".env", env)
+    assert (g.name, g.line) == ("secret", 2)
+    assert scan(tmp_path, ".env.example", f"SERVICE_TOKEN={fake.rand(32)}\n") == []

@@ -9,6 +9,7 @@ is a hash and stays quiet.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,8 +18,10 @@ from mlvet.wrappers.secrets_detectors import (
     CONTEXT_VENDORS,
     CONTEXT_WORDS_RX,
     FILE_VENDORS,
+    SECRETS_FILE_VENDOR,
     VENDOR_BY_SLUG,
     Vendor,
+    secrets_file_label,
 )
 from mlvet.wrappers.secrets_filters import is_placeholder
 
@@ -204,6 +207,9 @@ def scan_context(text: str, filename: str) -> Iterator[ContextHit]:
     """Prefix-less vendor keys. Cheap unless the text names a vendor."""
     base = filename.rsplit("/", 1)[-1].lower()
     file_vendor = VENDOR_BY_SLUG.get(FILE_VENDORS.get(base, ""))
+    label = secrets_file_label(base)
+    if file_vendor is None and label is not None:
+        file_vendor = dataclasses.replace(SECRETS_FILE_VENDOR, label=label)
     if base in (".netrc", "_netrc"):
         yield from _scan_netrc(text)
         return

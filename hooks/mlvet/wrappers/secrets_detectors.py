@@ -206,4 +206,26 @@ FILE_VENDORS: dict[str, str] = {
     "credentials": "aws-secret-access-key",
 }
 
+
+
+def _generic_ok(v: str) -> bool:
+    return 16 <= len(v) <= 300 and looks_random(v) and mixed_case_or_digits(v)
+
+
+# Files that hold nothing but configuration secrets: any credential-named value in them
+# that looks machine-made is reported, vendor or not.
+SECRETS_FILE_VENDOR = Vendor("secret", "secret", re.compile("$^"), _generic_ok,
+                             "the service it belongs to")
+
+
+def secrets_file_label(base: str) -> str | None:
+    """A label for dedicated secrets files (`secrets.toml`, `.env`), else None."""
+    if base == "secrets.toml":
+        return "Streamlit secret"
+    if base == ".env" or (base.startswith(".env.") and not base.endswith(
+            (".example", ".sample", ".template", ".dist", ".defaults"))):
+        return ".env secret"
+    return None
+
+
 VENDOR_BY_SLUG: dict[str, Vendor] = {v.slug: v for v in CONTEXT_VENDORS}
