@@ -253,3 +253,19 @@ def test_without_detect_secrets_only_mlvet_runs(tmp_path: Path, monkeypatch: pyt
     assert [f.name for f in report.findings] == ["hugging-face-token"]
     assert report.tools == ["mlvet"]
     assert any("detect-secrets is not installed" in n for n in report.notices)
+
+
+def test_process_pool_gives_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlvet.wrappers import secrets as secrets_mod
+
+    files = []
+    for i in range(12):
+        path = tmp_path / f"f{i}.py"
+        body = f"T = '{fake.hugging_face()}'\n" if i % 3 == 0 else "x = 1\n"
+        path.write_text(body)
+        files.append(str(path))
+    serial = scan_files(files, Options(), Config(), jobs=1)
+    monkeypatch.setattr(secrets_mod, "PARALLEL_THRESHOLD", 2)
+    pooled = scan_files(files, Options(), Config(), jobs=2)
+    assert [f.fingerprint() for f in pooled.findings] == [f.fingerprint() for f in serial.findings]
+    assert len(pooled.findings) == 4 and pooled.files_checked == 12
