@@ -269,3 +269,11 @@ def test_process_pool_gives_the_same_report(tmp_path: Path, monkeypatch: pytest.
     pooled = scan_files(files, Options(), Config(), jobs=2)
     assert [f.fingerprint() for f in pooled.findings] == [f.fingerprint() for f in serial.findings]
     assert len(pooled.findings) == 4 and pooled.files_checked == 12
+
+
+def test_only_the_baseline_named_scans_nothing(project: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "leak.py").write_text(f"T = '{fake.hugging_face()}'\n")
+    (project / ".secrets.baseline").write_text(json.dumps({"version": "1.5.0", "results": {}}))
+    code, out, _ = run_cli(["secrets", ".secrets.baseline"], capsys)
+    assert code == 0 and "No findings" in out

@@ -51,7 +51,9 @@ def run(args: argparse.Namespace, config: Config) -> Report | int:
                             "(or [tool.mlvet.secrets] baseline)")
     skip = {sb.norm_path(p) for p in (baseline, args.baseline_write) if p}
     paths = [p for p in args.paths if sb.norm_path(p) not in skip]
-    report = run_secrets(paths or ["."], config, options, jobs=args.jobs)
+    # Only the baseline itself named (pre-commit passing a changed .secrets.baseline):
+    # nothing to scan.
+    report = run_secrets(paths, config, options, jobs=args.jobs) if paths else Report()
     report.findings = [f for f in report.findings if sb.norm_path(f.path) not in skip]
 
     plugins: list[dict[str, object]] = []
@@ -62,7 +64,10 @@ def run(args: argparse.Namespace, config: Config) -> Report | int:
 
     target = args.baseline_write or (baseline if args.update_baseline else None)
     if target:
-        previous = sb.read_json(target) if os.path.exists(target) else None
+        try:  # audit marks are kept from a readable previous baseline
+            previous = sb.read_json(target) if os.path.exists(target) else None
+        except BaselineError:
+            previous = None
         n = sb.write_baseline(report.sorted(), target, plugins, previous)
         print(f"mlvet: wrote {n} secret(s) to {target} (detect-secrets baseline format)",
               file=sys.stderr)
