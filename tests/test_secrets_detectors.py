@@ -416,3 +416,11 @@ def test_dedicated_secrets_files_report_any_credential(tmp_path: Path) -> None:
     (g,) = scan(tmp_path, ".env", env)
     assert (g.name, g.line) == ("secret", 2)
     assert scan(tmp_path, ".env.example", f"SERVICE_TOKEN={fake.rand(32)}\n") == []
+
+
+def test_aliases_far_from_the_import(tmp_path: Path) -> None:
+    filler = "x = 1\n" * 40
+    code = (f"import wandb as wb\nfrom comet_ml import Experiment\n{filler}"
+            f'wb.login(key="{fake.wandb()}")\nexp = Experiment(api_key="{fake.comet()}")\n')
+    found = scan(tmp_path, "far.py", code)
+    assert [(f.name, f.line) for f in found] == [("wandb-api-key", 43), ("comet-api-key", 44)]

@@ -153,6 +153,12 @@ class Imports:
                 self._map[m.group(2)] = m.group(1)
         return self._map.get(dotted.split(".", 1)[0], "")
 
+    def vendor_aliases(self) -> list[str]:
+        """Imported names that stand for a vendor's module without naming it."""
+        self.module_of("")
+        assert self._map is not None
+        return [n for n, mod in self._map.items() if _vendor_in(mod) and not _vendor_in(n)]
+
 
 def _callee_vendor(callee: str, imports: Imports) -> Vendor | None:
     return _vendor_in(callee) or _vendor_in(imports.module_of(callee))
@@ -225,9 +231,14 @@ def scan_context(text: str, filename: str) -> Iterator[ContextHit]:
         candidates: set[int] = set(range(len(lines)))
     else:
         candidates = set()
-        for m in CONTEXT_WORDS_RX.finditer(text.lower()):
-            first = bisect.bisect_right(starts, m.start()) - 1
-            candidates.update(range(first, min(len(lines), first + _WINDOW)))
+        words = [CONTEXT_WORDS_RX]
+        aliases = imports.vendor_aliases()
+        if aliases:  # `import wandb as wb` ... `wb.login(key=...)` far below
+            words.append(re.compile(r"\b(?:" + "|".join(map(re.escape, aliases)) + r")\b"))
+        for rx in words:
+            for m in rx.finditer(text.lower() if rx is CONTEXT_WORDS_RX else text):
+                first = bisect.bisect_right(starts, m.start()) - 1
+                candidates.update(range(first, min(len(lines), first + _WINDOW)))
     seen: set[tuple[int, str]] = set()
     for index in sorted(candidates):
         line = lines[index]
