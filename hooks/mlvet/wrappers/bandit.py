@@ -387,6 +387,10 @@ def run_bandit(paths: Sequence[str], config: Config) -> Report:
         targets: list[str] = []
         for i, (path, kind) in enumerate(files):
             if kind != "notebook":
+                too_big = _too_large(path)
+                if too_big:  # bandit would take minutes on it (and mlvet check refuses it)
+                    report.errors.append(FileError(path, too_big))
+                    continue
                 targets.append(path)
                 pmap.add(path, path)
                 continue
@@ -424,6 +428,17 @@ def run_bandit(paths: Sequence[str], config: Config) -> Report:
                 findings.append(to_finding(item, path, nb or sources.get(path)))
     report.findings = apply_config(findings, config, sources, PER_FILE_IGNORES)
     return report.sorted()
+
+
+def _too_large(path: str) -> str | None:
+    from mlvet import sources
+
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return None  # bandit reports what it cannot read
+    limit = sources.MAX_SOURCE_BYTES
+    return f"too large to check ({size} bytes; limit {limit})" if size > limit else None
 
 
 def _user_config_path(config: Config, start: Path) -> Path | None:

@@ -364,9 +364,20 @@ def run_ruff(
     findings: list[Finding] = []
     for config_path, group in groups.items():
         args = selection_args(bundle, read_user_ruff(config_path))
-        for batch in chunks(group):
+        pending = list(chunks(group))
+        while pending:
+            batch = pending.pop()
             before = {f: digest(f) for f in batch} if fix else {}
             proc = run_tool(ruff_command(binary, args, batch, fix, unsafe_fixes))
+            if proc.returncode < 0:
+                # ruff died on some file (a stack overflow on deep nesting aborts the
+                # process): halve the batch until the file is found, check the rest.
+                if len(batch) > 1:
+                    pending += [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+                else:
+                    reason = first_lines(proc.stderr or proc.stdout, limit=2)
+                    report.errors.append(FileError(batch[0], f"ruff crashed on it: {reason}"))
+                continue
             if proc.returncode not in (0, 1):
                 raise ToolFailed(f"ruff failed: {first_lines(proc.stderr or proc.stdout)}")
             report.notices.extend(_stderr_notices(proc.stderr))
