@@ -139,6 +139,33 @@ def merge_precommit(existing: str, profile: Profile) -> str | None:
     return "".join(lines)
 
 
+def validate_precommit(text: str, need_mlvet: bool = False) -> str | None:
+    """Why `text` is not a pre-commit config init can merge into (None: it is).
+
+    With `need_mlvet`, also that mlvet's repo is in its `repos` list (after a merge).
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        return f"not valid YAML{where}"
+    if data is None and not need_mlvet:
+        return None
+    if not isinstance(data, dict):
+        return "not a pre-commit configuration (not a mapping)"
+    repos = data.get("repos", [] if not need_mlvet else None)
+    if not isinstance(repos, list):
+        return "`repos` is not a list"
+    if need_mlvet and not any(
+        isinstance(r, dict) and r.get("repo") == REPO_URL for r in repos
+    ):
+        return "mlvet's entry did not land in `repos`"
+    return None
+
+
 def _first_item(lines: list[str], start: int) -> int:
     for i in range(start + 1, len(lines)):
         if re.match(r"\s*- ", lines[i]):
