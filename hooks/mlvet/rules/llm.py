@@ -9,6 +9,7 @@ from mlvet.registry import Rule
 from mlvet.rules.base import CallSite, Checker, Context
 from mlvet.rules.llm_agents import DangerousAgentToolChecker, DangerousDeserializationChecker
 from mlvet.rules.llm_catalog import KIND_METHODS, LANGCHAIN, LI_LLM, LLM_RECEIVER, kind_of_callable
+from mlvet.rules.llm_flow import FileFlow, FileIndex
 from mlvet.rules.llm_prefilter import gate
 
 _OWASP_LLM = "https://genai.owasp.org/llmrisk/llm052025-improper-output-handling/"
@@ -182,12 +183,19 @@ class LLMOutputExecutedChecker(Checker):
     codes = ("ML701",)
     pattern = gate("ML701", need_sink=True)
 
+    node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         self._calls: set[str] = set()
         self._llm_receiver = False
+        self._index = FileIndex(ctx)
+
+    def on_node(self, node: ast.AST) -> None:
+        self._index.add_node(node, self.ctx.stack[-1] if self.ctx.stack else None)
 
     def on_call(self, call: CallSite) -> None:
+        self._index.add_call(call.node, call.qualname, self.ctx.function)
         if call.name in _CANDIDATE_CALLS:
             self._calls.add(call.name)
         elif call.name in _MODEL_METHODS and not self._llm_receiver:
@@ -209,12 +217,10 @@ class LLMOutputExecutedChecker(Checker):
     def finish(self) -> None:
         if not self.ctx.enabled("ML701") or not self._may_call_a_model():
             return
-        from mlvet.rules.llm_flow import FileFlow
-
         def report(node: ast.AST, message: str, fix: str) -> None:
             self.ctx.report("ML701", node, message, fix)
 
-        FileFlow(self.ctx, report).run()
+        FileFlow(self.ctx, report, self._index).run()
 
 
 _DIRECT_SOURCES = frozenset({

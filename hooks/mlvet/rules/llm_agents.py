@@ -68,9 +68,12 @@ def _langchain(top: str) -> bool:
 
 class DangerousAgentToolChecker(Checker):
     codes = ("ML702",)
-    pattern = gate(
-        "ML702", modules=("langchain", "llama_index"), extra=("allow_dangerous_", "authorized_imports")
-    )
+    # Every trigger names itself in the text: no import scan needed.
+    pattern = gate("ML702", modules=(), words=(
+        "REPL", "ShellTool", "BashProcess", "LLMBashChain", "create_python_agent", "load_tools",
+        "PALChain", "LLMMathChain", "CodeInterpreterToolSpec", "PandasQueryEngine",
+        "allow_dangerous_", "authorized_imports",
+    ))
 
     def on_call(self, call: CallSite) -> None:
         self._tool(call)
@@ -163,7 +166,8 @@ def _module_constant(tree: ast.Module, name: str) -> ast.expr | None:
 class DangerousDeserializationChecker(Checker):
     codes = ("ML703",)
     pattern = gate(
-        "ML703", modules=(), extra=(r"allow_(?:dangerous|unsafe)_deserializ", r"trusted\s*=\s*True")
+        "ML703", modules=(), words=("allow_dangerous_deserializ", "allow_unsafe_deserializ"),
+        extra=(r"trusted\s*=\s*True",),
     )
     node_types = (ast.Dict,)
 

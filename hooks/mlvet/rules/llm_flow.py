@@ -116,59 +116,51 @@ class Summary:
     sinks: frozenset[tuple[int, str, str, str]] = frozenset()
 
 
-class FileFlow:
-    """Everything ML701 learns about one file, then one reporting pass per scope."""
+# Callee names that may produce model output (methods of every tracked kind, SDK entry
+# points, decoding of generated ids); a scope calling none of them cannot hold model text.
+_SOURCE_NAMES = frozenset(
+    {m.rsplit(".", 1)[-1] for methods in cat.KIND_METHODS.values() for m in methods}
+    | {"create", "acreate", "parse", "completion", "acompletion", "text_completion",
+       "atext_completion", "generate_content", "generate_content_async", "decode",
+       "batch_decode", "pipeline"}
+)
 
-    def __init__(self, ctx: Context, report: Reporter) -> None:
-        self.ctx = ctx
-        self.report = report
-        self.functions: list[Func] = []
-        self.owner: dict[Func, ast.ClassDef] = {}
-        self.methods: dict[ast.ClassDef, dict[str, Func]] = {}
-        self.classes: list[ast.ClassDef] = []
-        self.by_name: dict[str, Func | None] = {}
-        self.loaders: list[tuple[int, str | None]] = []
-        self.summaries: dict[Func, Summary] = {}
-        self.class_kinds: dict[ast.ClassDef, dict[str, str]] = {}
-        self.module_kinds: dict[str, str] = {}
-        self._busy: set[Func] = set()
-        self.modules = {q.split(".")[0] for q in ctx.aliases.values()}
-        self._index(ctx.tree)
 
-    def imports(self, *tops: str) -> bool:
-        """Whether the file imports one of these libraries (or a `name_*` companion)."""
-        return any(m == t or m.startswith(t + "_") for m in self.modules for t in tops)
+@dataclass
+class FileIndex:
+    """Functions, classes, imports and callee names of a file, gathered during the shared
+    walk (or by `build` when used on its own)."""
 
-    def _index(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                self.classes.append(node)
-                table = self.methods.setdefault(node, {})
-                for item in node.body:
-                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                        self.owner[item] = node
-                        table[item.name] = item
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.functions.append(node)
-            elif isinstance(node, ast.Import):
-                for a in node.names:
-                    self.loaders.append((node.lineno, a.name.split(".")[-1]))
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                self.loaders.append((node.lineno, node.module.split(".")[-1]))
-                for a in node.names:
-                    self.loaders.append((node.lineno, a.name))
-            elif isinstance(node, ast.Call):
-                self._index_loader(node)
-        for fn in self.functions:
-            if fn not in self.owner:
-                # A name defined twice is ambiguous: follow neither.
-                self.by_name[fn.name] = None if fn.name in self.by_name else fn
+    ctx: Context
+    functions: list[Func] = field(default_factory=list)
+    owner: dict[Func, ast.ClassDef] = field(default_factory=dict)
+    methods: dict[ast.ClassDef, dict[str, Func]] = field(default_factory=dict)
+    classes: list[ast.ClassDef] = field(default_factory=list)
+    loaders: list[tuple[int, str | None]] = field(default_factory=list)
+    calls: dict[Func | None, set[str]] = field(default_factory=dict)
 
-    def _index_loader(self, node: ast.Call) -> None:
-        qual = self.ctx.qualname(node.func)
-        if qual in cat.LOADERS or (
-            isinstance(node.func, ast.Name) and node.func.id == "__import__"
-        ):
+    def add_node(self, node: ast.AST, parent: ast.AST | None) -> None:
+        if isinstance(node, ast.ClassDef):
+            self.classes.append(node)
+            self.methods.setdefault(node, {})
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.functions.append(node)
+            if isinstance(parent, ast.ClassDef):
+                self.owner[node] = parent
+                self.methods.setdefault(parent, {})[node.name] = node
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                self.loaders.append((node.lineno, a.name.split(".")[-1]))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            self.loaders.append((node.lineno, node.module.split(".")[-1]))
+            for a in node.names:
+                self.loaders.append((node.lineno, a.name))
+
+    def add_call(self, node: ast.Call, qual: str | None, scope: Func | None) -> None:
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        self.calls.setdefault(scope, set()).add(name)
+        if qual in cat.LOADERS or name == "__import__":
             self.loaders.append((node.lineno, None))
         elif qual and (qual.startswith("subprocess.") or qual in cat.SHELL_STRING):
             for sub in ast.walk(node):
@@ -179,6 +171,68 @@ class FileFlow:
                 ):
                     self.loaders.append((node.lineno, None))
                     break
+
+    @classmethod
+    def build(cls, ctx: Context) -> FileIndex:
+        index = cls(ctx)
+
+        def visit(node: ast.AST, parent: ast.AST | None, scope: Func | None) -> None:
+            index.add_node(node, parent)
+            if isinstance(node, ast.Call):
+                index.add_call(node, ctx.qualname(node.func), scope)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                scope = node
+            for child in ast.iter_child_nodes(node):
+                visit(child, node, scope)
+
+        visit(ctx.tree, None, None)
+        return index
+
+
+class FileFlow:
+    """Everything ML701 learns about one file, then one reporting pass per scope."""
+
+    def __init__(self, ctx: Context, report: Reporter, index: FileIndex | None = None) -> None:
+        self.ctx = ctx
+        self.report = report
+        index = index or FileIndex.build(ctx)
+        self.functions = index.functions
+        self.owner = index.owner
+        self.methods = index.methods
+        self.classes = index.classes
+        self.loaders = index.loaders
+        self.calls = index.calls
+        self.by_name: dict[str, Func | None] = {}
+        for fn in self.functions:
+            if fn not in self.owner:
+                # A name defined twice is ambiguous: follow neither.
+                self.by_name[fn.name] = None if fn.name in self.by_name else fn
+        self.summaries: dict[Func, Summary] = {}
+        self.class_kinds: dict[ast.ClassDef, dict[str, str]] = {}
+        self.module_kinds: dict[str, str] = {}
+        self._busy: set[Func] = set()
+        self.modules = {q.split(".")[0] for q in ctx.aliases.values()}
+        self._triggers: frozenset[str] = frozenset()
+
+    def imports(self, *tops: str) -> bool:
+        """Whether the file imports one of these libraries (or a `name_*` companion)."""
+        return any(m == t or m.startswith(t + "_") for m in self.modules for t in tops)
+
+    def _make_triggers(self) -> frozenset[str]:
+        names = set(_SOURCE_NAMES) | set(self.by_name) | set(self.module_kinds)
+        for table in self.methods.values():
+            names |= set(table)
+        for kinds in self.class_kinds.values():
+            names |= {k.rsplit(".", 1)[-1] for k in kinds}
+        for alias, qual in self.ctx.aliases.items():
+            if cat.kind_of_callable(qual) or qual in cat.MODULE_SOURCES:
+                names.add(alias)
+                names.add(qual.rsplit(".", 1)[-1])
+        return frozenset(names)
+
+    def may_hold_text(self, fn: Func | None) -> bool:
+        """Whether a scope calls anything that could produce model output."""
+        return not self.calls.get(fn, set()).isdisjoint(self._triggers)
 
     def resolve(self, func: ast.expr, cls: ast.ClassDef | None) -> Func | None:
         """A helper defined in this file that `func` calls."""
@@ -211,9 +265,12 @@ class FileFlow:
             self._class_kinds(cls)
         # Summaries made while kinds were incomplete are provisional.
         self.summaries.clear()
-        Scope(self, None, reporting=True).run(tree.body)
+        self._triggers = self._make_triggers()
+        if self.may_hold_text(None):
+            Scope(self, None, reporting=True).run(tree.body)
         for fn in self.functions:
-            Scope(self, fn, reporting=True).run(fn.body)
+            if self.may_hold_text(fn):
+                Scope(self, fn, reporting=True).run(fn.body)
 
     def summary(self, fn: Func) -> Summary:
         found = self.summaries.get(fn)
@@ -963,7 +1020,7 @@ class Scope:
         db = kind == cat.DB or self.db_like(receiver)
         if method == "executescript" or (method in cat.SQL_METHODS and db):
             return cat.SQL, self.text(call_arg(call, 0, "sql", "statement", "operation", "query"), env)
-        if method in ("sql", "query") and db:
+        if (method == "sql" and db) or (method == "query" and kind == cat.DB):
             return cat.SQL, self.text(call_arg(call, 0, "sqlQuery", "query", "sql"), env)
         if method in ("run", "run_no_throw") and kind == cat.SQL_DATABASE:
             return cat.SQL, self.text(call_arg(call, 0, "command"), env)
