@@ -93,7 +93,9 @@ def write_file(path: str | Path, text: str, append: bool = False) -> None:
 
 def finish(report: Report, args: argparse.Namespace, config: Config) -> int:
     """Baselines, the chosen writer, notices and errors on stderr, the exit code."""
-    report.sorted()
+    from mlvet.report.redact import redact_report
+
+    redact_report(report).sorted()
     if getattr(args, "baseline_write", None):
         try:
             n = write_baseline(report, args.baseline_write)

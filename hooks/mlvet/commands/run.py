@@ -95,6 +95,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from mlvet.commands import finish, write_file
     from mlvet.report import render
     from mlvet.report.github import render_github
+    from mlvet.report.redact import redact_report
     from mlvet.report.summary import render_summary
 
     hook_ids = parse_hooks(args.hooks)
@@ -102,6 +103,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     # --select on `run` filters the merged result; each hook keeps its own selection.
     base = replace(config, select=None)
     report, failures = run_hooks(hook_ids, args.paths, base, args.jobs)
+    redact_report(report)  # before the side files, which do not pass through `finish`
     if config.select is not None:
         report.findings = [f for f in report.findings if config.is_selected(f.rule, ("",))]
     if known is not None:
