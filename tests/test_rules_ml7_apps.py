@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import check_code, check_notebook, make_notebook, notebook_text, run_cli
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
 from conftest import check_code
 
 
@@ -361,3 +360,107 @@ def test_decoded_generate_message_mentions_generate() -> None:
     code = textwrap.dedent(SOURCES["model_generate_decoded"])
     (finding,) = check_code(code, select=["ML701"])
     assert "model.generate() decoded by tok.decode()" in finding.message
+
+
+MORE_SOURCES: dict[str, str] = {
+    "raw_http_to_openai": """
+        import requests
+
+        API_URL = "https://api.openai.com/v1/chat/completions"
+
+        def ask(prompt):
+            r = requests.post(API_URL, headers=HEADERS, json={"model": "gpt-4o", "messages": [{"role": "user", "content": prompt}]})
+            return r.json()["choices"][0]["message"]["content"]
+
+        exec(ask("print hello"))  # BAD
+    """,
+    "raw_http_to_ollama": """
+        import requests, subprocess
+
+        resp = requests.post("http://localhost:11434/api/generate", json={"model": "llama3", "prompt": p, "stream": False})
+        subprocess.run(resp.json()["response"], shell=True)  # BAD
+    """,
+    "nested_function_scope": """
+        from openai import OpenAI
+
+        def make_runner():
+            client = OpenAI()
+
+            def run(task):
+                out = client.chat.completions.create(model="gpt-4o", messages=task)
+                exec(out.choices[0].message.content)  # BAD
+
+            return run
+    """,
+    "class_attribute_chain": """
+        from langchain_openai import ChatOpenAI
+        from langchain_core.prompts import ChatPromptTemplate
+        import sqlite3
+
+        class SQLBot:
+            llm = ChatOpenAI(model="gpt-4o-mini")
+
+            def __init__(self, path):
+                self.conn = sqlite3.connect(path)
+                self.chain = ChatPromptTemplate.from_template("SQL for {q}") | self.llm
+
+            def ask(self, q):
+                sql = self.chain.invoke({"q": q}).content
+                return self.conn.execute(sql).fetchall()  # BAD
+    """,
+    "generator_helper": """
+        from openai import OpenAI
+
+        client = OpenAI()
+
+        def stream_code(task):
+            for chunk in client.chat.completions.create(model="gpt-4o", messages=task, stream=True):
+                yield chunk.choices[0].delta.content or ""
+
+        exec("".join(stream_code("sort a list")))  # BAD
+    """,
+    "async_with_and_gather": """
+        import asyncio
+        from anthropic import AsyncAnthropic
+
+        async def main():
+            async with AsyncAnthropic() as client:
+                msg = await client.messages.create(model="claude-3-5-haiku-latest", max_tokens=300, messages=m)
+            proc = await asyncio.create_subprocess_shell(msg.content[0].text)  # BAD
+            await asyncio.create_subprocess_exec("python", "-c", msg.content[0].text)  # BAD
+            await asyncio.create_subprocess_exec("say", msg.content[0].text)
+            exec(msg.content[0].text)  # BAD
+    """,
+    "pickle_from_hex": """
+        import pickle
+        import litellm
+
+        out = litellm.completion(model="gpt-4o", messages=m).choices[0].message.content
+        obj = pickle.loads(bytes.fromhex(out))  # BAD
+    """,
+    "llm_param_named_llm": """
+        from langchain_core.language_models import BaseChatModel
+
+        def generate_sql(llm: BaseChatModel, question: str) -> str:
+            return llm.invoke(f"SQL for: {question}").content
+
+        def answer(llm, cursor, question):
+            cursor.execute(generate_sql(llm, question))  # BAD
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_SOURCES))
+def test_more_sources(name: str) -> None:
+    code = MORE_SOURCES[name]
+    assert flagged(code) == marked(code)
+
+
+def test_raw_http_to_an_unrelated_api_is_silent() -> None:
+    code = """
+        import requests, subprocess
+
+        r = requests.post("https://example.com/api/jobs", json={"x": 1})
+        subprocess.run(r.json()["cmd"], shell=True)
+    """
+    assert flagged(code) == set()

@@ -8,7 +8,14 @@ import ast
 from mlvet.registry import Rule
 from mlvet.rules.base import CallSite, Checker, Context
 from mlvet.rules.llm_agents import DangerousAgentToolChecker, DangerousDeserializationChecker
-from mlvet.rules.llm_catalog import KIND_METHODS, LANGCHAIN, LI_LLM, LLM_RECEIVER, kind_of_callable
+from mlvet.rules.llm_catalog import (
+    KIND_METHODS,
+    LANGCHAIN,
+    LI_LLM,
+    LLM_RECEIVER,
+    MODEL_URL,
+    kind_of_callable,
+)
 from mlvet.rules.llm_flow import FileFlow, FileIndex
 from mlvet.rules.llm_prefilter import gate
 
@@ -181,7 +188,10 @@ class LLMOutputExecutedChecker(Checker):
     """
 
     codes = ("ML701",)
-    pattern = gate("ML701", need_sink=True)
+    pattern = gate("ML701", need_sink=True, words=(
+        "/chat/completions", "api.openai.com", "api.anthropic.com", "/api/generate", "/api/chat",
+        "/v1/messages", "generativelanguage.googleapis",
+    ))
 
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
@@ -209,6 +219,8 @@ class LLMOutputExecutedChecker(Checker):
             return True
         if "generate" in self._calls and self._calls & {"decode", "batch_decode"}:
             return True
+        if "post" in self._calls and MODEL_URL.search(self.ctx.source.text):
+            return True
         return any(
             v.split(".")[0] in _SOURCE_MODULES or kind_of_callable(v) is not None
             for v in self.ctx.aliases.values()
@@ -227,7 +239,7 @@ _DIRECT_SOURCES = frozenset({
     "create", "parse", "generate_content", "generate_content_async", "as_query_engine",
     "as_chat_engine",
 })
-_CANDIDATE_CALLS = _DIRECT_SOURCES | {"generate", "decode", "batch_decode"}
+_CANDIDATE_CALLS = _DIRECT_SOURCES | {"generate", "decode", "batch_decode", "post"}
 _MODEL_METHODS = KIND_METHODS[LANGCHAIN] | KIND_METHODS[LI_LLM]
 _SOURCE_MODULES = frozenset({"openai", "anthropic", "litellm", "ollama"})
 

@@ -186,7 +186,7 @@ MODULE_SOURCES = frozenset({
 VALIDATED_ATTRS = frozenset({"parsed", "output_parsed"})
 
 # Receivers named like a chat model, for helpers that take the model as a parameter.
-LLM_RECEIVER = re.compile(r"(?i)^(?:llm|\w+_llm|llm_\w+|chat_model|chat_llm|lm)$")
+LLM_RECEIVER = re.compile(r"(?i)^_?(?:llm|\w+_llm|llm_\w+|chat_model|chat_llm)$")
 
 # ---- propagation -------------------------------------------------------------------------
 
@@ -211,8 +211,19 @@ BUILTIN_PROPAGATORS = frozenset({
 # Methods on any receiver whose result carries a text argument: TEMPLATE.format(code=out).
 ARG_METHODS = frozenset({
     "format", "format_map", "join", "replace", "search", "match", "fullmatch", "findall",
-    "finditer", "sub", "subn", "substitute", "safe_substitute",
+    "finditer", "sub", "subn", "substitute", "safe_substitute", "loads", "fromhex",
+    "unhexlify", "b64decode", "safe_load",
 })
+
+# Raw HTTP calls to a model API: requests.post("https://api.openai.com/v1/chat/completions")
+HTTP_POSTS = frozenset({
+    "requests.post", "httpx.post", "requests.request", "httpx.AsyncClient.post",
+})
+MODEL_URL = re.compile(
+    r"/chat/completions|/v1/completions|/v1/messages|/v1/responses|api\.openai\.com"
+    r"|api\.anthropic\.com|/api/generate|/api/chat|generativelanguage\.googleapis\.com"
+    r"|/v1/chat|openai\.azure\.com"
+)
 # Methods on model text that return a verdict, not text.
 VERDICT_METHODS = frozenset({
     "startswith", "endswith", "isdigit", "isalpha", "isalnum", "isidentifier", "isspace",
@@ -256,7 +267,8 @@ FIXES: dict[str, str] = {
 CODE_BUILTINS = frozenset({"exec", "eval", "compile"})
 SHELL_STRING = frozenset({
     "os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
-    "commands.getoutput", "os.popen2", "os.popen3", "os.popen4",
+    "commands.getoutput", "os.popen2", "os.popen3", "os.popen4", "asyncio.create_subprocess_shell",
+    "pty.spawn",
 })
 SUBPROCESS = frozenset({"run", "call", "check_call", "check_output", "Popen"})
 _OS_EXEC = re.compile(r"^os\.(?:exec[lv]p?e?|spawn[lv]p?e?|posix_spawnp?)$")

@@ -213,6 +213,15 @@ class FileFlow:
         self._busy: set[Func] = set()
         self.modules = {q.split(".")[0] for q in ctx.aliases.values()}
         self._triggers: frozenset[str] = frozenset()
+        # Raw HTTP to a model API: only looked for when the text names such an endpoint.
+        self.model_urls = cat.MODEL_URL.search(ctx.source.text) is not None
+        self.constants: dict[str, ast.expr] = {}
+        if self.model_urls:
+            for st in ctx.tree.body:
+                if isinstance(st, ast.Assign) and len(st.targets) == 1:
+                    target = st.targets[0]
+                    if isinstance(target, ast.Name):
+                        self.constants[target.id] = st.value
 
     def imports(self, *tops: str) -> bool:
         """Whether the file imports one of these libraries (or a `name_*` companion)."""
@@ -220,6 +229,8 @@ class FileFlow:
 
     def _make_triggers(self) -> frozenset[str]:
         names = set(_SOURCE_NAMES) | set(self.by_name) | set(self.module_kinds)
+        if self.model_urls:
+            names |= {"post", "request"}
         for table in self.methods.values():
             names |= set(table)
         for kinds in self.class_kinds.values():
@@ -860,6 +871,8 @@ class Scope:
             return None
         if isinstance(func, ast.Call):
             return self.origin(e) if self.kind(func, env) in cat.CALLABLE_KINDS else None
+        if self.flow.model_urls and self.posts_to_model(e):
+            return self.origin(e)
         if not isinstance(func, ast.Attribute):
             return None
         if self.ctx.qualname(func) in cat.MODULE_SOURCES:
@@ -897,6 +910,26 @@ class Scope:
         if method == "generate" and (owner is None or owner.label == PARAM):
             return self.origin(e, IDS)
         return None
+
+    def posts_to_model(self, e: ast.Call) -> bool:
+        """`requests.post(API_URL, json=...)` where the URL is a model API endpoint."""
+        func = e.func
+        if self.ctx.qualname(func) not in cat.HTTP_POSTS and not (
+            isinstance(func, ast.Attribute) and func.attr == "post"
+            and isinstance(func.value, ast.Name) and func.value.id in ("session", "http", "client")
+        ):
+            return False
+        url = call_arg(e, 0, "url")
+        if isinstance(url, ast.Name):
+            url = self.flow.constants.get(url.id)
+        if url is None:
+            return False
+        parts = [url] if isinstance(url, ast.Constant) else list(ast.walk(url))
+        return any(
+            isinstance(p, ast.Constant) and isinstance(p.value, str)
+            and cat.MODEL_URL.search(p.value) is not None
+            for p in parts
+        )
 
     def origin(self, e: ast.Call, label: str = TEXT) -> Origin:
         return Origin(label, f"{name_of(e.func)}()", self.flow.where(e))
@@ -996,6 +1029,8 @@ class Scope:
                 for k in call.keywords
             )
             return cat.SHELL, self.argv(call_arg(call, 0, "args"), env, shell)
+        if qual == "asyncio.create_subprocess_exec":
+            return cat.SHELL, self.argv(ast.List(elts=list(call.args), ctx=ast.Load()), env, False)
         if cat.is_os_exec(qual):
             return cat.SHELL, pick(self.argv(a, env, False) for a in call.args)
         if qual in cat.PICKLE_LOADS:
