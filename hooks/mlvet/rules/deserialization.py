@@ -18,7 +18,7 @@ from mlvet.rules.callargs import (
     is_true_constant,
     string_value,
 )
-from mlvet.rules.textgate import IMPORTED, REST_OF_LINE, Gate
+from mlvet.rules.textgate import IMPORTED, Confirm, Gate
 
 _REF_CWE502 = "https://cwe.mitre.org/data/definitions/502.html"
 
@@ -92,13 +92,13 @@ _PICKLE_FIX = (
 )
 
 _PICKLE_MODULE_RE = r"[\w.]*(?:[pP]ickle|marshal|dill|joblib|shelve)\w*"
-_PICKLE_CONFIRM = (
-    r"ickle\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session|load_module|decode)\b",
-    r"dill\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session|load_module)\b",
-    r"marshal\s*\.\s*loads?\b",
-    r"joblib\s*\.\s*load\b",
-    r"shelve\s*\.\s*(?:open|\w*Shelf)\b",
-    r"read_pickle",
+_PICKLE_CONFIRM: tuple[Confirm, ...] = (
+    ("ickle", r"ickle\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session|load_module|decode)\b"),
+    ("dill", r"dill\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session|load_module)\b"),
+    ("marshal", r"marshal\s*\.\s*loads?\b"),
+    ("joblib", r"joblib\s*\.\s*load\b"),
+    ("shelve", r"shelve\s*\.\s*(?:open|\w*Shelf)\b"),
+    ("read_pickle", r"read_pickle"),
     rf"import\s+{_PICKLE_MODULE_RE}\s+as\s",
     # `from pickle import loads`, `from joblib import load as jl`, `from dill import *`
     # (relative imports are the project's own modules and never resolve).
@@ -213,11 +213,12 @@ class TorchLoad(Checker):
         ("torch",),
         (
             # a call or reference, except a call whose own arguments say weights_only=True
-            rf"torch\s*\.\s*load\b{_NOT_WEIGHTS_ONLY}",
-            rf"serialization\s*\.\s*load\b{_NOT_WEIGHTS_ONLY}",
-            r"import\s+torch(?:\.serialization)?\s+as\s",
-            rf"from\s+torch(?:\.serialization)?\s+import\s*{IMPORTED}"
-            r"\b(?:load|serialization|\*)\b",
+            ("load", rf"torch\s*\.\s*load\b{_NOT_WEIGHTS_ONLY}"),
+            ("serialization", rf"serialization\s*\.\s*load\b{_NOT_WEIGHTS_ONLY}"),
+            # every other spelling still calls something `.load` or `load`
+            ("load", r"import\s+torch(?:\.serialization)?\s+as\s"),
+            ("load", rf"from\s+torch(?:\.serialization)?\s+import\s*{IMPORTED}"
+                     r"\b(?:load|serialization|\*)\b"),
         ),
     )
 
@@ -291,15 +292,13 @@ class NumpyAllowPickle(Checker):
         ("ickle", "load"),  # "ickle" for allow_pickle, shared with ML101's gate
         (
             # a keyword other than a literal False/None/0, or a kwargs-dict key
-            r"allow_pickle\s*=(?!=)\s*(?!False\b|None\b|0\b)",
-            r"allow_pickle['\"]\s*:",
+            ("allow_pickle", r"allow_pickle(?:\s*=(?!=)\s*(?!False\b|None\b|0\b)|['\"]\s*:)"),
             # allow_pickle as the third positional argument: np.load(p, None, True)
-            rf"np\s*\.\s*load\s*\({_TWO_ARGS}",
-            rf"numpy\s*\.\s*load\s*\({_TWO_ARGS}",
-            r"import\s+numpy\s+as\s+(?!np\b)",
-            rf"from\s+[\w.]*(?:numpy|cupy)\s+import\s*{IMPORTED}\bload\b",
-            rf"import\s{REST_OF_LINE}\bload\s+as\s",
-            r"read_array",
+            ("np", rf"np\s*\.\s*load\s*\({_TWO_ARGS}"),
+            ("numpy", rf"numpy\s*\.\s*load\s*\({_TWO_ARGS}"),
+            ("numpy", r"import\s+numpy\s+as\s+(?!np\b)"),
+            (("numpy", "cupy"), rf"from\s+[\w.]*(?:numpy|cupy)\s+import\s*{IMPORTED}\bload\b"),
+            ("read_array", r"read_array"),
         ),
     )
 
@@ -336,10 +335,11 @@ class YamlLoad(Checker):
     pattern = Gate(
         ("yaml",),
         (
-            r"yaml\s*\.\s*(?:unsafe_)?load",
-            r"unsafe_load",
-            r"import\s+yaml\s+as\s",
-            rf"from\s+yaml\s+import\s*{IMPORTED}\b(?:load|load_all|\*)\b",
+            # every spelling calls something named load, load_all or unsafe_load
+            ("load", r"yaml\s*\.\s*(?:unsafe_)?load"),
+            ("load", r"unsafe_load"),
+            ("load", r"import\s+yaml\s+as\s"),
+            ("load", rf"from\s+yaml\s+import\s*{IMPORTED}\b(?:load|load_all|\*)\b"),
         ),
     )
     node_types = (ast.Assign, ast.ClassDef)

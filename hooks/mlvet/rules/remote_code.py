@@ -122,9 +122,9 @@ class TorchHubLoad(Checker):
         ("hub",),
         (
             r"hub\s*\.\s*(?:load|list|help)\b",
-            r"from\s+torch\.hub\s+import\b",
-            r"import\s+torch\.hub\s+as\s",
-            rf"from\s+torch\s+import\s*{IMPORTED}\bhub\b",
+            ("torch", r"from\s+torch\.hub\s+import\b"),
+            ("torch", r"import\s+torch\.hub\s+as\s"),
+            ("torch", rf"from\s+torch\s+import\s*{IMPORTED}\bhub\b"),
         ),
     )
 
@@ -228,13 +228,13 @@ _REV_FIX = (
 class UnpinnedHubDownload(Checker):
     codes = ("ML108",)
     pattern = Gate(
-        # "load" covers snapshot_download, hf_hub_download and load_dataset.
-        ("pretrained", "load", "pipeline", "sentence_transformers"),
+        ("pretrained", "_download", "load_dataset", "pipeline", "SentenceTransformer",
+         "CrossEncoder"),
         # The id must be a literal argument (a variable id is not flagged): the name, an
         # opening parenthesis, then within the call an "org/name" string.
         (
-            *(rf"{name}\s*\({_CALL_PREFIX}['\"]{_ID_TEXT}['\"]" for name in _ID_ARGS),
-            rf"import\s{REST_OF_LINE}\b(?:{_HUB_NAMES})\s+as\s",
+            *((name, rf"{name}\s*\({_CALL_PREFIX}['\"]{_ID_TEXT}['\"]") for name in _ID_ARGS),
+            (tuple(_ID_ARGS), rf"import\s{REST_OF_LINE}\b(?:{_HUB_NAMES})\s+as\s"),
         ),
         skip_docstrings=True,
     )

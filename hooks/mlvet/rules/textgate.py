@@ -43,44 +43,69 @@ def in_doctest(text: str, pos: int) -> bool:
     return head.startswith((">>>", "..."))
 
 
+Confirm = str | tuple[str | tuple[str, ...], str]
+
+
 class Gate:
     """`search(text)` is true when the text holds a needle and matches a confirming regex.
 
-    The regexes must accept every text the checker could report on: a gate may let extra
-    files through, never hold back one with a finding.
+    A confirming entry is a regex, or `(needle, regex)`: that regex runs only on texts
+    holding the needle (or one of a tuple of needles), so a regex that would scan a
+    whole file is skipped where it cannot match. The regexes must accept every text the
+    checker could report on: a gate may let extra files through, never hold back one with
+    a finding.
     """
 
     def __init__(
-        self, needles: Sequence[str], confirm: Sequence[str] = (), *, skip_docstrings: bool = False
+        self, needles: Sequence[str], confirm: Sequence[Confirm] = (), *,
+        skip_docstrings: bool = False,
     ) -> None:
         if not needles:
             raise ValueError("a gate needs at least one needle")
         self.needles = tuple(needles)
-        self.confirm = tuple(re.compile(p) for p in confirm)
+        self.confirm: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
+            _entry(c) for c in confirm
+        )
         # Also ignore matches inside triple-double-quoted strings (usage examples in
         # library docstrings), judged by counting the quotes before the match.
         self.skip_docstrings = skip_docstrings
         # Shown by anything that prints a checker's pattern.
-        self.pattern = "|".join(confirm) or "|".join(re.escape(n) for n in needles)
+        self.pattern = "|".join(r.pattern for _, r in self.confirm) or "|".join(
+            re.escape(n) for n in needles
+        )
 
     def search(self, string: str, /) -> bool:
         if not any(contains(string, n) for n in self.needles):
             return False
         if not self.confirm:
             return True
-        for regex in self.confirm:
-            quotes, seen = 0, 0
-            for match in regex.finditer(string):
-                pos = match.start()
-                if in_doctest(string, pos):
-                    continue
-                if not self.skip_docstrings:
-                    return True
-                quotes += string.count('"""', seen, pos)
-                seen = pos
-                if quotes % 2 == 0:
-                    return True
+        for needles, regex in self.confirm:
+            if needles and not any(contains(string, n) for n in needles):
+                continue
+            if self._matches(regex, string):
+                return True
+        return False
+
+    def _matches(self, regex: re.Pattern[str], string: str) -> bool:
+        quotes, seen = 0, 0
+        for match in regex.finditer(string):
+            pos = match.start()
+            if in_doctest(string, pos):
+                continue
+            if not self.skip_docstrings:
+                return True
+            quotes += string.count('"""', seen, pos)
+            seen = pos
+            if quotes % 2 == 0:
+                return True
         return False
 
     def __repr__(self) -> str:
         return f"Gate({self.needles!r})"
+
+
+def _entry(item: Confirm) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    if isinstance(item, str):
+        return (), re.compile(item)
+    needles, regex = item
+    return ((needles,) if isinstance(needles, str) else tuple(needles)), re.compile(regex)
