@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -27,6 +29,21 @@ def _uri(path: str) -> str:
     while path.startswith("./"):
         path = path[2:]
     return quote(path, safe="/")
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """A location GitHub can place: relative to the checkout (the working folder), or
+    a file:// URI for an absolute path outside it (never an absolute path on %SRCROOT%)."""
+    if os.path.isabs(path):
+        cwd = os.getcwd()
+        try:
+            inside = os.path.commonpath([cwd, path]) == cwd
+        except ValueError:  # another drive on Windows
+            inside = False
+        if not inside:
+            return {"uri": Path(path).as_uri()}
+        path = os.path.relpath(path, cwd)
+    return {"uri": _uri(path), "uriBaseId": "%SRCROOT%"}
 
 
 def _rule_descriptor(code: str, rule: Rule | None, sample: Finding) -> dict[str, Any]:
@@ -74,7 +91,7 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.path), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": _artifact(f.path),
                     "region": region,
                 }
             }
@@ -122,7 +139,7 @@ def build_sarif(report: Report) -> dict[str, Any]:
                             "level": "error",
                             "message": {"text": e.message},
                             "locations": [
-                                {"physicalLocation": {"artifactLocation": {"uri": _uri(e.path)}}}
+                                {"physicalLocation": {"artifactLocation": _artifact(e.path)}}
                             ],
                         }
                         for e in report.errors

@@ -1,0 +1,67 @@
+"""Black-box QA of the writers: paths as users give them, SARIF GitHub can place."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import run_cli
+
+BAD = "import pickle\n\n\ndef restore(path):\n    with open(path, 'rb') as fh:\n        return pickle.load(fh)\n"
+
+
+def _locations(sarif: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]
+        for run in sarif["runs"]
+        for r in run["results"]
+    ]
+
+
+def test_sarif_absolute_path_inside_the_working_folder_is_repo_relative(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sarif_validator: Any,
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train me.py").write_text(BAD)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(["check", "--format", "sarif", str(tmp_path / "src")], capsys)
+    assert code == 1
+    sarif = json.loads(out)
+    sarif_validator.validate(sarif)
+    assert _locations(sarif) == [{"uri": "src/train%20me.py", "uriBaseId": "%SRCROOT%"}]
+
+
+def test_sarif_absolute_path_outside_the_working_folder_is_a_file_uri(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sarif_validator: Any,
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "t.py").write_text(BAD)
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    code, out, _ = run_cli(["check", "--format", "sarif", str(elsewhere / "t.py")], capsys)
+    assert code == 1
+    sarif = json.loads(out)
+    sarif_validator.validate(sarif)
+    assert _locations(sarif) == [{"uri": (elsewhere / "t.py").as_uri()}]
+
+
+def test_json_and_text_keep_the_path_as_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "t.py").write_text(BAD)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(["check", "--format", "json", str(tmp_path / "t.py")], capsys)
+    assert code == 1
+    assert json.loads(out)["findings"][0]["path"] == f"{tmp_path}/t.py"
+    code, out, _ = run_cli(["check", "./t.py"], capsys)
+    assert code == 1
+    assert out.startswith("./t.py:6:16: ML101")
