@@ -16,7 +16,6 @@ from mlvet.rules.llm_catalog import (
     MODEL_URL,
     kind_of_callable,
 )
-from mlvet.rules.llm_flow import FileFlow, FileIndex
 from mlvet.rules.llm_prefilter import gate
 
 _OWASP_LLM = "https://genai.owasp.org/llmrisk/llm052025-improper-output-handling/"
@@ -199,6 +198,8 @@ class LLMOutputExecutedChecker(Checker):
         super().__init__(ctx)
         self._calls: set[str] = set()
         self._llm_receiver = False
+        from mlvet.rules.llm_flow import FileIndex  # the data-flow code loads only when needed
+
         self._index = FileIndex(ctx)
 
     def on_node(self, node: ast.AST) -> None:
@@ -229,6 +230,8 @@ class LLMOutputExecutedChecker(Checker):
     def finish(self) -> None:
         if not self.ctx.enabled("ML701") or not self._may_call_a_model():
             return
+        from mlvet.rules.llm_flow import FileFlow
+
         def report(node: ast.AST, message: str, fix: str) -> None:
             self.ctx.report("ML701", node, message, fix)
 
