@@ -380,3 +380,10 @@ def test_long_protocol0_text_is_skipped_not_an_error(monkeypatch: pytest.MonkeyP
     assert rec.globals == [("os", "system")]
     with pytest.raises(PickleError, match="truncated"):
         read(b"(V" + b"x" * 5000)
+
+
+def test_invalid_utf8_strings_do_not_break_the_reader(tmp_path: Path) -> None:
+    rec = read(b"\x80\x04\x8c\x02\x80\xff\x8c\x06system\x93.")
+    assert len(rec.globals) == 1 and rec.globals[0][1] == "system"
+    path = write(tmp_path / "u.pkl", b"\x80\x02X\x02\x00\x00\x00\x80\xff0cos\nsystem\n.")
+    assert codes(path) == ["ML401"]

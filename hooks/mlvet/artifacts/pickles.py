@@ -120,6 +120,15 @@ _IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 _FIRST_OPS = frozenset(b"(.012FIJKLMNPQRSTUVXabcdefghijlopqrstu}])GBC") | frozenset(range(0x80, 0x99))
 
 
+def _utf8(data: bytes) -> str:
+    # Pickle writes str with surrogatepass; invalid UTF-8 would fail the real unpickler,
+    # but a reader must not: keep the bytes visible as escapes.
+    try:
+        return data.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape")
+
+
 def _latin1_payload(text: str) -> bytes | None:
     try:
         return text.encode("latin-1")
@@ -261,7 +270,7 @@ class PickleReader:
         if n <= KEEP:
             data = self.read(n)
             if as_text:
-                return data.decode("utf-8", "surrogatepass")
+                return _utf8(data)
             blob = Blob(data, False)
             if looks_nested(data[:64]):
                 blob.scanned = True
@@ -271,7 +280,7 @@ class PickleReader:
         if n <= NESTED_MAX:
             if as_text and head[:2] == b"\xc2\x80":
                 self.scanned -= n
-                text = self.read(n).decode("utf-8", "surrogatepass")
+                text = _utf8(self.read(n))
                 self._maybe_nested_text(text)
                 return OTHER
             if not as_text and looks_nested(head):
@@ -430,7 +439,7 @@ class PickleReader:
             elif op == 0x8C:  # SHORT_BINUNICODE
                 n = buf[pos]
                 if pos + 1 + n <= blen:
-                    push(buf[pos + 1:pos + 1 + n].decode("utf-8", "surrogatepass"))
+                    push(_utf8(buf[pos + 1:pos + 1 + n]))
                     pos += 1 + n
                 else:
                     self.pos = pos + 1
@@ -473,7 +482,7 @@ class PickleReader:
             elif op == 0x58:  # BINUNICODE
                 (n,) = unpack_from("<I", buf, pos)
                 if pos + 4 + n <= blen and n <= KEEP:
-                    push(buf[pos + 4:pos + 4 + n].decode("utf-8", "surrogatepass"))
+                    push(_utf8(buf[pos + 4:pos + 4 + n]))
                     pos += 4 + n
                 else:
                     self.pos = pos + 4

@@ -189,6 +189,8 @@ def scan_file(path: str) -> FileScan:
         result.error = f"cannot read: {exc.strerror or exc}"
     except (MemoryError, RecursionError) as exc:
         col.cannot_read(f"file exceeds the scanner's limits ({type(exc).__name__})")
+    except Exception as exc:  # a reader bug must not hide the file or crash the run
+        col.cannot_read(f"scanner failed on this file ({type(exc).__name__}: {exc})")
     return result
 
 
