@@ -170,7 +170,8 @@ _LOCAL_DIRS = frozenset(
     {"output", "outputs", "out", "checkpoint", "checkpoints", "ckpt", "ckpts", "model",
      "models", "saved_model", "saved_models", "results", "runs", "tmp", "temp", "logs",
      "data", "weights", "artifacts", "exp", "experiments", "save", "saves", "cache",
-     "local", "build", "dist", "lora", "adapters", "finetuned", "trained"}
+     "local", "build", "dist", "lora", "adapters", "finetuned", "trained", "tokenizer",
+     "tokenizers", "pretrained", "pretrained_models", "assets", "resources"}
 )
 _LOCAL_NAME = re.compile(r"(?:checkpoint|ckpt|epoch|step|iter)[-_=]?\d+|final|best|last",
                          re.IGNORECASE)

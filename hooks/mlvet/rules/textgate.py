@@ -63,16 +63,22 @@ class Gate:
         if not needles:
             raise ValueError("a gate needs at least one needle")
         self.needles = tuple(needles)
-        self.confirm: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = tuple(
-            _entry(c) for c in confirm
-        )
+        self._sources = tuple(confirm)
+        # Compiled on first use: `mlvet rules` and `--version` never pay for it.
+        self._confirm: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] | None = None
         # Also ignore matches inside triple-double-quoted strings (usage examples in
         # library docstrings), judged by counting the quotes before the match.
         self.skip_docstrings = skip_docstrings
         # Shown by anything that prints a checker's pattern.
-        self.pattern = "|".join(r.pattern for _, r in self.confirm) or "|".join(
+        self.pattern = "|".join(c if isinstance(c, str) else c[1] for c in confirm) or "|".join(
             re.escape(n) for n in needles
         )
+
+    @property
+    def confirm(self) -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
+        if self._confirm is None:
+            self._confirm = tuple(_entry(c) for c in self._sources)
+        return self._confirm
 
     def search(self, string: str, /) -> bool:
         if not any(contains(string, n) for n in self.needles):
