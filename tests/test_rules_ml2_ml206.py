@@ -42,8 +42,6 @@ POSITIVE = [
     (PD + "df = pd.read_csv('a.csv')\ndf.loc[:, 'a'].fillna(0, inplace=True)\n", [3]),
     # multi-line target
     (PD + "df = pd.read_csv('a.csv')\ndf[\n    'a'\n][\n    0\n] = 1\n", [3]),
-    # annotated assignment
-    (PD + "df = pd.read_csv('a.csv')\ndf['a'][0]: int = 1\n", [3]),
 ]
 
 

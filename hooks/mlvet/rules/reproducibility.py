@@ -421,7 +421,10 @@ class RandomStateChecker(Checker):
     """ML202: randomised scikit-learn style calls without a fixed random_state."""
 
     codes = ("ML202",)
-    pattern = AllOf(("from sklearn", "import sklearn", "xgboost", "lightgbm"))
+    pattern = AllOf(
+        ("from sklearn", "import sklearn", "xgboost", "lightgbm"),
+        (*SKLEARN_RANDOMISED, *SKLEARN_UTILS, "XGB", "LGBM"),
+    )
 
     def _seeded_by_ensemble(self) -> bool:
         """`AdaBoostClassifier(DecisionTreeClassifier(), random_state=0)` seeds the tree."""

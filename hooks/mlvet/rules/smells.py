@@ -763,9 +763,17 @@ class ChainedAssignmentChecker(Checker):
 
     codes = ("ML206",)
     # pandas (or an indexer), and two indexing steps or an in-place method.
+    # The write must look like one: `][ ... ] =` or `].loc[ ... ] +=` on a line, a chain
+    # broken over lines, or an in-place method.
     pattern = AllOf(
         ("pandas", ".loc", ".iloc"),
-        confirm=(r"\]\s*\[", r"\]\s*\.i?(?:loc|at)\b", r"inplace\s*=\s*True"),
+        confirm=(
+            r"\][ \t]*\[.*\][ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)",
+            r"\][ \t]*\.i?(?:loc|at)[ \t]*\[.*\][ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)",
+            r"\]\s*\n\s*\[",
+            r"\][ \t]*\[[ \t]*(?:#.*)?\n",
+            r"inplace\s*=\s*True",
+        ),
     )
     node_types = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.arg)
 
