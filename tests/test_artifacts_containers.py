@@ -594,3 +594,16 @@ def test_non_ascii_member_names_are_not_overlaps(tmp_path: Path) -> None:
         zf.writestr("modèle/données.pkl", STATE_DICT_PKL)
         zf.writestr("modèle/ünïcode.npy", npy_bytes("<f4", (1,), bytes(4)))
     assert codes(write(tmp_path / "m.zip", buf.getvalue())) == []
+
+
+def test_h5_reads_head_and_tail_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlvet.artifacts import keras
+
+    monkeypatch.setattr(keras, "HEAD_BYTES", 4096)
+    monkeypatch.setattr(keras, "TAIL_BYTES", 4096)
+    monkeypatch.setattr(keras, "CHUNK", 1024)
+    lam = b'{"class_name": "Lambda", "config": {"name": "x"}}'
+    middle = b"\x89HDF\r\n\x1a\n" + bytes(20000) + lam + bytes(20000)
+    assert codes(write(tmp_path / "mid.h5", middle)) == []
+    tail = b"\x89HDF\r\n\x1a\n" + bytes(40000) + lam + bytes(100)
+    assert codes(write(tmp_path / "tail.h5", tail)) == ["ML401"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import IO, Any
 
 from mlvet.artifacts.collect import Collector
@@ -78,17 +79,39 @@ _MODULE_RX = re.compile(rb'"module"\s*:\s*"([^"\\]{1,300})"\s*,\s*"class_name"\s
 _CONFIG_RX = re.compile(rb'\{"class_name"\s*:\s*"(?:Sequential|Functional|Model)"')
 CHUNK = 8 << 20
 OVERLAP = 1024
+HEAD_BYTES = 256 << 20
+TAIL_BYTES = 16 << 20
+
+
+def _chunks(fh: IO[bytes]) -> Iterator[bytes]:
+    """The head of the file (where Keras writes its config, before the weights) and its
+    tail (where a later attribute write lands): bounded reading of a huge weights file."""
+    size = fh.seek(0, 2)
+    fh.seek(0)
+    limit = size if size <= HEAD_BYTES + TAIL_BYTES else HEAD_BYTES
+    read = 0
+    while read < limit:
+        chunk = fh.read(min(CHUNK, limit - read))
+        if not chunk:
+            return
+        read += len(chunk)
+        yield chunk
+    if size > limit:
+        fh.seek(size - TAIL_BYTES)
+        yield b"\0" * OVERLAP  # the regions are not contiguous
+        while True:
+            chunk = fh.read(CHUNK)
+            if not chunk:
+                return
+            yield chunk
 
 
 def scan_h5(col: Collector, fh: IO[bytes]) -> None:
-    """Stream an HDF5 file looking for the Keras model config JSON (bounded memory)."""
+    """Search an HDF5 file for the Keras model config JSON (bounded memory and reading)."""
     col.kind = "hdf5"
     carry = b""
     seen_lambda = 0
-    while True:
-        chunk = fh.read(CHUNK)
-        if not chunk:
-            break
+    for chunk in _chunks(fh):
         window = carry + chunk
         for m in _CONFIG_RX.finditer(window):
             _parse_config_at(col, window, m.start())
