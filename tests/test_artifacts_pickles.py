@@ -277,6 +277,7 @@ def test_unresolved_stack_global_is_ml401(tmp_path: Path) -> None:
         ("numpy.testing._private.utils", "runstring"), ("types", "CodeType"),
         ("marshal", "loads"), ("dill._dill", "_create_code"), ("pandas", "eval"),
         ("torch", "load"), ("numpy", "load"), ("yaml", "unsafe_load"), ("timeit", "timeit"),
+        ("torch._C", "_load_for_lite_interpreter"), ("torch._C", "_jit_pass_inline"),
     ],
 )
 def test_dangerous_globals(module: str, name: str) -> None:
@@ -300,7 +301,8 @@ def test_dangerous_globals(module: str, name: str) -> None:
         ("sklearn.ensemble._forest", "RandomForestClassifier"), ("sklearn.tree._tree", "Tree"),
         ("sklearn.preprocessing._data", "StandardScaler"), ("sklearn.pipeline", "Pipeline"),
         ("xgboost.sklearn", "XGBClassifier"), ("lightgbm.sklearn", "LGBMRegressor"),
-        ("torch.nn.modules.linear", "Linear"),
+        ("torch.nn.modules.linear", "Linear"), ("torch.nn.functional", "relu"),
+        ("torch._C._nn", "gelu"),
     ],
 )
 def test_safe_globals(module: str, name: str) -> None:

@@ -206,7 +206,8 @@ _TORCH_SAFE = re.compile(
     r"torch\.(?:(?:cuda\.)?(?:sparse\.)?[A-Z][A-Za-z0-9]*(?:Storage|Tensor)"
     r"|(?:u?int|float|bfloat|complex|q(?:u?int))[0-9a-z_]*"
     r"|_utils\._rebuild_[a-z0-9_]+"
-    r"|nn\.modules\.[a-z0-9_.]+\.[A-Z][A-Za-z0-9]*)"
+    r"|nn\.modules\.[a-z0-9_.]+\.[A-Z][A-Za-z0-9]*"
+    r"|nn\.functional\.[a-z][a-z0-9_]*|_C\._nn\.[a-z][a-z0-9_]*)"
 )
 _NUMPY_SAFE = re.compile(
     r"numpy\.(?:dtypes\.[A-Za-z0-9]+DType"
@@ -261,10 +262,16 @@ def _in_module_set(module: str, modules: Iterable[str]) -> bool:
     return any(module == m or module.startswith(m + ".") for m in modules)
 
 
+# torch._C internals that load, compile or run serialized programs.
+_TORCH_C_DANGEROUS = re.compile(r"(?i).*(?:load|import|jit|script|compile|exec|deserial|_run).*")
+
+
 def is_dangerous(module: str, name: str) -> bool:
     """True for a callable that can run code, start processes, or touch files/network."""
     module, name = normalize(module, name)
     if _in_module_set(module, _DANGEROUS_MODULES):
+        return True
+    if _in_module_set(module, ("torch._C",)) and _TORCH_C_DANGEROUS.fullmatch(name):
         return True
     full = f"{module}.{name}"
     if full in _DANGEROUS_NAMES:
