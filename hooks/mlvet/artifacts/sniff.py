@@ -99,9 +99,19 @@ def sniff(head: bytes, name: str, size: int) -> Kind:
         return "tflite"
     if lowered.endswith(".onnx"):
         return "onnx"
+    if lowered.endswith(".pth") and _is_text(head):
+        return "other"  # a Python path-configuration file, not a checkpoint
     if lowered.endswith(MODEL_EXTS):
         return "unknown-model"
     return "other"
+
+
+def _is_text(head: bytes) -> bool:
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\r\n\t" for ch in text)
 
 
 def _is_safetensors(head: bytes, size: int) -> bool:
