@@ -86,3 +86,6 @@ def test_dill_lambda_is_code(tmp_path: Path) -> None:
     path = tmp_path / "fn.pkl"
     path.write_bytes(dill.dumps(lambda x: x * 2))
     assert "ML401" in codes(path)
+    types_only = tmp_path / "types.pkl"
+    types_only.write_bytes(dill.dumps({"kind": int, "values": [1, 2]}))
+    assert codes(types_only) == ["ML402"]

@@ -262,6 +262,10 @@ def _in_module_set(module: str, modules: Iterable[str]) -> bool:
     return any(module == m or module.startswith(m + ".") for m in modules)
 
 
+# Names inside otherwise dangerous modules that only look things up: dill pickles every
+# builtin type (even `int`) through _load_type, a fixed table of types.
+_HARMLESS_IN_DANGEROUS_MODULES = frozenset({"dill._dill._load_type"})
+
 # torch._C internals that load, compile or run serialized programs.
 _TORCH_C_DANGEROUS = re.compile(r"(?i).*(?:load|import|jit|script|compile|exec|deserial|_run).*")
 
@@ -269,6 +273,8 @@ _TORCH_C_DANGEROUS = re.compile(r"(?i).*(?:load|import|jit|script|compile|exec|d
 def is_dangerous(module: str, name: str) -> bool:
     """True for a callable that can run code, start processes, or touch files/network."""
     module, name = normalize(module, name)
+    if f"{module}.{name}" in _HARMLESS_IN_DANGEROUS_MODULES:
+        return False
     if _in_module_set(module, _DANGEROUS_MODULES):
         return True
     if _in_module_set(module, ("torch._C",)) and _TORCH_C_DANGEROUS.fullmatch(name):
