@@ -98,8 +98,8 @@ def walk_pickles(col: Collector, fh: io.RawIOBase | io.BufferedIOBase | object, 
             if not (head[:1] == b"\x80" and looks_like_pickle(head)):
                 return reader  # trailing bytes the unpickler never reads
     except PickleError as exc:
-        col.cannot_read(f"cannot read pickle: {exc}")
+        col.cannot_read(f"pickle stream: {exc}")
         return None
     except RecursionError:
-        col.cannot_read("cannot read pickle: nested too deeply")
+        col.cannot_read("pickle stream: nested too deeply")
         return None

