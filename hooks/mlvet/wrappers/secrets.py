@@ -22,7 +22,7 @@ from mlvet.findings import FileError, Finding, Report, Severity
 from mlvet.sources import SourceError
 from mlvet.wrappers import secrets_ds
 from mlvet.wrappers.secrets_rules import CODE, RULES
-from mlvet.wrappers.secrets_scan import Hit, scan_text
+from mlvet.wrappers.secrets_scan import Hit, Spans, scan_text
 from mlvet.wrappers.secrets_sources import Segment, Skip, TextFile, read_text_file
 
 PARALLEL_THRESHOLD = 200
@@ -131,12 +131,12 @@ def scan_segment(text: str, path: str, options: Options) -> list[Hit]:
     if options.use_detect_secrets and secrets_ds.available():
         specs = secrets_ds.configure(secrets_ds.default_plugin_names(options.entropy),
                                      options.plugin_files)
-        ours = [(h.offset, h.offset + len(h.secret)) for h in hits]
-        for h in secrets_ds.scan_text(text, path, specs):
-            end = h.offset + len(h.secret)
-            if not any(a < end and h.offset < b for a, b in ours):
+        taken = Spans()
+        for h in hits:
+            taken.claim(h.offset, h.offset + max(1, len(h.secret)))
+        for h in secrets_ds.scan_text(text, path, specs, [h.offset for h in hits]):
+            if taken.claim(h.offset, h.offset + max(1, len(h.secret))):
                 hits.append(h)
-                ours.append((h.offset, end))
     if options.allow:
         hits = [h for h in hits if not any(re.search(p, h.secret) for p in options.allow)]
     return hits

@@ -224,8 +224,13 @@ def _plugins_by_name() -> dict[str, Any]:
     return {type(p).__name__: p for p in get_plugins()}
 
 
-def scan_text(text: str, filename: str, specs: Sequence[PluginSpec]) -> list[Hit]:
-    """detect-secrets' findings for one text (offsets into it), prefiltered per plugin."""
+def scan_text(text: str, filename: str, specs: Sequence[PluginSpec],
+              known: Sequence[int] = ()) -> list[Hit]:
+    """detect-secrets' findings for one text (offsets into it), prefiltered per plugin.
+
+    `known`: offsets where mlvet already found a secret; the keyword plugin (whose
+    hit there would be the same value) skips those lines.
+    """
     from detect_secrets.core.scan import _is_filtered_out, _scan_line
     from detect_secrets.util.code_snippet import get_code_snippet
 
@@ -243,8 +248,10 @@ def scan_text(text: str, filename: str, specs: Sequence[PluginSpec]) -> list[Hit
         if spec.name == "KeywordDetector":
             lower = text.lower() if lower is None else lower
             starts = starts or [0] + [m.end() for m in re.finditer("\n", text)]
+            done = {bisect.bisect_right(starts, k) - 1 for k in known}
             for i in _keyword_lines(lower, starts):
-                wanted.setdefault(i, []).append(spec.name)
+                if i not in done:
+                    wanted.setdefault(i, []).append(spec.name)
             continue
         for rx in spec.prefilters:
             if rx.search(text) is None:

@@ -3,6 +3,7 @@ context-only keys. Pure: text in, hits out (offsets into the text)."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ _PRIVATE_KEY = re.compile(
 
 def name_before(text: str, offset: int) -> str | None:
     """The variable or key a value at `offset` is assigned to, on the same line."""
-    line_start = text.rfind("\n", 0, offset) + 1
+    line_start = max(text.rfind("\n", 0, offset) + 1, offset - 160)  # long lines: look near
     m = _NAME_BEFORE.search(text, line_start, offset)
     if m is None:
         return None
@@ -129,21 +130,33 @@ def scan_private_keys(text: str, filename: str) -> Iterator[Hit]:
                       "wherever the key pair is trusted (rotate the key pair)")
 
 
+class Spans:
+    """Non-overlapping [start, end) spans; `claim` refuses one that overlaps (log n)."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def claim(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self._starts, start)
+        if i > 0 and self._ends[i - 1] > start:
+            return False
+        if i < len(self._starts) and self._starts[i] < end:
+            return False
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
+        return True
+
+
 def scan_text(text: str, filename: str) -> list[Hit]:
     """Every mlvet detector over one text; overlapping hits keep the first found."""
     hits: list[Hit] = []
-    taken: list[tuple[int, int]] = []
+    taken = Spans()
     for hit in (*scan_prefixed(text), *scan_private_keys(text, filename), *scan_urls(text)):
-        span = (hit.offset, hit.offset + len(hit.secret))
-        if any(a < span[1] and span[0] < b for a, b in taken):
-            continue
-        taken.append(span)
-        hits.append(hit)
+        if taken.claim(hit.offset, hit.offset + max(1, len(hit.secret))):
+            hits.append(hit)
     for ch in scan_context(text, filename):
-        span = (ch.offset, ch.offset + len(ch.secret))
-        if any(a < span[1] and span[0] < b for a, b in taken):
-            continue
-        taken.append(span)
-        v = ch.vendor
-        hits.append(Hit(ch.offset, v.slug, v.label, ch.secret, ch.where, v.revoke))
+        if taken.claim(ch.offset, ch.offset + max(1, len(ch.secret))):
+            v = ch.vendor
+            hits.append(Hit(ch.offset, v.slug, v.label, ch.secret, ch.where, v.revoke))
     return hits
