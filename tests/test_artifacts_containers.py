@@ -615,3 +615,15 @@ def test_h5_reads_head_and_tail_only(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_python_path_file_named_pth_is_not_a_model(tmp_path: Path) -> None:
     report = scan(write(tmp_path / "project.pth", b"/opt/project/src\nimport site\n"))
     assert report.findings == [] and report.files_checked == 0
+
+
+def test_torch_zip_tensor_members_are_not_even_opened(tmp_path: Path) -> None:
+    # Break the local header of the tensor member: opening it would fail (ML404).
+    data = bytearray(torch_zip({"data.pkl": STATE_DICT_PKL, "data/0": b"\x01" * 4096}))
+    at = data.index(b"archive/data/0") - 30
+    assert data[at:at + 4] == b"PK\x03\x04"
+    data[at:at + 4] = b"XXXX"
+    assert codes(write(tmp_path / "model.pt", bytes(data))) == []
+    # The same damage in a member a generic zip does open is reported.
+    generic = bytes(data).replace(b"archive/data.pkl", b"archive/data.txt")
+    assert codes(write(tmp_path / "bundle.zip", generic)) == ["ML404"]
