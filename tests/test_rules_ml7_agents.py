@@ -272,3 +272,124 @@ def test_ml703_message_shows_variable() -> None:
     assert "allow_dangerous_deserialization=trust" in f.message
     assert f.name == "dangerous-deserialization-flag"
     assert f.column == 37  # the value, on its own line
+
+
+CUSTOM_TOOLS: dict[str, str] = {
+    "langchain_tool_decorator_exec": """
+        from langchain_core.tools import tool
+
+        @tool
+        def run_python(code: str) -> str:  # BAD
+            \"\"\"Run Python code and return what it printed.\"\"\"
+            import io, contextlib
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                exec(code)
+            return buf.getvalue()
+    """,
+    "langchain_tool_with_name_shell": """
+        import subprocess
+        from langchain.tools import tool
+
+        @tool("terminal", return_direct=False)
+        def terminal(command: str) -> str:  # BAD
+            \"\"\"Run a shell command.\"\"\"
+            return subprocess.run(command, shell=True, capture_output=True, text=True).stdout
+    """,
+    "tool_wrapper_func": """
+        import os
+        from langchain.agents import Tool
+
+        def shell(cmd):  # BAD
+            return os.popen(f"{cmd} 2>&1").read()
+
+        tools = [Tool(name="shell", func=shell, description="run a command")]
+    """,
+    "structured_tool_from_function": """
+        import subprocess, shlex
+        from langchain_core.tools import StructuredTool
+
+        def run(command: str) -> str:  # BAD
+            return subprocess.check_output(shlex.split(command)).decode()
+
+        shell_tool = StructuredTool.from_function(run)
+    """,
+    "llamaindex_function_tool": """
+        from llama_index.core.tools import FunctionTool
+
+        def calculate(expression: str) -> float:  # BAD
+            return eval(expression)
+
+        calc = FunctionTool.from_defaults(fn=calculate)
+    """,
+    "smolagents_tool": """
+        from smolagents import tool
+        import subprocess
+
+        @tool
+        def bash(script: str) -> str:  # BAD
+            \"\"\"Runs a bash script.
+
+            Args:
+                script: the script
+            \"\"\"
+            return subprocess.run(["bash", "-c", script], capture_output=True, text=True).stdout
+    """,
+}
+
+CUSTOM_TOOL_NEGATIVES: dict[str, str] = {
+    "tool_with_allowlist": """
+        import subprocess
+        from langchain_core.tools import tool
+
+        @tool
+        def git(sub: str) -> str:
+            \"\"\"Run a read-only git command.\"\"\"
+            return subprocess.run(["git", "status"], capture_output=True, text=True).stdout
+    """,
+    "tool_safe_math": """
+        import ast
+        from langchain_core.tools import tool
+
+        @tool
+        def calc(expr: str) -> str:
+            \"\"\"Evaluate a literal.\"\"\"
+            return str(ast.literal_eval(expr))
+    """,
+    "not_a_tool": """
+        import subprocess
+        from langchain_openai import ChatOpenAI
+
+        def run(cmd):
+            return subprocess.run(cmd, shell=True)
+    """,
+    "tool_passes_argument_as_data": """
+        import subprocess
+        from langchain_core.tools import tool
+
+        @tool
+        def say(text: str) -> None:
+            \"\"\"Speak text.\"\"\"
+            subprocess.run(["say", text])
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CUSTOM_TOOLS))
+def test_custom_exec_tools(name: str) -> None:
+    code = CUSTOM_TOOLS[name]
+    assert lines(code, "ML702") == marked(code)
+
+
+@pytest.mark.parametrize("name", sorted(CUSTOM_TOOL_NEGATIVES))
+def test_custom_tools_silent(name: str) -> None:
+    assert lines(CUSTOM_TOOL_NEGATIVES[name], "ML702") == set()
+
+
+def test_custom_tool_message() -> None:
+    code = textwrap.dedent(CUSTOM_TOOLS["llamaindex_function_tool"])
+    (f,) = check_code(code, select=["ML702"])
+    assert f.message == (
+        "tool calculate() passes its argument to eval() (line 5): the agent gets unrestricted "
+        "Python execution"
+    )

@@ -17,6 +17,7 @@ from mlvet.rules.llm_catalog import (
     kind_of_callable,
 )
 from mlvet.rules.llm_prefilter import gate
+from mlvet.rules.llm_tools import CustomExecToolChecker
 
 _OWASP_LLM = "https://genai.owasp.org/llmrisk/llm052025-improper-output-handling/"
 _OWASP_AGENCY = "https://genai.owasp.org/llmrisk/llm062025-excessive-agency/"
@@ -100,7 +101,9 @@ RULES: list[Rule] = [
             "`allow_dangerous_requests=True`, `allow_dangerous_tools=True`, `PALChain` and "
             "`LLMMathChain` from langchain 0.0.x, LlamaIndex `CodeInterpreterToolSpec` and "
             "the pre-0.10 `PandasQueryEngine`, and smolagents / transformers agents or local "
-            "Python executors with `additional_authorized_imports=[\"*\"]`."
+            "Python executors with `additional_authorized_imports=[\"*\"]`; and hand-written "
+            "tools (`@tool`, `Tool(func=...)`, `StructuredTool.from_function`, "
+            "`FunctionTool.from_defaults`) that pass their argument to exec/eval or a shell."
         ),
         why=(
             "An agent's input includes text an attacker can influence (documents, web pages, "
@@ -251,4 +254,5 @@ CHECKERS: list[type[Checker]] = [
     LLMOutputExecutedChecker,
     DangerousAgentToolChecker,
     DangerousDeserializationChecker,
+    CustomExecToolChecker,
 ]
