@@ -318,3 +318,26 @@ def test_realistic_training_script_seeded() -> None:
         np.random.permutation(10)
     """
     assert lines(src) == []
+
+
+def test_dropout_like_draws_in_training_code_are_not_findings() -> None:
+    src = """\
+    import random
+    import torch
+    from torch import nn
+
+    class Block(nn.Module):
+        def forward(self, x):
+            if self.training and random.uniform(0, 1) < self.layerdrop:
+                return x
+            keep = torch.rand(x.shape[0], 1) > self.drop_prob
+            return x * keep
+
+    def drop_path(x, p: float, training: bool = False):
+        if not training:
+            return x
+        return x * (torch.rand(x.shape[0]) > p)
+    """
+    assert lines(src) == []
+    # the same draws outside such code still count
+    assert lines(src + "noise = torch.randn(3)\n") == [16]

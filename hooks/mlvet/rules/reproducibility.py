@@ -214,6 +214,7 @@ class SeedChecker(Checker):
         self.seeded: set[Family] = set()
         self.all_seeded = False
         self.first_use: dict[Family, tuple[ast.Call, str]] = {}
+        self._train_time: dict[int, bool] = {}
 
     def on_call(self, call: CallSite) -> None:
         q = call.qualname
@@ -238,8 +239,25 @@ class SeedChecker(Checker):
             self._instance(call, q)
             return
         family = self._family_draw(call, q)
-        if family is not None and family not in self.first_use:
+        if family is not None and family not in self.first_use and not self._dropout_like():
             self.first_use[family] = (call.node, q)
+
+    def _dropout_like(self) -> bool:
+        """A draw in a function that checks `self.training`: dropout, drop-path, layer-drop.
+
+        That randomness is regularisation inside a model, not a data split or an init.
+        """
+        func = self.ctx.function
+        if func is None:
+            return False
+        known = self._train_time.get(id(func))
+        if known is None:
+            known = self._train_time[id(func)] = any(
+                (isinstance(n, ast.Attribute) and n.attr == "training")
+                or (isinstance(n, ast.Name) and n.id == "training")
+                for n in ast.walk(func)
+            )
+        return known
 
     def _family_draw(self, call: CallSite, q: str) -> Family | None:
         head, _, rest = q.partition(".")
@@ -500,7 +518,8 @@ RULES: list[Rule] = [
             "generator that shuffles data stays unseeded). Generator objects built without a "
             "seed (`np.random.default_rng()`, `random.Random()`, `np.random.RandomState()`) "
             "are reported wherever they are made; seeded ones and draws from them are fine. "
-            "Dropout and draws with an explicit `generator=` are not findings."
+            "Dropout, draws in functions that check `self.training` (drop-path, layer-drop) and "
+            "draws with an explicit `generator=` are not findings."
         ),
         why=(
             "Unseeded randomness makes data splits, shuffles, augmentations and weight "

@@ -427,10 +427,13 @@ NO_GRAD = frozenset(
         "torch.autograd.grad_mode.no_grad", "torch.autograd.inference_mode",
     }
 )
+# Functions that evaluate: evaluate(), validate_epoch(), run_inference(), model_eval(),
+# test() / test_epoch() (but not pytest's test_something()).
 _EVAL_FUNC = re.compile(
-    r"^_*(?:eval|evaluate|evaluation|validate|validation|valid|val|test|testing|predict"
+    r"^_*(?:eval|evaluate|evaluation|validate|validation|valid|val|predict"
     r"|prediction|inference|infer|run_eval|run_test|run_validation|run_inference)(?:_|$)"
     r"|_(?:eval|evaluate|evaluation|validate|validation|predict|prediction|inference|infer)$"
+    r"|^_*test(?:ing|_epoch|_loop|_model|_one_epoch)?$"
 )
 _HOOK_FUNC = re.compile(r"_step$|^on_|_epoch_end$|_end$|_start$")
 _MODEL_NAME = re.compile(
@@ -479,13 +482,15 @@ class EvalModeChecker(Checker):
     # torch, and something that evaluates or switches modes.
     pattern = AllOf(
         ("torch",),
-        ("no_grad", "infer", "eval", "train(", "set_grad_enabled", "valid", "val", "predict",
-         "def test"),
+        ("no_grad", "inference_mode", ".eval()", ".train(", "set_grad_enabled", "def "),
         confirm=(
-            r"no_grad", r"inference_mode", r"\.eval\(\)", r"\.train\(", r"set_grad_enabled",
-            r"def\s+_*(?:eval|evaluate|validate|validation|valid|val|predict|inference|infer)"
-            r"\w*\s*\(",
-            r"def\s+test(?:_epoch|_loop|_model|_one_epoch)?\s*\(",
+            r"no_grad", r"inference_mode", r"\.eval\(\)", r"\.train\(\s*(?:False|mode\s*=\s*False)",
+            r"set_grad_enabled",
+            r"def\s+_*(?:eval|evaluate|evaluation|validate|validation|valid|val|predict|prediction"
+            r"|inference|infer|run_eval|run_test|run_validation|run_inference)(?:_\w*)?\s*\(",
+            r"def\s+\w+_(?:eval|evaluate|evaluation|validate|validation|predict|prediction"
+            r"|inference|infer)\s*\(",
+            r"def\s+_*test(?:ing|_epoch|_loop|_model|_one_epoch)?\s*\(",
         ),
     )
     node_types = (
