@@ -215,22 +215,22 @@ def test_hash_file_and_lockfile_shapes(tmp_path: Path) -> None:
     [
         'HF_TOKEN = "hf_xxx"',
         'HF_TOKEN = "hf_' + "x" * 34 + '"',
-        'OPENAI_API_KEY = "sk-..."',
+        'OPENAI_API_KEY = "sk-..."',  # pragma: allowlist secret
         'OPENAI_API_KEY = "sk-' + "X" * 48 + '"',
         'OPENAI_API_KEY = "<YOUR_KEY>"',
         'api_key = "<YOUR_OPENAI_API_KEY>"',
         'HF_TOKEN = os.environ["HF_TOKEN"]',
         'token = os.environ.get("HF_TOKEN")',
         "token = getpass.getpass('HF token: ')",
-        'WANDB_API_KEY = "your-wandb-api-key-here"',
+        'WANDB_API_KEY = "your-wandb-api-key-here"',  # pragma: allowlist secret
         'WANDB_API_KEY = "${WANDB_API_KEY}"',
-        'ANTHROPIC_API_KEY = "sk-ant-api03-..."',
+        'ANTHROPIC_API_KEY = "sk-ant-api03-..."',  # pragma: allowlist secret
         'model_id = "meta-llama/Llama-2-7b-hf"',
         'repo = "openai/whisper-large-v3"',
         'hf_hub_download(repo_id="org/model-name", filename="model.safetensors")',
-        'password = "changeme"',
+        'password = "changeme"',  # pragma: allowlist secret
         'password = get_password()',
-        'DATABASE_URL = "postgres://user:password@localhost:5432/db"',
+        'DATABASE_URL = "postgres://user:password@localhost:5432/db"',  # pragma: allowlist secret
         'DATABASE_URL = "postgres://${DB_USER}:${DB_PASSWORD}@db:5432/app"',
         'url = "https://user:<token>@github.com/org/repo.git"',
         'url = "https://github.com/org/repo.git"',
@@ -386,8 +386,8 @@ def test_ids_next_to_vendors_stay_quiet(tmp_path: Path) -> None:
         f'wandb_artifact = "team/proj/model:{fake.sha1_hex()[:8]}"\n'
         'WANDB_ENTITY = "research"\n'
         f'cache_key = "{fake.sha1_hex()}"\n'
-        'secret_name = "prod/openai"\n'
-        'password_env_var = "DB_PASSWORD_VALUE"\n'
+        'secret_name = "prod/openai"\n'  # pragma: allowlist secret
+        'password_env_var = "DB_PASSWORD_VALUE"\n'  # pragma: allowlist secret
     )
     assert scan(tmp_path, "ids.py", code) == []
 

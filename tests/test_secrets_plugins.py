@@ -17,7 +17,7 @@ from detect_secrets.plugins.base import RegexBasedDetector
 
 
 class AcmeTokenDetector(RegexBasedDetector):
-    secret_type = "Acme token"
+    secret_type = "Acme token"  # pragma: allowlist secret
     denylist = [re.compile(r"acme_[0-9]{12}")]
 '''
 

@@ -28,7 +28,7 @@ from mlvet.wrappers.secrets_scan import Hit, name_before
 # public IP address is not a credential.
 NOISY_PLUGINS = frozenset({"Base64HighEntropyString", "HexHighEntropyString", "IPPublicDetector"})
 # mlvet's URL-credential detector does this plugin's job with placeholder and
-# local-default filters (postgres://user:password@localhost is documentation).
+# local-default filters (a `user:password` pair at localhost is documentation).
 SUPERSEDED_PLUGINS = frozenset({"BasicAuthDetector"})
 # KeywordDetector: lines with a cheap keyword hit (lowercase text), then the narrow
 # "denylisted name followed by an assignment" test on that line alone.
@@ -50,7 +50,7 @@ REVOKE = {
     "StripeDetector": "https://dashboard.stripe.com/apikeys",
     "OpenAIDetector": "https://platform.openai.com/api-keys",
     "PypiTokenDetector": "https://pypi.org/manage/account/token/",
-    "PrivateKeyDetector": "wherever the key pair is trusted (rotate it)",
+    "PrivateKeyDetector": "wherever the key pair is trusted",  # pragma: allowlist secret
     "SendGridDetector": "https://app.sendgrid.com/settings/api_keys",
     "NpmDetector": "https://www.npmjs.com/settings/tokens",
 }
@@ -316,7 +316,7 @@ def _plausible(plugin: str, value: str, line: str, name: str | None = None) -> b
         return False
     if plugin in ("KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"):
         if name and _NOT_A_SECRET_NAME.search(name):
-            return False  # secret_name = "prod/openai", password_env_var = "DB_PASS"
+            return False  # a secret's name or id, an environment variable's name
         if is_model_id(value):
             return False
         if len(value) < 8 or shannon_entropy(value) < 2.5:
