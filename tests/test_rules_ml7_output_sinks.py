@@ -445,6 +445,13 @@ NEGATIVES: dict[str, str] = {
         cmd = parsed.choices[0].message.parsed
         subprocess.run(cmd.argv)
     """,
+    "response_bookkeeping_is_not_text": """
+        import sqlite3
+        db = sqlite3.connect("usage.db")
+        r = client.chat.completions.create(model="gpt-4o", messages=m)
+        db.execute("INSERT INTO usage VALUES (%d, '%s')" % (r.usage.total_tokens, r.model))
+        db.execute(f"UPDATE runs SET reason = '{r.choices[0].finish_reason}'")
+    """,
     "local_exec_shadowed": """
         def eval(model, loader):
             return model, loader

@@ -182,8 +182,13 @@ MODULE_SOURCES = frozenset({
     "anthropic.Anthropic.messages.create",
 })
 
-# Model output whose attribute is a schema-validated object, not free text.
-VALIDATED_ATTRS = frozenset({"parsed", "output_parsed"})
+# Attributes of a model response that are not model-written text: schema-validated
+# objects, token counts, ids and bookkeeping.
+VALIDATED_ATTRS = frozenset({
+    "parsed", "output_parsed", "usage", "prompt_tokens", "completion_tokens", "total_tokens",
+    "input_tokens", "output_tokens", "id", "model", "created", "finish_reason", "stop_reason",
+    "role", "index", "logprobs", "system_fingerprint", "response_metadata", "usage_metadata",
+})
 
 # Receivers named like a chat model, for helpers that take the model as a parameter.
 LLM_RECEIVER = re.compile(r"(?i)^_?(?:llm|\w+_llm|llm_\w+|chat_model|chat_llm)$")
