@@ -274,6 +274,14 @@ CASES: dict[str, str] = {
             def step(self, task):
                 self.execute(ask(task))  # BAD
     """,
+    "temp_py_file_run_with_sys_executable": """
+        import subprocess, sys, tempfile
+        code = ask("a script")
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as tmp:
+            tmp.write(code)  # BAD
+            script = tmp.name
+        result = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=10)
+    """,
 }
 
 NEGATIVES: dict[str, str] = {

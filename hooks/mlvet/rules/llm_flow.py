@@ -164,11 +164,12 @@ class FileIndex:
             self.loaders.append((node.lineno, None))
         elif qual and (qual.startswith("subprocess.") or qual in cat.SHELL_STRING):
             for sub in ast.walk(node):
-                if (
+                runs_python = (
                     isinstance(sub, ast.Constant)
                     and isinstance(sub.value, str)
                     and sub.value.split(" ")[0].split("/")[-1].startswith("python")
-                ):
+                ) or (isinstance(sub, ast.Attribute) and sub.attr == "executable")
+                if runs_python:
                     self.loaders.append((node.lineno, None))
                     break
 
@@ -783,6 +784,9 @@ class Scope:
         """A .py path, or a file opened for writing on one."""
         if isinstance(e, ast.Call):
             func = e.func
+            suffix = call_arg(e, -1, "suffix")
+            if isinstance(suffix, ast.Constant) and suffix.value == ".py":
+                return "a temporary .py file", None  # NamedTemporaryFile(suffix=".py")
             is_open = (isinstance(func, ast.Name) and func.id == "open") or self.ctx.qualname(
                 func
             ) in ("io.open", "codecs.open")
