@@ -237,6 +237,21 @@ NEGATIVE = {
         def b(X, y):
             return train_test_split(X, y)
         """,
+    "fit_inside_cv_folds": """\
+        kf = KFold(5, shuffle=True, random_state=0)
+        for fold, (tr, te) in enumerate(kf.split(X)):
+            scaler = StandardScaler()
+            X_tr = scaler.fit_transform(X[tr])
+            X_te = scaler.transform(X[te])
+            model.fit(X_tr, y[tr])
+        print(cross_val_score(make_pipeline(StandardScaler(), model), X, y))
+        """,
+    "fit_inside_cv_folds_iloc": """\
+        for train_index, valid_index in KFold(5).split(df):
+            enc = OneHotEncoder().fit(df.iloc[train_index][cat_cols])
+            out = enc.transform(df.iloc[valid_index][cat_cols])
+        scores = cross_val_score(model, df, y)
+        """,
     "string_only": """\
         code = "X = StandardScaler().fit_transform(X); train_test_split(X)"
         """,

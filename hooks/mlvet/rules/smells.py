@@ -299,9 +299,24 @@ class LeakageChecker(Checker):
             return None
         name = base_name(data)
         scope = self._scope()
-        if name is None or name in scope.after_split:
+        if name is None or name in scope.after_split or self._in_fold(data):
             return None
         return label, data
+
+    def _in_fold(self, data: ast.expr) -> bool:
+        """`X[train_idx]` inside `for train_idx, test_idx in cv.split(X)`: a fold's rows."""
+        used: set[str] = set()
+        node = data
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
+            if isinstance(node, ast.Subscript):
+                used |= names_in(node.slice)
+            node = node.value
+        if not used:
+            return False
+        for anc in reversed(self.ctx.stack):
+            if isinstance(anc, (ast.For, ast.AsyncFor)) and used & names_in(anc.target):
+                return True
+        return False
 
     def on_node(self, node: ast.AST) -> None:
         assert isinstance(node, (ast.Assign, ast.AnnAssign))
