@@ -278,6 +278,11 @@ def test_unresolved_stack_global_is_ml401(tmp_path: Path) -> None:
         ("marshal", "loads"), ("dill._dill", "_create_code"), ("pandas", "eval"),
         ("torch", "load"), ("numpy", "load"), ("yaml", "unsafe_load"), ("timeit", "timeit"),
         ("torch._C", "_load_for_lite_interpreter"), ("torch._C", "_jit_pass_inline"),
+        ("asyncio.unix_events", "_UnixSubprocessTransport._start"), ("torch", "hub.load"),
+        ("asyncio", "subprocess.create_subprocess_exec"), ("pip", "main"),
+        ("torch.fx.graph_module", "reduce_graph_module"), ("pandas", "read_json"),
+        ("code", "InteractiveConsole.interact"), ("mypkg", "code.interact"),
+        ("os.path", "join"), ("importlib.machinery", "SourceFileLoader"),
     ],
 )
 def test_dangerous_globals(module: str, name: str) -> None:
@@ -312,7 +317,8 @@ def test_safe_globals(module: str, name: str) -> None:
 @pytest.mark.parametrize(
     ("module", "name"),
     [("functools", "partial"), ("mypkg.models", "Net"), ("__main__", "Model"),
-     ("sklearn.utils", "some_function"), ("torch._C", "_nn"), ("io", "BytesIO")],
+     ("sklearn.utils", "some_function"), ("torch._C", "_nn"), ("io", "BytesIO"),
+     ("code.models", "Net"), ("site.utils", "Config"), ("mypkg.os", "Thing")],
 )
 def test_unknown_globals(module: str, name: str) -> None:
     assert classify(module, name) == "unknown"

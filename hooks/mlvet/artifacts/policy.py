@@ -48,7 +48,11 @@ _DANGEROUS_MODULES = frozenset(
         "_thread", "thread", "threading", "sqlite3",
         "dill._dill", "cloudpickle", "jsonpickle", "numpy.f2py", "numpy.distutils",
         "numpy.ctypeslib", "numpy.testing", "torch.hub", "torch.utils.cpp_extension",
-        "torch.package", "torch.jit", "pandas.io", "pandas.core.computation",
+        "torch.package", "torch.jit", "torch.fx", "torch._inductor", "torch._dynamo",
+        "torch.utils.bottleneck", "torch.utils.collect_env", "torch.utils.data.datapipes",
+        "torch.testing._internal", "torch.utils._config_module", "pandas.io",
+        "pandas.core.computation", "ssl", "mailcap", "pipes", "doctest", "numexpr",
+        "tensorflow.io", "tensorflow.python.platform.gfile",
     }
 )
 
@@ -91,7 +95,8 @@ _DANGEROUS_LEAVES = frozenset(
         "open_code", "spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve",
         "spawnvp", "spawnvpe", "execl", "execle", "execlp", "execlpe", "execv", "execve",
         "execvp", "execvpe", "startfile", "run_path", "run_module", "import_module",
-        "__import__",
+        "__import__", "urlopen", "urlretrieve", "write_file", "get_file", "sympify",
+        "parse_expr",
     }
 )
 
@@ -270,34 +275,65 @@ _HARMLESS_IN_DANGEROUS_MODULES = frozenset({"dill._dill._load_type"})
 _TORCH_C_DANGEROUS = re.compile(r"(?i).*(?:load|import|jit|script|compile|exec|deserial|_run).*")
 
 
+# Dangerous stdlib modules without sub-modules: `code.models` (a project's own package
+# named `code`) is not the stdlib `code`, so only the exact module name counts.
+_SINGLE_FILE_MODULES = frozenset(
+    {
+        "code", "codeop", "site", "platform", "trace", "profile", "cProfile", "timeit", "pdb",
+        "bdb", "pipes", "mailcap", "pty", "webbrowser", "shutil", "tempfile", "fileinput",
+        "mmap", "signal", "runpy", "imp", "zipimport", "pkgutil", "socket", "sys", "marshal",
+        "doctest", "socketserver", "ftplib", "smtplib", "telnetlib", "poplib", "imaplib",
+        "ssl", "msvcrt", "winreg", "fcntl", "termios", "resource", "threading", "shelve",
+        "tarfile",
+    }
+)
+
+
+def _segments_hit(segments: list[str], module_len: int = 0) -> bool:
+    """Does some dotted prefix of `segments` name a dangerous module or callable?
+    `module_len`: how many leading segments form the imported module's own name."""
+    for end in range(1, len(segments) + 1):
+        prefix = ".".join(segments[:end])
+        if prefix in _DANGEROUS_NAMES:
+            return True
+        if prefix in _DANGEROUS_MODULES:
+            if prefix in _SINGLE_FILE_MODULES and end < module_len:
+                continue
+            return True
+    return False
+
+
 def is_dangerous(module: str, name: str) -> bool:
     """True for a callable that can run code, start processes, or touch files/network."""
     module, name = normalize(module, name)
-    if f"{module}.{name}" in _HARMLESS_IN_DANGEROUS_MODULES:
+    full = f"{module}.{name}"
+    if full in _HARMLESS_IN_DANGEROUS_MODULES:
         return False
-    if _in_module_set(module, _DANGEROUS_MODULES):
+    # `asyncio` + `subprocess.create_subprocess_exec`, `torch` + `hub.load`, and
+    # `asyncio.unix_events` + `_UnixSubprocessTransport._start` all reach the same code.
+    if _segments_hit(full.split("."), module_len=module.count(".") + 1):
         return True
     if _in_module_set(module, ("torch._C",)) and _TORCH_C_DANGEROUS.fullmatch(name):
-        return True
-    full = f"{module}.{name}"
-    if full in _DANGEROUS_NAMES:
         return True
     parts = name.split(".")
     if parts[-1] in _DANGEROUS_LEAVES or any(p in _DANGEROUS_ATTRS for p in parts):
         return True
+    if module.partition(".")[0] == "pandas" and parts[-1].startswith(("read_", "to_")):
+        return True  # pandas readers and writers take paths and URLs
     # Dotted names walk attributes (protocol 4): `torch.serialization` + `os.system`
     # reaches os through a module attribute, and `Path.write_text` is a method.
     if len(parts) > 1:
-        if module == "pathlib" or module == "builtins":
+        if module in ("pathlib", "builtins"):
             return True
-        for i in range(len(parts) - 1):
-            head = ".".join(parts[i:-1])
-            if _in_module_set(head, _DANGEROUS_MODULES) or ".".join(parts[i:]) in _DANGEROUS_NAMES:
+        for i in range(1, len(parts)):
+            if _segments_hit(parts[i:]):
                 return True
-            if f"builtins.{parts[i + 1]}" in _DANGEROUS_NAMES and parts[i] in (
-                "builtins", "__builtins__", "__builtin__"
+            if parts[i - 1] in ("builtins", "__builtins__", "__builtin__") and (
+                f"builtins.{parts[i]}" in _DANGEROUS_NAMES
             ):
                 return True
+        if _segments_hit(parts):
+            return True
     return False
 
 
