@@ -285,3 +285,15 @@ def test_cli_broken_file_is_an_error_not_a_crash(
     assert code != 0
     assert [Path(e["path"]).name for e in data["errors"]] == ["bad.py"]
     assert "Traceback" not in err
+
+
+def test_very_long_expression_does_not_fail_the_file() -> None:
+    terms = " + ".join(f"'part{i}'" for i in range(600))
+    code = (
+        "import subprocess\nfrom openai import OpenAI\nclient = OpenAI()\n"
+        f"PROMPT = {terms}\n"
+        "out = client.chat.completions.create(model='m', messages=[PROMPT])\n"
+        "subprocess.run(out.choices[0].message.content, shell=True)\n"
+    )
+    findings = check_code(code, select=["ML7"])  # check_code asserts there are no file errors
+    assert [(f.rule, f.line) for f in findings] == [("ML701", 6)]

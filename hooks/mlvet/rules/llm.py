@@ -238,7 +238,12 @@ class LLMOutputExecutedChecker(Checker):
         def report(node: ast.AST, message: str, fix: str) -> None:
             self.ctx.report("ML701", node, message, fix)
 
-        FileFlow(self.ctx, report, self._index).run()
+        try:
+            FileFlow(self.ctx, report, self._index).run()
+        except RecursionError:
+            # Expressions nested deeper than the data flow can follow (machine-written
+            # code): stay silent rather than fail a file the shared walk could read.
+            return
 
 
 _DIRECT_SOURCES = frozenset({

@@ -682,10 +682,17 @@ class Scope:
         if isinstance(e, ast.FormattedValue):
             return self.taint(e.value, env)
         if isinstance(e, ast.BinOp):
-            if isinstance(e.op, (ast.Add, ast.Mod, ast.Mult)):
-                found = pick([self.taint(e.left, env), self.taint(e.right, env)])
-                return found.whole() if found else None
-            return None
+            # a + b + c + ... nests to the left: walk the chain without recursing on it.
+            terms: list[ast.expr] = []
+            node: ast.expr = e
+            while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod, ast.Mult)):
+                terms.append(node.right)
+                node = node.left
+            if node is e:
+                return None
+            terms.append(node)
+            found = pick(self.taint(t, env) for t in terms)
+            return found.whole() if found else None
         if isinstance(e, ast.BoolOp):
             return pick(self.taint(v, env) for v in e.values)
         if isinstance(e, ast.IfExp):
@@ -940,33 +947,38 @@ class Scope:
 
     # ---- sinks ---------------------------------------------------------------------------
 
-    def scan(self, node: ast.AST, env: Env) -> None:
-        """Check every call in an expression (not in nested scopes) against the sinks."""
+    def scan(self, root: ast.AST, env: Env) -> None:
+        """Check every call in an expression (not in nested scopes) against the sinks.
+
+        Iterative, left to right: machine-written expressions can nest very deep."""
         if self.kinds_only:
             return
-        if isinstance(node, _SCOPES):
-            return
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            inner = env.copy()
-            for gen in node.generators:
-                self.scan(gen.iter, inner)
-                o = self.taint(gen.iter, inner)
-                self.bind(gen.target, o.whole() if o else None, None, None, inner)
-                for cond in gen.ifs:
-                    self.scan(cond, inner)
-            for part in [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]:
-                self.scan(part, inner)
-            return
-        if isinstance(node, (ast.Yield, ast.YieldFrom)) and node.value is not None:
-            self.record_return(node.value, env)
-        elif isinstance(node, ast.NamedExpr):
-            self.scan(node.value, env)
-            self.bind(node.target, self.taint(node.value, env), self.kind(node.value, env), None, env)
-            return
-        elif isinstance(node, ast.Call):
-            self.check_sink(node, env)
-        for child in ast.iter_child_nodes(node):
-            self.scan(child, env)
+        todo: list[tuple[ast.AST, Env]] = [(root, env)]
+        while todo:
+            node, env = todo.pop()
+            if isinstance(node, _SCOPES):
+                continue
+            if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+                inner = env.copy()
+                for gen in node.generators:
+                    self.scan(gen.iter, inner)
+                    o = self.taint(gen.iter, inner)
+                    self.bind(gen.target, o.whole() if o else None, None, None, inner)
+                    for cond in gen.ifs:
+                        self.scan(cond, inner)
+                parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+                todo.extend((p, inner) for p in reversed(parts))
+                continue
+            if isinstance(node, (ast.Yield, ast.YieldFrom)) and node.value is not None:
+                self.record_return(node.value, env)
+            elif isinstance(node, ast.NamedExpr):
+                self.scan(node.value, env)
+                o, kind = self.taint(node.value, env), self.kind(node.value, env)
+                self.bind(node.target, o, kind, None, env)
+                continue
+            elif isinstance(node, ast.Call):
+                self.check_sink(node, env)
+            todo.extend((c, env) for c in reversed(list(ast.iter_child_nodes(node))))
 
     def check_sink(self, call: ast.Call, env: Env) -> None:
         found = self.sink(call, env)
