@@ -307,6 +307,9 @@ def test_dangerous_globals(module: str, name: str) -> None:
         ("sklearn.preprocessing._data", "StandardScaler"), ("sklearn.pipeline", "Pipeline"),
         ("xgboost.sklearn", "XGBClassifier"), ("lightgbm.sklearn", "LGBMRegressor"),
         ("torch.nn.modules.linear", "Linear"), ("torch.nn.functional", "relu"),
+        ("transformers.training_args", "TrainingArguments"),
+        ("transformers.trainer_utils", "IntervalStrategy"),
+        ("accelerate.utils.dataclasses", "DistributedType"), ("logging", "getLogger"),
         ("torch._C._nn", "gelu"),
     ],
 )

@@ -126,7 +126,7 @@ _SAFE_EXACT = frozenset(
         "datetime.timezone", "decimal.Decimal", "fractions.Fraction", "uuid.UUID",
         "types.SimpleNamespace", "argparse.Namespace", "pathlib.PosixPath",
         "pathlib.WindowsPath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
-        "pathlib.Path", "enum.Enum",
+        "pathlib.Path", "enum.Enum", "logging.getLogger", "re._compile",
         # torch
         "torch.nn.parameter.Parameter", "torch.nn.parameter.Buffer",
         "torch.nn.parameter.UninitializedParameter", "torch.serialization._get_layout",
@@ -238,6 +238,14 @@ _LIBRARY_CLASSES = re.compile(
     r")\.[A-Z][A-Za-z0-9]*"
     r"|sklearn\.(?:metrics\._dist_metrics|neighbors\._(?:kd|ball)_tree)\.(?:newObj|[A-Z][A-Za-z0-9]*)"
 )
+# Hugging Face Trainer's `training_args.bin` (a torch.save of its arguments) and model
+# configs: dataclasses and enums.
+_HF_CLASSES = re.compile(
+    r"(?:transformers\.(?:training_args(?:_seq2seq)?|trainer_utils|debug_utils|configuration_utils"
+    r"|models\.[a-z0-9_]+\.configuration_[a-z0-9_]+)"
+    r"|accelerate\.(?:utils\.dataclasses|state)"
+    r"|peft\.(?:utils\.peft_types|config|tuners\.[a-z0-9_.]+\.config))\.[A-Z][A-Za-z0-9]*"
+)
 # TorchScript archives name their classes `__torch__.*`; TorchScript resolves those from
 # the archive's own compiled code, and the Python unpickler cannot import them at all.
 _TORCHSCRIPT_SAFE = re.compile(r"__torch__\.[A-Za-z0-9_.]+")
@@ -248,7 +256,8 @@ _BUILTINS_SAFE = re.compile(
     r"|classmethod|Ellipsis|NotImplemented|[A-Z][A-Za-z]*(?:Error|Exception|Warning))"
 )
 _SAFE_PATTERNS = (
-    _BUILTINS_SAFE, _TORCH_SAFE, _NUMPY_SAFE, _SKLEARN_SAFE, _LIBRARY_CLASSES, _TORCHSCRIPT_SAFE,
+    _BUILTINS_SAFE, _TORCH_SAFE, _NUMPY_SAFE, _SKLEARN_SAFE, _LIBRARY_CLASSES, _HF_CLASSES,
+    _TORCHSCRIPT_SAFE,
 )
 
 
