@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -124,9 +125,18 @@ def _walk(directory: str) -> Iterable[str]:
         rel_root = os.path.relpath(root, directory)
         for name in sorted(files):
             full = os.path.join(root, name)
-            if os.path.islink(full):
-                continue  # links inside trees are not followed (they may leave the tree)
+            if os.path.islink(full) or not os.path.isfile(full):
+                continue  # links are not followed (they may leave the tree); pipes block
             yield name if rel_root == "." else f"{Path(rel_root).as_posix()}/{name}"
+
+
+def _broken_link_reason(path: str) -> str:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop"
+    return "broken symbolic link"
 
 
 def discover(paths: Sequence[str], config: Config, want: Iterable[FileKind]) -> Discovery:
@@ -146,7 +156,7 @@ def discover(paths: Sequence[str], config: Config, want: Iterable[FileKind]) -> 
     for raw in paths:
         display = raw.replace(os.sep, "/")
         if os.path.islink(raw) and not os.path.exists(raw):
-            found.errors.append(FileError(display, "broken symbolic link"))
+            found.errors.append(FileError(display, _broken_link_reason(raw)))
             continue
         if not os.path.exists(raw):
             found.errors.append(FileError(display, "no such file or directory"))
@@ -171,6 +181,9 @@ def discover(paths: Sequence[str], config: Config, want: Iterable[FileKind]) -> 
                 continue
             if display in seen:
                 found.explicit.add(display)
+                continue
+            if not os.path.isfile(raw):  # a named pipe or device: reading it may block
+                found.errors.append(FileError(display, "not a regular file"))
                 continue
             seen.add(display)
             kind = kind_of(display)

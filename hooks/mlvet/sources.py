@@ -11,6 +11,7 @@ import bisect
 import io
 import json
 import re
+import stat
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +92,10 @@ def read_bytes(path: Path) -> bytes:
             raise SourceError("broken symbolic link")
         if path.is_dir():
             raise SourceError("is a directory")
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a named pipe or device would block or never end
+            raise SourceError("not a regular file")
+        size = info.st_size
         limit = MAX_NOTEBOOK_BYTES if path.suffix.lower() == ".ipynb" else MAX_SOURCE_BYTES
         if size > limit:
             raise SourceError(f"too large to check ({size} bytes; limit {limit})")
@@ -259,7 +263,8 @@ def parse_source(source: Source) -> tuple[ast.Module, list[str]]:
         return ast.parse(source.text, filename=source.path), []
     except SyntaxError as exc:
         if source.kind == "python":
-            raise SourceError(f"syntax error: {exc.msg} (line {exc.lineno})") from None
+            where = f" (line {exc.lineno})" if exc.lineno else ""
+            raise SourceError(f"syntax error: {exc.msg}{where}") from None
     except (RecursionError, MemoryError) as exc:
         raise SourceError(f"too deeply nested to parse ({type(exc).__name__})") from None
     except ValueError as exc:  # e.g. NUL bytes from a notebook string
@@ -273,7 +278,8 @@ def parse_source(source: Source) -> tuple[ast.Module, list[str]]:
         try:
             mod = ast.parse(chunk)
         except SyntaxError as exc:
-            problems.append(f"cell {cell.index}: syntax error: {exc.msg} (line {exc.lineno})")
+            where = f" (line {exc.lineno})" if exc.lineno else ""
+            problems.append(f"cell {cell.index}: syntax error: {exc.msg}{where}")
             continue
         except (RecursionError, MemoryError, ValueError) as exc:
             problems.append(f"cell {cell.index}: cannot parse ({type(exc).__name__})")
