@@ -65,3 +65,27 @@ def test_json_and_text_keep_the_path_as_given(
     code, out, _ = run_cli(["check", "./t.py"], capsys)
     assert code == 1
     assert out.startswith("./t.py:6:16: ML101")
+
+
+def test_summary_links_quote_paths_with_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlvet.findings import Finding, Report
+    from mlvet.report.summary import render_summary
+
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "o/r")
+    monkeypatch.setenv("GITHUB_SHA", "abc123")
+    f = Finding("ML101", "pickle-load", "error", "data dir/prep ü.py", 2, 1, "m | n")
+    text = render_summary(Report(findings=[f], files_checked=1))
+    assert "(https://github.com/o/r/blob/abc123/data%20dir/prep%20%C3%BC.py#L2)" in text
+    assert "m \\| n" in text
+
+
+def test_text_summary_counts_unreadable_files_not_errors() -> None:
+    from mlvet.findings import FileError, Report
+    from mlvet.report.text import summary
+
+    report = Report(
+        errors=[FileError("nb.ipynb", "cell 1: syntax error"), FileError("nb.ipynb", "cell 4: x")],
+        files_checked=3,
+    )
+    assert summary(report) == "No findings; 3 files checked; 1 file could not be checked."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from urllib.parse import quote
 
 from mlvet.findings import Finding, Report, severity_rank
 
@@ -17,7 +18,8 @@ def _link(f: Finding) -> str:
     sha = os.environ.get("GITHUB_SHA", "")
     where = f"{f.path}:{f.file_line}"
     if server and repo and sha:
-        return f"[`{where}`]({server}/{repo}/blob/{sha}/{f.path}#L{f.file_line})"
+        path = quote(f.path.removeprefix("./"), safe="/")  # spaces would end the link
+        return f"[`{where}`]({server}/{repo}/blob/{sha}/{path}#L{f.file_line})"
     return f"`{where}`"
 
 

@@ -57,7 +57,8 @@ def summary(report: Report, color: bool = False) -> str:
         head += f" in {_plural(files, 'file')}"
     head += f"; {_plural(report.files_checked, 'file')} checked"
     if report.errors:
-        head += f"; {_plural(len(report.errors), 'file')} could not be checked"
+        unreadable = len({e.path for e in report.errors})  # a notebook may have several
+        head += f"; {_plural(unreadable, 'file')} could not be checked"
     head += "."
     if n:
         top = Counter(f.rule for f in report.findings).most_common(5)
