@@ -424,3 +424,12 @@ def test_aliases_far_from_the_import(tmp_path: Path) -> None:
             f'wb.login(key="{fake.wandb()}")\nexp = Experiment(api_key="{fake.comet()}")\n')
     found = scan(tmp_path, "far.py", code)
     assert [(f.name, f.line) for f in found] == [("wandb-api-key", 43), ("comet-api-key", 44)]
+
+
+def test_annotated_class_attributes(tmp_path: Path) -> None:
+    hf, wb = fake.hugging_face(), fake.wandb()
+    code = (f"class Settings(BaseSettings):\n    hf_token: str = '{hf}'\n"
+            f"    wandb_api_key: Optional[str] = \"{wb}\"\n")
+    found = scan(tmp_path, "settings.py", code)
+    assert [(f.name, f.line) for f in found] == [("hugging-face-token", 2), ("wandb-api-key", 3)]
+    assert found[0].message.endswith("assigned to hf_token")

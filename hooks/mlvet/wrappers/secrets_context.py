@@ -28,6 +28,8 @@ from mlvet.wrappers.secrets_filters import is_placeholder
 # name <sep> value, with the quoting of Python, shell, YAML, JSON, INI and TOML.
 _ASSIGN = re.compile(
     r"(?P<name>[A-Za-z_][\w.\-]*)(?P<close>[\"'`]?\]?)[ \t]*"
+    # A Python annotation between name and value: `wandb_api_key: str = "..."`.
+    r"(?::[ \t]*[A-Za-z_][\w.\[\], |]{0,40}?[ \t]*(?==))?"
     r"(?P<sep>=>|:=|==?|:|,|\(|[ \t](?=[ \t]*[\"']?[A-Za-z0-9]))[ \t]*"
     r"(?:[rbuf]?(?P<q>[\"'`]))?"
     r"(?P<value>[^\s\"'`,;()\[\]{}<>]{8,400})"

@@ -28,7 +28,8 @@ class Hit:
 
 
 _NAME_BEFORE = re.compile(
-    r"([A-Za-z_][\w.\-]*)[\"'`\]]*\s*(?:=>|:=|==?|:|,|\s)\s*[rbuf]?[\"'`]?\s*$"
+    r"([A-Za-z_][\w.\-]*)[\"'`\]]*\s*(?::\s*[A-Za-z_][\w.\[\], |]{0,40}?\s*(?==))?"
+    r"(?:=>|:=|==?|:|,|\s)\s*[rbuf]?[\"'`]?\s*$"
 )
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,20}$")
 _URL_CRED = re.compile(
