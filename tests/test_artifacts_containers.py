@@ -627,3 +627,28 @@ def test_torch_zip_tensor_members_are_not_even_opened(tmp_path: Path) -> None:
     # The same damage in a member a generic zip does open is reported.
     generic = bytes(data).replace(b"archive/data.pkl", b"archive/data.txt")
     assert codes(write(tmp_path / "bundle.zip", generic)) == ["ML404"]
+
+
+def test_onnx_external_data_in_training_info(tmp_path: Path) -> None:
+    training = field(1, field(5, tensor("/etc/passwd")))
+    model = varint(1 << 3) + varint(8) + field(7, field(5, tensor("w.bin"))) + field(20, training)
+    assert codes(write(tmp_path / "m.onnx", model)) == ["ML405"]
+
+
+def test_zip_stored_member_lying_about_its_size(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("archive/data.pkl", STATE_DICT_PKL)
+        zf.writestr("archive/data/0", bytes(64))
+    data = _patch_central(buf.getvalue(), 1, 24, struct.pack("<I", 1 << 20))
+    path = write(tmp_path / "model.pt", data)
+    assert codes(path) == ["ML405"]
+    assert "declares 1048576 bytes but holds 64" in message(path, "ML405")
+
+
+def test_zip_member_past_the_end(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.pkl", STATE_DICT_PKL)
+    data = _patch_central(buf.getvalue(), 0, 20, struct.pack("<II", 1 << 30, 1 << 30))
+    assert "ML404" in codes(write(tmp_path / "a.zip", data))

@@ -243,6 +243,14 @@ def _zip_members_safe(col: Collector, infos: list[zipfile.ZipInfo], size: int) -
         elif packed == 0 and declared > BOMB_MIN_SIZE:
             col.unsafe_member(f"member {_shown(info.filename)} declares {declared} bytes from nothing")
             ok = False
+        elif info.compress_type == zipfile.ZIP_STORED and declared != packed:
+            col.unsafe_member(
+                f"stored member {_shown(info.filename)} declares {declared} bytes but holds {packed}"
+            )
+            ok = False
+        if info.header_offset + packed > size:
+            col.cannot_read(f"member {_shown(info.filename)} runs past the end of the archive (truncated)")
+            ok = False
     if ok and total > max(size, 1) * TOTAL_RATIO and total > DECOMPRESS_FLOOR:
         col.unsafe_member(f"members declare {total >> 20} MB in a {size >> 10} KB zip (zip bomb)")
         ok = False

@@ -74,14 +74,15 @@ class _Proto:
 
 
 # Which fields hold messages worth entering, by message type.
-_MODEL = {7: "graph", 25: "function"}
+_MODEL = {7: "graph", 20: "training", 25: "function"}
+_TRAINING = {1: "graph", 2: "graph"}  # TrainingInfoProto: initialization, algorithm
 _GRAPH = {1: "node", 5: "tensor", 15: "sparse"}
 _NODE = {5: "attribute"}
 _ATTRIBUTE = {5: "tensor", 6: "graph", 10: "tensor", 11: "graph", 22: "sparse", 23: "sparse"}
 _FUNCTION = {7: "node"}
 _SPARSE = {1: "tensor", 2: "tensor"}
 _CHILDREN = {"model": _MODEL, "graph": _GRAPH, "node": _NODE, "attribute": _ATTRIBUTE,
-             "function": _FUNCTION, "sparse": _SPARSE}
+             "function": _FUNCTION, "sparse": _SPARSE, "training": _TRAINING}
 
 
 def escapes(location: str) -> str | None:
