@@ -341,3 +341,26 @@ def test_dropout_like_draws_in_training_code_are_not_findings() -> None:
     assert lines(src) == []
     # the same draws outside such code still count
     assert lines(src + "noise = torch.randn(3)\n") == [16]
+
+
+CLOCK_SEEDED = [
+    ("import time\nimport random\nrandom.seed(time.time())\nrandom.shuffle(a)\n", [4]),
+    ("import time\nimport numpy as np\nnp.random.seed(int(time.time()))\nnp.random.rand(2)\n", [4]),
+    ("import os\nimport torch\ntorch.manual_seed(int.from_bytes(os.urandom(4)))\ntorch.rand(2)\n", [4]),
+    ("import time\nimport numpy as np\nrng = np.random.default_rng(int(time.time()))\n", [3]),
+    ("import time\nimport numpy as np\nseed = time.time_ns()\nrng = np.random.default_rng(seed)\n", [4]),
+    ("import time\nimport jax\nseed = int(time.time())\nkey = jax.random.PRNGKey(seed)\n", [4]),
+    ("import time\nfrom transformers import set_seed\nset_seed(int(time.time()))\nimport torch\n"
+     "x = torch.randn(2)\n", [5]),
+]
+
+
+@pytest.mark.parametrize(("src", "expected"), CLOCK_SEEDED)
+def test_seed_from_the_clock_is_no_seed(src: str, expected: list[int]) -> None:
+    assert lines(src) == expected
+
+
+def test_seed_from_config_is_a_seed() -> None:
+    src = "import time\nimport numpy as np\nstart = time.time()\nnp.random.seed(cfg.seed)\n"
+    src += "np.random.rand(2)\nrng = np.random.default_rng(cfg.seed)\n"
+    assert lines(src) == []

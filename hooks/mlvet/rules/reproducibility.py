@@ -143,25 +143,23 @@ _NONDETERMINISTIC_PREFIXES = (
 )
 
 
-def _has_seed_value(call: CallSite) -> bool:
-    """A seed call that passes a seed (not nothing, not a literal None)."""
+_GIVEN = ast.Constant(value=0)  # stands for a seed passed through *args / **kwargs
+
+
+def _seed_value(call: CallSite) -> ast.expr | None:
+    """The seed a seed call passes (None: nothing, or a literal None)."""
     node = call.node
     if node.args:
         first = node.args[0]
-        return isinstance(first, ast.Starred) or literal(first) is not None
+        if isinstance(first, ast.Starred):
+            return _GIVEN
+        return None if literal(first) is None else first
     for kw in node.keywords:
         if kw.arg is None:
-            return True
+            return _GIVEN
         if kw.arg in SEED_KEYWORDS:
-            return literal(kw.value) is not None
-    return False
-
-
-def _instance_unseeded(call: CallSite, index: int, keyword: str) -> bool:
-    if call.has_star_args or call.has_star_kwargs:
-        return False
-    value = call.arg(index, keyword)
-    return value is None or literal(value) is None
+            return None if literal(kw.value) is None else kw.value
+    return None
 
 
 def _is_true(node: ast.expr | None) -> bool:
@@ -189,6 +187,7 @@ class SeedChecker(Checker):
     """ML201: global generators used in a file that never seeds them."""
 
     codes = ("ML201",)
+    node_types = (ast.Assign,)
     # Every draw is reached through text like these (module paths, imports, names).
     pattern = AllOf(
         ("random", "Random", "torch.rand", "torch.normal", "torch.bernoulli", "multinomial",
@@ -206,6 +205,8 @@ class SeedChecker(Checker):
             r"from torch import [^\n]*\b(?:rand|normal|bernoulli|multinomial|poisson)",
             r"shuffle\s*=\s*True", r"DataLoader\(", r"truncated_normal\(", r"multinomial\(",
             r"PCG64|MT19937|Philox|SFC64|SeedSequence", r"from_non_deterministic_state",
+            # generators seeded from the clock or OS entropy
+            r"time\.time\(", r"time_ns\(", r"urandom\(", r"getpid\(",
         ),
     )
 
@@ -215,6 +216,7 @@ class SeedChecker(Checker):
         self.all_seeded = False
         self.first_use: dict[Family, tuple[ast.Call, str]] = {}
         self._train_time: dict[int, bool] = {}
+        self.entropy: set[str] = set()
 
     def on_call(self, call: CallSite) -> None:
         q = call.qualname
@@ -222,18 +224,20 @@ class SeedChecker(Checker):
             self.all_seeded = True
             return
         if q is not None and q in FAMILY_SEEDERS:
-            if _has_seed_value(call):
+            if self._seeds(call):
                 self.seeded.add(FAMILY_SEEDERS[q])
             return
         if call.name in ALL_FAMILY_SEED_NAMES or (q and q.rpartition(".")[2] in ALL_FAMILY_SEED_NAMES):
-            if _has_seed_value(call):
+            if self._seeds(call):
                 self.all_seeded = True
             return
         if q is None:
             return
         if q in INSTANCE_SEED_ARG:
-            if _instance_unseeded(call, *INSTANCE_SEED_ARG[q]):
-                self._instance(call, q)
+            if not call.has_star_args and not call.has_star_kwargs:
+                value = call.arg(*INSTANCE_SEED_ARG[q])
+                if value is None or literal(value) is None or self._nondeterministic(value):
+                    self._instance(call, q)
             return
         if q in ALWAYS_UNSEEDED:
             self._instance(call, q)
@@ -304,7 +308,19 @@ class SeedChecker(Checker):
             return "tensorflow"
         return None
 
+    def _seeds(self, call: CallSite) -> bool:
+        """A seed call with a value that is the same on every run (not the clock)."""
+        value = _seed_value(call)
+        return value is not None and not self._nondeterministic(value)
+
+    def on_node(self, node: ast.AST) -> None:
+        # `seed = int(time.time())`: remember names that hold a per-run value.
+        assert isinstance(node, ast.Assign)
+        if self._nondeterministic(node.value):
+            self.entropy.update(d for t in node.targets if (d := dotted(t)) is not None)
+
     def _nondeterministic(self, node: ast.expr | None) -> bool:
+        """The expression changes from run to run: the clock, OS entropy, an unseeded draw."""
         if node is None:
             return False
         for sub in ast.walk(node):
@@ -312,6 +328,12 @@ class SeedChecker(Checker):
                 q = self.ctx.qualname(sub.func)
                 if q and q.startswith(_NONDETERMINISTIC_PREFIXES):
                     return True
+            elif (
+                self.entropy
+                and isinstance(sub, (ast.Name, ast.Attribute))
+                and dotted(sub) in self.entropy
+            ):
+                return True
         return False
 
     def _instance(self, call: CallSite, q: str) -> None:
@@ -514,7 +536,8 @@ RULES: list[Rule] = [
             "`set_seed`, `seed_everything` or `set_random_seed` (lightning, transformers, "
             "accelerate, keras or the project's own helper) plus the functions listed in "
             "`[tool.mlvet] seed-functions`. A seed call without a value (`np.random.seed()`) "
-            "does not count; `torch.cuda.manual_seed_all` alone does not seed torch (the CPU "
+            "does not count, nor does a seed taken from the clock or OS entropy "
+            "(`random.seed(time.time())`); `torch.cuda.manual_seed_all` alone does not seed torch (the CPU "
             "generator that shuffles data stays unseeded). Generator objects built without a "
             "seed (`np.random.default_rng()`, `random.Random()`, `np.random.RandomState()`) "
             "are reported wherever they are made; seeded ones and draws from them are fine. "
