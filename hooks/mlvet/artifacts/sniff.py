@@ -27,7 +27,7 @@ PICKLE_EXTS = (
 # there is unreadable (ML404), while an unknown `.bin` is just someone's binary file.
 MODEL_EXTS = (
     ".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".npy", ".npz", ".keras",
-    ".h5", ".hdf5", ".safetensors", ".gguf", ".onnx", ".dill", ".pck", ".pk",
+    ".h5", ".hdf5", ".safetensors", ".gguf", ".onnx", ".dill", ".pck",
 )
 COMPRESSED_EXTS = (".gz", ".bz2", ".xz", ".lzma", ".z", ".zlib", ".joblib", ".tgz", ".tbz2")
 
