@@ -191,3 +191,20 @@ def test_rules_are_registered_with_prose_examples() -> None:
         assert rule.bad and rule.good and rule.fix and rule.what and rule.why
     assert rules["ML401"].severity == "error" and rules["ML405"].severity == "error"
     assert rules["ML401"].security_severity and rules["ML401"].security_severity >= 9
+
+
+def test_ten_gigabyte_checkpoint_is_not_read(tmp_path: Path) -> None:
+    # A sparse 10 GiB pickle: one giant bytes payload, then STOP. The payload is skipped
+    # by seeking; only the size rule speaks.
+    size = 10 << 30
+    path = tmp_path / "huge.pkl"
+    head = b"\x80\x04\x8e" + (size - 12).to_bytes(8, "little")
+    with open(path, "wb") as fh:
+        fh.write(head)
+        fh.truncate(size - 1)
+        fh.seek(size - 1)
+        fh.write(b".")
+    report = scan(path, Config())
+    assert [f.rule for f in report.findings] == ["ML403"]
+    assert "10.0 GiB" in report.findings[0].message
+    assert report.files_checked == 1
