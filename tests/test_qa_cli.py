@@ -147,3 +147,48 @@ def test_run_baseline_filters_every_side_file_alike(
     ]
     assert uris == ["new.py"]
     assert "total=1\n" in (project / "outputs.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("syntax.py", b"def broken(:\n"),
+        ("binary.py", b"\x7fELF\x00\x00\x01\x02" * 64),
+        ("latin.py", b"x = '\xe9t\xe9'\n"),
+        ("truncated.ipynb", b'{"cells": ['),
+        ("empty.ipynb", b""),
+        ("v3.ipynb", b'{"worksheets": [], "nbformat": 3}'),
+    ],
+)
+def test_run_names_a_broken_file_once_whatever_the_number_of_hooks(
+    project: Path, capsys: pytest.CaptureFixture[str], name: str, content: bytes
+) -> None:
+    (project / name).write_bytes(content)
+    code, out, err = run_cli(
+        ["run", "--hooks", "mlvet,ruff-ml,bandit-ml,detect-ml-secrets", "."], capsys
+    )
+    assert code == 1
+    lines = [ln for ln in err.splitlines() if ln.startswith("mlvet: error:")]
+    assert len(lines) == 1 and lines[0].startswith(f"mlvet: error: {name}: "), err
+    assert "train.py:6:16: ML101" in out
+    code, out, _ = run_cli(
+        ["run", "--hooks", "mlvet,ruff-ml,bandit-ml", "--format", "json", "."], capsys
+    )
+    assert [e["path"] for e in json.loads(out)["errors"]] == [name]
+
+
+def test_notebook_with_several_broken_cells_is_one_error_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import make_notebook, notebook_text
+
+    nb = make_notebook(["def f(:\n", "import pickle\npickle.loads(b'')\n", "x = (\n"])
+    (project / "nb.ipynb").write_text(notebook_text(nb))
+    for command in (["check"], ["bandit"]):
+        code, out, _ = run_cli([*command, "--format", "json", "nb.ipynb"], capsys)
+        assert code == 1
+        data = json.loads(out)
+        assert data["findings"], command  # the good cell is still checked
+        (error,) = data["errors"]
+        assert error["path"] == "nb.ipynb"
+        assert "cell 1" in error["message"] and "cell 3" in error["message"]

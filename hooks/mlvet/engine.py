@@ -71,7 +71,8 @@ def check_source(
             tree, problems = parse_source(source)
         except SourceError as exc:
             return findings, [FileError(source.path, str(exc))]
-        errors.extend(FileError(source.path, p) for p in problems)
+        if problems:  # one line per file, however many cells are broken
+            errors.append(FileError(source.path, "; ".join(problems)))
         ctx = Context(source=source, tree=tree, config=config, rules=rules)
         try:
             if active:

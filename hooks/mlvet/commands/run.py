@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from mlvet.config import Config, ConfigError
-from mlvet.findings import Report
+from mlvet.findings import FileError, Report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +84,12 @@ def run_hooks(
             seen.add(key)
             unique.append(f)
     merged.findings = unique
-    merged.errors = list(dict.fromkeys(merged.errors))
+    # A broken file is named once: by the first hook that could not read it (the
+    # native check runs first and words it best), not again by every wrapped tool.
+    first_error: dict[str, FileError] = {}
+    for err in merged.errors:
+        first_error.setdefault(err.path, err)
+    merged.errors = list(first_error.values())
     if not merged.tools:
         merged.tools = ["mlvet"]
     return merged.sorted(), failures

@@ -248,7 +248,8 @@ def notebook_code(source: Source) -> tuple[str, list[str]]:
         try:
             ast.parse("\n".join(lines[lo:hi]))
         except SyntaxError as exc:
-            problems.append(f"cell {cell.index}: syntax error: {exc.msg} (line {exc.lineno})")
+            where = f" (line {exc.lineno})" if exc.lineno else ""
+            problems.append(f"cell {cell.index}: syntax error: {exc.msg}{where}")
             lines[lo:hi] = [""] * (hi - lo)
         except (ValueError, RecursionError, MemoryError) as exc:
             problems.append(f"cell {cell.index}: cannot parse ({type(exc).__name__})")
@@ -403,7 +404,8 @@ def run_bandit(paths: Sequence[str], config: Config) -> Report:
             if not source.is_python or not source.cells:
                 continue
             code, problems = notebook_code(source)
-            report.errors += [FileError(path, p) for p in problems]
+            if problems:  # one line per file, however many cells are broken
+                report.errors.append(FileError(path, "; ".join(problems)))
             temp = os.path.join(tmp, f"nb{i}_{Path(path).stem[:40]}.py")
             with open(temp, "w", encoding="utf-8") as fh:
                 fh.write(code)
