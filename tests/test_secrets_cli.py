@@ -277,3 +277,21 @@ def test_only_the_baseline_named_scans_nothing(project: Path,
     (project / ".secrets.baseline").write_text(json.dumps({"version": "1.5.0", "results": {}}))
     code, out, _ = run_cli(["secrets", ".secrets.baseline"], capsys)
     assert code == 0 and "No findings" in out
+
+
+@pytest.mark.parametrize("name", ["junk.py", "junk.ipynb"])
+def test_binary_source_or_notebook_is_named(project: Path, capsys: pytest.CaptureFixture[str],
+                                           name: str) -> None:
+    (project / name).write_bytes(bytes(range(256)) * 8)
+    (project / "image.png").write_bytes(bytes(range(256)) * 8)
+    code, out, _ = run_cli(["secrets", "--format", "json", name, "image.png"], capsys)
+    data = json.loads(out)
+    assert code == 1 and [e["path"] for e in data["errors"]] == [name]
+    assert "binary file" in data["errors"][0]["message"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_named_pipe_is_an_error_not_a_hang(project: Path) -> None:
+    os.mkfifo(project / "pipe.env")
+    report = scan_files(["pipe.env"], Options(), Config())
+    assert [(e.path, e.message) for e in report.errors] == [("pipe.env", "not a regular file")]

@@ -5,9 +5,11 @@ cell, a line in it and the physical line of the .ipynb file."""
 from __future__ import annotations
 
 import bisect
+import errno
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -102,9 +104,17 @@ def read_text_file(path: str) -> TextFile:
             raise SourceError("broken symbolic link")
         if os.path.isdir(path):
             raise SourceError("is a directory")
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise SourceError("not a regular file")  # a FIFO would block the read for ever
         with open(path, "rb") as fh:
             head = fh.read(_SNIFF)
             if b"\0" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                # Binary data where source or a notebook should be is junk worth naming;
+                # any other binary file is simply not text.
+                if suffix in (".py", ".pyi", ".pyw"):
+                    raise SourceError("binary file, not Python source (contains NUL bytes)")
+                if suffix == ".ipynb":
+                    raise SourceError("binary file, not a notebook (contains NUL bytes)")
                 raise Skip(path)
             size = os.fstat(fh.fileno()).st_size
             if size > MAX_TEXT_BYTES:
@@ -117,6 +127,8 @@ def read_text_file(path: str) -> TextFile:
     except IsADirectoryError:
         raise SourceError("is a directory") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SourceError("symbolic link loop") from None
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
     if lower.endswith(".ipynb"):
         try:
