@@ -212,6 +212,7 @@ class FileFlow:
         self.class_kinds: dict[ast.ClassDef, dict[str, str]] = {}
         self.module_kinds: dict[str, str] = {}
         self._busy: set[Func] = set()
+        self.kind_summaries: dict[Func, str | None] = {}
         self.modules = {q.split(".")[0] for q in ctx.aliases.values()}
         self._triggers: frozenset[str] = frozenset()
         # Raw HTTP to a model API: only looked for when the text names such an endpoint.
@@ -296,6 +297,16 @@ class FileFlow:
         self._busy.discard(fn)
         found = self.summaries[fn] = scope.summary()
         return found
+
+    def kind_summary(self, fn: Func) -> str | None:
+        """The kind of client a helper returns (a statements-only pass, memoised)."""
+        if fn in self.kind_summaries:
+            return self.kind_summaries[fn]
+        self.kind_summaries[fn] = None  # recursion: assume nothing
+        scope = Scope(self, fn, reporting=False, kinds_only=True)
+        scope.run(fn.body)
+        kind = self.kind_summaries[fn] = scope.return_kinds[0] if scope.return_kinds else None
+        return kind
 
     def _class_kinds(self, cls: ast.ClassDef) -> None:
         """`self.llm = ChatOpenAI()` anywhere in the class (and `llm = ...` in its body)."""
@@ -746,8 +757,7 @@ class Scope:
             return kind
         fn = self.flow.resolve(func, self.cls)
         if fn is not None:
-            summary = self.flow.summary(fn)
-            return summary.kind if summary else None
+            return self.flow.kind_summary(fn)
         if isinstance(func, ast.Attribute):
             if func.attr in cat.ENGINE_FACTORIES:
                 return cat.LI_ENGINE
@@ -852,6 +862,9 @@ class Scope:
         return None
 
     def helper(self, e: ast.Call, fn: Func, env: Env) -> Origin | None:
+        args = [*e.args, *(k.value for k in e.keywords)]
+        if not self.flow.may_hold_text(fn) and not any(self.taint(a, env) for a in args):
+            return None  # neither makes model text nor is handed any: no summary needed
         summary = self.flow.summary(fn)
         if summary is None:
             return None
@@ -1005,8 +1018,13 @@ class Scope:
     def check_helper_sink(self, call: ast.Call, env: Env) -> None:
         """`run_code(code)` where the helper `run_code` in this file executes its argument."""
         fn = self.flow.resolve(call.func, self.cls)
-        summary = self.flow.summary(fn) if fn is not None else None
-        if fn is None or summary is None or not summary.sinks:
+        if fn is None:
+            return
+        args = [*call.args, *(k.value for k in call.keywords)]
+        if not any(self.text(a, env) for a in args):
+            return
+        summary = self.flow.summary(fn)
+        if not summary.sinks:
             return
         names = [n for n, _ in Scope(self.flow, fn, False).params()]
         for index, sink, where, category in sorted(summary.sinks):

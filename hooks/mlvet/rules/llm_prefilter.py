@@ -69,8 +69,10 @@ class _Gate:
         need_sink: bool,
         words: tuple[str, ...],
         extra: tuple[re.Pattern[str], ...],
+        require: tuple[str, ...] = (),
     ) -> None:
         self.pattern = name
+        self._require = require
         self.flags = 0
         self._modules = modules
         self._need_sink = need_sink
@@ -78,6 +80,8 @@ class _Gate:
         self._extra = extra
 
     def search(self, text: str, pos: int = 0, endpos: int = 2**63 - 1) -> bool:
+        if self._require and not any(w in text for w in self._require):
+            return False
         if any(w in text for w in self._words) or any(p.search(text) for p in self._extra):
             return True
         if self._modules is not None and not self._modules:
@@ -95,10 +99,12 @@ def gate(
     need_sink: bool = False,
     words: tuple[str, ...] = (),
     extra: tuple[str, ...] = (),
+    require: tuple[str, ...] = (),
 ) -> re.Pattern[str]:
     """A prefilter for `Checker.pattern`: any of `words` (substrings) or `extra` regexes
     (each should start with a literal), or an import of one of `modules` (any LLM library
-    when None; () for none), plus a sink word if asked."""
+    when None; () for none), plus a sink word if asked. With `require`, one of those
+    substrings must be present before anything else is looked at."""
     compiled = tuple(re.compile(e) for e in extra)
     wanted = frozenset(modules) if modules is not None else None
-    return cast("re.Pattern[str]", _Gate(name, wanted, need_sink, words, compiled))
+    return cast("re.Pattern[str]", _Gate(name, wanted, need_sink, words, compiled, require))

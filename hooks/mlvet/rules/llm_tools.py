@@ -35,7 +35,10 @@ def _framework(qual: str | None) -> bool:
 
 class CustomExecToolChecker(Checker):
     codes = ("ML702",)
-    pattern = gate("ML702-tools", modules=_FRAMEWORKS[:4], need_sink=True)
+    pattern = gate(
+        "ML702-tools", modules=_FRAMEWORKS[:4], need_sink=True,
+        require=("@tool", "Tool(", "from_function", "from_defaults"),
+    )
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef)
 
     def __init__(self, ctx: Context) -> None:
