@@ -89,3 +89,26 @@ def test_notebook_cell_with_nul_bytes_says_so_without_line_none(
     (error,) = data["errors"]
     assert error["message"].startswith("cell 2: ")
     assert "None" not in error["message"] and "null bytes" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        [".", "./src/train.py"],
+        ["src", "./src"],
+        ["src/", "src/../src/train.py"],
+        ["src/train.py", "./src/train.py"],
+    ],
+)
+def test_one_file_named_two_ways_is_checked_once(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    paths: list[str],
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train.py").write_text(BAD)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(["check", "--format", "json", *paths], capsys)
+    assert code == 1
+    assert len(json.loads(out)["findings"]) == 1

@@ -143,14 +143,16 @@ def discover(paths: Sequence[str], config: Config, want: Iterable[FileKind]) -> 
     """Expand `paths` into files of the wanted kinds; explicit files are kept as given."""
     wanted = set(want)
     found = Discovery()
+    # Files by normalised path: `./src/a.py`, `src/a.py` and `src/../src/a.py` are one.
     seen: set[str] = set()
 
     def add(display: str) -> None:
-        if display in seen or config.is_excluded(display):
+        key = os.path.normpath(display)
+        if key in seen or config.is_excluded(display):
             return
         kind = kind_of(display)
         if kind in wanted:
-            seen.add(display)
+            seen.add(key)
             found.files.append((display, kind))
 
     for raw in paths:
@@ -179,13 +181,14 @@ def discover(paths: Sequence[str], config: Config, want: Iterable[FileKind]) -> 
             # but `exclude` still holds, as with ruff's --force-exclude.
             if config.is_excluded(display):
                 continue
-            if display in seen:
-                found.explicit.add(display)
+            key = os.path.normpath(display)
+            if key in seen:
+                found.explicit.update(f for f, _ in found.files if os.path.normpath(f) == key)
                 continue
             if not os.path.isfile(raw):  # a named pipe or device: reading it may block
                 found.errors.append(FileError(display, "not a regular file"))
                 continue
-            seen.add(display)
+            seen.add(key)
             kind = kind_of(display)
             if kind == "other" and "python" in wanted and _has_python_shebang(raw):
                 kind = "python"
