@@ -20,7 +20,9 @@ from pathlib import Path
 
 from mlvet.config import Config
 from mlvet.engine import NATIVE_PREFIXES, check_source, selected_rules
+from mlvet.registry import Rule
 from mlvet.rules import deserialization, remote_code
+from mlvet.rules.textgate import Gate
 from mlvet.sources import Source
 
 CHECKERS = [*deserialization.CHECKERS, *remote_code.CHECKERS]
@@ -53,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--runs", type=int, default=3, help="best of N (default 3)")
+    parser.add_argument("--verify", action="store_true",
+                        help="also check every file with the prefilters off and count the "
+                        "findings they held back (should be 0)")
     args = parser.parse_args(argv)
     sources = load_corpus(args.paths)
     size = sum(len(s.text) for s in sources)
@@ -95,8 +100,33 @@ def main(argv: list[str] | None = None) -> int:
     share = len(passed_any) / max(1, len(sources))
     print(f"files parsed for ML1xx: {len(passed_any)} of {len(sources)} ({share:.1%})")
     print("findings:", dict(sorted(counts.items())))
+    if args.verify:
+        verify(sources, config, rules)
     adversarial()
     return 0
+
+
+def verify(sources: list[Source], config: Config, rules: dict[str, Rule]) -> None:
+    """Findings with every prefilter forced open, against the normal run."""
+
+    def run() -> set[tuple[str, str, int, int]]:
+        found: set[tuple[str, str, int, int]] = set()
+        for s in sources:
+            findings, _ = check_source(s, config, rules)
+            found.update((f.rule, f.path, f.line, f.column) for f in findings)
+        return found
+
+    gated = run()
+    original = Gate.search
+    Gate.search = lambda self, string, /: True  # type: ignore[method-assign]
+    try:
+        ungated = run()
+    finally:
+        Gate.search = original  # type: ignore[method-assign]
+    missed = sorted(ungated - gated)
+    print(f"prefilters held back {len(missed)} of {len(ungated)} findings")
+    for item in missed[:20]:
+        print("  missed:", *item)
 
 
 def adversarial() -> None:
