@@ -57,7 +57,10 @@ def test_llm_file_without_sinks_skips_the_data_flow() -> None:
 
 
 def test_agent_and_pickle_gates_need_their_names() -> None:
-    assert "DangerousAgentToolChecker" in _gates("tools = [PythonREPLTool()]")
+    imports = "from langchain_experimental.tools import PythonREPLTool\n"
+    assert "DangerousAgentToolChecker" in _gates(imports + "tools = [PythonREPLTool()]")
+    assert "DangerousAgentToolChecker" not in _gates("from langchain_openai import ChatOpenAI\n")
+    assert "DangerousAgentToolChecker" in _gates("create_csv_agent(llm, p, allow_dangerous_code=True)")
     assert "DangerousDeserializationChecker" in _gates("x(allow_dangerous_deserialization=True)")
     assert "DangerousDeserializationChecker" in _gates("sio.load(p, trusted=True)")
     assert "DangerousDeserializationChecker" not in _gates("sio.load(p, trusted=[T])")

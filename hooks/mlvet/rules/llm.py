@@ -190,11 +190,11 @@ class LLMOutputExecutedChecker(Checker):
     """
 
     codes = ("ML701",)
-    pattern = gate("ML701", need_sink=True, words=(
-        "/chat/completions", "api.openai.com", "api.anthropic.com", "/api/generate", "/api/chat",
-        "/v1/messages", "generativelanguage.googleapis",
+    # An LLM-library import and a sink word; or a model API's URL (raw HTTP clients).
+    pattern = gate("ML701", need_sink=True, extra=(
+        r"https?://[^\s\"']*(?:/chat/completions|/v1/completions|/v1/messages|/api/generate"
+        r"|/api/chat|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis)",
     ))
-
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
     def __init__(self, ctx: Context) -> None:

@@ -68,12 +68,13 @@ def _langchain(top: str) -> bool:
 
 class DangerousAgentToolChecker(Checker):
     codes = ("ML702",)
-    # Every trigger names itself in the text: no import scan needed.
-    pattern = gate("ML702", modules=(), words=(
-        "REPL", "ShellTool", "BashProcess", "LLMBashChain", "create_python_agent", "load_tools",
-        "PALChain", "LLMMathChain", "CodeInterpreterToolSpec", "PandasQueryEngine",
-        "allow_dangerous_", "authorized_imports",
-    ))
+    # The opt-in flags count anywhere; the tool classes only in files importing the framework.
+    pattern = gate(
+        "ML702", modules=("langchain", "llama_index"),
+        words=("allow_dangerous_", "authorized_imports"),
+        names=("REPL", "ShellTool", "BashProcess", "BashChain", "python_agent", "load_tools",
+               "PALChain", "MathChain", "CodeInterpreter", "PandasQueryEngine"),
+    )
 
     def on_call(self, call: CallSite) -> None:
         self._tool(call)
@@ -166,8 +167,7 @@ def _module_constant(tree: ast.Module, name: str) -> ast.expr | None:
 class DangerousDeserializationChecker(Checker):
     codes = ("ML703",)
     pattern = gate(
-        "ML703", modules=(), words=("allow_dangerous_deserializ", "allow_unsafe_deserializ"),
-        extra=(r"trusted\s*=\s*True",),
+        "ML703", modules=(), extra=(r"allow_(?:dangerous|unsafe)_deserializ", r"trusted\s*=\s*True"),
     )
     node_types = (ast.Dict,)
 

@@ -70,9 +70,11 @@ class _Gate:
         words: tuple[str, ...],
         extra: tuple[re.Pattern[str], ...],
         require: tuple[str, ...] = (),
+        names: tuple[str, ...] = (),
     ) -> None:
         self.pattern = name
         self._require = require
+        self._names = names
         self.flags = 0
         self._modules = modules
         self._need_sink = need_sink
@@ -89,6 +91,8 @@ class _Gate:
         found = imported_llm_libraries(text)
         if not found or (self._modules is not None and not found & self._modules):
             return False
+        if self._names and not any(n in text for n in self._names):
+            return False
         return not self._need_sink or has_sink_word(text)
 
 
@@ -100,11 +104,13 @@ def gate(
     words: tuple[str, ...] = (),
     extra: tuple[str, ...] = (),
     require: tuple[str, ...] = (),
+    names: tuple[str, ...] = (),
 ) -> re.Pattern[str]:
     """A prefilter for `Checker.pattern`: any of `words` (substrings) or `extra` regexes
     (each should start with a literal), or an import of one of `modules` (any LLM library
     when None; () for none), plus a sink word if asked. With `require`, one of those
-    substrings must be present before anything else is looked at."""
+    substrings must be present before anything else is looked at; with `names`, one of
+    those must be present besides the import."""
     compiled = tuple(re.compile(e) for e in extra)
     wanted = frozenset(modules) if modules is not None else None
-    return cast("re.Pattern[str]", _Gate(name, wanted, need_sink, words, compiled, require))
+    return cast("re.Pattern[str]", _Gate(name, wanted, need_sink, words, compiled, require, names))

@@ -37,7 +37,7 @@ class CustomExecToolChecker(Checker):
     codes = ("ML702",)
     pattern = gate(
         "ML702-tools", modules=_FRAMEWORKS[:4], need_sink=True,
-        require=("@tool", "Tool(", "from_function", "from_defaults"),
+        names=("@tool", "Tool(", "from_function", "from_defaults"),
     )
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef)
 
