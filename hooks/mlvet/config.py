@@ -206,9 +206,11 @@ def find_config_file(start: Path) -> Path | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                text = pyproject.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                text = pyproject.read_bytes().decode("utf-8", "replace")
+            except OSError:
                 continue
+            # Not UTF-8 but naming [tool.mlvet]: return it, so loading reports the file
+            # rather than the defaults replacing the user's settings in silence.
             if "tool.mlvet" in text or re.search(r"^\s*\[\s*tool\s*\.\s*mlvet", text, re.M):
                 return pyproject
     return None
