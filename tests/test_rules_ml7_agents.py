@@ -52,9 +52,9 @@ ML702_CASES: dict[str, str] = {
     """,
     "pandas_agent_allow_dangerous_code": """
         from langchain_experimental.agents import create_pandas_dataframe_agent
-        agent = create_pandas_dataframe_agent(
+        agent = create_pandas_dataframe_agent(  # BAD
             llm, df, verbose=True,
-            allow_dangerous_code=True,  # BAD
+            allow_dangerous_code=True,
         )
     """,
     "csv_agent_allow_dangerous_code": """
@@ -76,8 +76,8 @@ ML702_CASES: dict[str, str] = {
     """,
     "load_tools_python_repl": """
         from langchain.agents import load_tools
-        tools = load_tools(
-            ["python_repl", "llm-math"],  # BAD
+        tools = load_tools(  # BAD
+            ["python_repl", "llm-math"],
             llm=llm,
         )
     """,
@@ -109,10 +109,10 @@ ML702_CASES: dict[str, str] = {
     "smolagents_star_imports_constant": """
         from smolagents import CodeAgent, LiteLLMModel
         IMPORTS = ["numpy", "*"]
-        agent = CodeAgent(
+        agent = CodeAgent(  # BAD
             tools=[],
             model=LiteLLMModel("gpt-4o"),
-            additional_authorized_imports=IMPORTS,  # BAD
+            additional_authorized_imports=IMPORTS,
         )
     """,
     "smolagents_local_executor": """
@@ -181,10 +181,10 @@ ML703_CASES: dict[str, str] = {
     "faiss_multiline_variable": """
         from langchain_community.vectorstores import FAISS
         trust = os.environ.get("TRUST_INDEX") == "1"
-        store = FAISS.load_local(
+        store = FAISS.load_local(  # BAD
             folder_path="vectorstore",
             embeddings=emb,
-            allow_dangerous_deserialization=trust,  # BAD
+            allow_dangerous_deserialization=trust,
         )
     """,
     "other_vector_stores": """
@@ -271,7 +271,7 @@ def test_ml703_message_shows_variable() -> None:
     (f,) = check_code(code, select=["ML703"])
     assert "allow_dangerous_deserialization=trust" in f.message
     assert f.name == "dangerous-deserialization-flag"
-    assert f.column == 37  # the value, on its own line
+    assert (f.line, f.column) == (4, 9)  # the call, where a suppression comment goes
 
 
 CUSTOM_TOOLS: dict[str, str] = {

@@ -206,7 +206,7 @@ def main(question):
 
 
 def test_agent_app() -> None:
-    assert ml7(AGENT_APP) == [("ML702", 12), ("ML703", 11)]
+    assert ml7(AGENT_APP) == [("ML702", 12), ("ML703", 10)]
 
 
 CHATBOT = '''
@@ -269,7 +269,7 @@ def test_cli_check_select_ml7(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     got = sorted((Path(f["path"]).name, f["rule"], f["line"], f["cell"]) for f in data["findings"])
     assert got == [
         ("agent.py", "ML702", 12, None),
-        ("agent.py", "ML703", 11, None),
+        ("agent.py", "ML703", 10, None),
         ("app.py", "ML701", 26, None),
         ("demo.ipynb", "ML701", 1, 2),
     ]

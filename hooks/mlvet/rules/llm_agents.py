@@ -127,20 +127,21 @@ class DangerousAgentToolChecker(Checker):
         for elt in names.elts:
             value = literal(elt)
             if isinstance(value, str) and value in _TOOL_NAMES:
-                self.ctx.report("ML702", elt,
+                self.ctx.report("ML702", call.node,
                                 f"load_tools([{value!r}]) gives an agent {_TOOL_NAMES[value]}")
+                return
 
     def _flags(self, call: CallSite) -> None:
         for kw in call.node.keywords:
             if kw.arg in _OPT_IN_FLAGS and not _is_false(kw.value) and literal(kw.value) is not None:
                 shown = _shown(kw.value)
                 self.ctx.report(
-                    "ML702", kw.value,
+                    "ML702", call.node,
                     f"{call.name}(..., {kw.arg}={shown}) {_OPT_IN_FLAGS[kw.arg]}",
                 )
             elif kw.arg in _IMPORT_FLAGS and self._star_imports(kw.value):
                 self.ctx.report(
-                    "ML702", kw.value,
+                    "ML702", call.node,
                     f"{call.name}(..., {kw.arg}=['*']) lets model-written code import any "
                     "module (os, subprocess): unrestricted execution",
                 )
@@ -176,7 +177,7 @@ class DangerousDeserializationChecker(Checker):
             if kw.arg in _DESERIALIZATION_FLAGS and not _is_false(kw.value):
                 shown = _shown(kw.value)
                 self.ctx.report(
-                    "ML703", kw.value,
+                    "ML703", call.node,
                     f"{call.name}(..., {kw.arg}={shown}) unpickles files from disk: a "
                     "tampered index or store runs code when loaded",
                 )
@@ -184,7 +185,7 @@ class DangerousDeserializationChecker(Checker):
             trusted = call.kwarg("trusted")
             if trusted is not None and literal(trusted) is True:
                 self.ctx.report(
-                    "ML703", trusted,
+                    "ML703", call.node,
                     f"{call.qualname}(..., trusted=True) trusts every type in the file: "
                     "it loads arbitrary pickled objects",
                 )
@@ -192,10 +193,17 @@ class DangerousDeserializationChecker(Checker):
     def on_node(self, node: ast.AST) -> None:
         # kwargs = {"allow_dangerous_deserialization": True}; FAISS.load_local(**kwargs)
         assert isinstance(node, ast.Dict)
+        stack = self.ctx.stack
+        parent = stack[-1] if stack else None
+        where: ast.AST = node  # passed straight to a call: point at that call
+        if isinstance(parent, ast.Call):
+            where = parent
+        elif isinstance(parent, ast.keyword) and len(stack) > 1 and isinstance(stack[-2], ast.Call):
+            where = stack[-2]
         for key, value in zip(node.keys, node.values, strict=True):
             if key is not None and literal(key) in _DESERIALIZATION_FLAGS and not _is_false(value):
                 self.ctx.report(
-                    "ML703", value,
+                    "ML703", where,
                     f"{literal(key)} set in a keyword dict: the loader it feeds unpickles "
                     "files from disk",
                 )
