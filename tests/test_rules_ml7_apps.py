@@ -33,6 +33,16 @@ def test_notebook_flow_across_cells() -> None:
     assert f.physical_line is not None
 
 
+def test_notebook_get_ipython_run_cell() -> None:
+    nb = make_notebook([
+        "from openai import OpenAI\nclient = OpenAI()",
+        "code = client.chat.completions.create(model='gpt-4o', messages=m).choices[0].message.content",
+        "get_ipython().run_cell(code)\nget_ipython().system(code)\nget_ipython().run_cell('x = 1')",
+    ])
+    found = [(f.cell, f.line) for f in check_notebook(nb, select=["ML701"])]
+    assert found == [(3, 1), (3, 2)]
+
+
 def test_notebook_magics_and_shell_escapes_do_not_count() -> None:
     nb = make_notebook([
         "!pip install langchain-openai\nfrom langchain_openai import ChatOpenAI\nllm = ChatOpenAI()",

@@ -1082,6 +1082,16 @@ class Scope:
         if not isinstance(func, ast.Attribute):
             return None
         method, receiver = func.attr, func.value
+        if (
+            isinstance(receiver, ast.Call)
+            and getattr(receiver.func, "id", getattr(receiver.func, "attr", "")) == "get_ipython"
+        ):
+            # A notebook running text as a cell or a shell line: get_ipython().run_cell(code)
+            if method in ("run_cell", "run_cell_async", "ex", "ev"):
+                return cat.CODE, self.text(call_arg(call, 0, "raw_cell", "cmd", "expr"), env)
+            if method in ("system", "getoutput", "system_raw", "system_piped"):
+                return cat.SHELL, self.text(call_arg(call, 0, "cmd"), env)
+            return None
         if method not in ("execute", "executemany", "exec_driver_sql", "executescript", "sql",
                           "query", "run", "run_no_throw"):
             return None

@@ -24,7 +24,7 @@ _FROM = re.compile(r"from[ \t]+" + _LLM_MODULES)
 _SINK_LITERALS = (
     "subprocess", "system(", "popen(", "spawn", "execute", "os.exec", "execv", "execl", "read_sql", "import_module",
     "__import__", "pickle", "marshal", "text(", ".sql(", "duckdb", ".run(", ".py", "run_path",
-    "builtins",
+    "builtins", "get_ipython",
 )
 # `model.eval()` and `torch.compile(...)` are everywhere in ML code: only bare calls count.
 _BARE_CALLS = ("exec(", "eval(", "compile(")
