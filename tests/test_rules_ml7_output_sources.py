@@ -464,3 +464,20 @@ def test_raw_http_to_an_unrelated_api_is_silent() -> None:
         subprocess.run(r.json()["cmd"], shell=True)
     """
     assert flagged(code) == set()
+
+
+def test_llamaindex_agent_and_settings_llm() -> None:
+    code = """
+        import subprocess
+        from llama_index.core import Settings
+        from llama_index.core.agent import ReActAgent
+        from llama_index.llms.ollama import Ollama
+
+        Settings.llm = Ollama(model="llama3")
+        agent = ReActAgent.from_tools([], llm=Settings.llm)
+        reply = agent.chat("Which command frees disk space?")
+        subprocess.run(str(reply), shell=True)  # BAD
+        fix = Settings.llm.complete("a one-line shell fix").text
+        subprocess.run(fix, shell=True)  # BAD
+    """
+    assert flagged(code) == marked(code)

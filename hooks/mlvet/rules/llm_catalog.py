@@ -121,7 +121,8 @@ _GOOGLE = frozenset({
 _LC_CLASS = re.compile(
     r"^(?:Chat[A-Z]\w*|\w*LLM\w*|OpenAI|AzureOpenAI|Anthropic|Ollama|Cohere|Replicate"
     r"|HuggingFace(?:Pipeline|Hub|Endpoint|TextGenInference)|VertexAI|Bedrock|LlamaCpp|GPT4All"
-    r"|CTransformers|VLLM\w*|Together|Fireworks|MistralAI|GooglePalm|\w*Chain|RetrievalQA"
+    r"|CTransformers|VLLM\w*|Together|Fireworks|MistralAI|GooglePalm|GoogleGenerativeAI"
+    r"|\w*Chain|RetrievalQA"
     r"|AgentExecutor|BaseChatModel|BaseLanguageModel)$"
 )
 _LC_NOT_MODEL = re.compile(
@@ -134,7 +135,8 @@ _LC_FACTORY = re.compile(
 # Class methods that build an instance of their class.
 _CLASS_FACTORIES = frozenset({
     "from_llm", "from_chain_type", "from_llm_and_tools", "from_agent_and_tools", "from_uri",
-    "from_defaults", "from_model_id", "from_string", "from_url", "from_pretrained",
+    "from_defaults", "from_model_id", "from_string", "from_url", "from_pretrained", "from_args",
+    "from_tools",
 })
 
 
@@ -161,7 +163,7 @@ def kind_of_callable(qual: str | None) -> str | None:
             return LANGCHAIN
         return None
     if top == "llama_index":
-        if name.endswith(("QueryEngine", "ChatEngine")):
+        if name.endswith(("QueryEngine", "ChatEngine", "Agent", "AgentRunner", "AgentWorker")):
             return LI_ENGINE
         if ".llms." in qual or name in {"LLM", "CustomLLM", "FunctionCallingLLM"}:
             return LI_LLM
