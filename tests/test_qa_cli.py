@@ -192,3 +192,14 @@ def test_notebook_with_several_broken_cells_is_one_error_line(
         (error,) = data["errors"]
         assert error["path"] == "nb.ipynb"
         assert "cell 1" in error["message"] and "cell 3" in error["message"]
+
+
+def test_baseline_matches_however_the_path_is_spelled(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "src").mkdir()
+    (project / "train.py").rename(project / "src" / "train.py")
+    assert run_cli(["check", "--baseline-write", "base.json", "."], capsys)[0] == 0
+    for spelling in ("src", "./src", "src/", "./src/train.py", "src/../src"):
+        code, out, _ = run_cli(["check", "--baseline", "base.json", spelling], capsys)
+        assert code == 0, (spelling, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -45,7 +46,9 @@ class Finding:
 
     def fingerprint(self) -> str:
         """Stable across unrelated edits that move lines: path, rule and line text."""
-        basis = "\0".join((self.source, self.rule, self.path, " ".join(self.snippet.split())))
+        # `./src/a.py` and `src/a.py` are one file: baselines match however it was named.
+        path = posixpath.normpath(self.path) if self.path else self.path
+        basis = "\0".join((self.source, self.rule, path, " ".join(self.snippet.split())))
         if not self.snippet:
             basis += "\0" + self.message
         return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
