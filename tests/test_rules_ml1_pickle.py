@@ -110,6 +110,26 @@ POSITIVE = {
         def read(f):
             return loader(f)  # !
     """,
+    "rebinding-under-main-guard": """
+        import pickle
+        import sys
+        if __name__ == "__main__":
+            try:
+                loader = pickle.load
+            except AttributeError:
+                sys.exit(1)
+            obj = loader(open(sys.argv[1], "rb"))  # !
+    """,
+    "chained-and-tuple-rebinding": """
+        import json
+        import pickle as pk
+        loader = restore = pk.loads
+        read_json, read_pickle = json.load, pk.load
+        a = loader(blob)  # !
+        b = restore(blob)  # !
+        c = read_pickle(fh)  # !
+        d = read_json(fh)
+    """,
     "reference-map": """
         import pickle
         objs = list(map(pickle.loads, blobs))  # !
@@ -245,6 +265,14 @@ NEGATIVE = {
         fn2 = cloudpickle.loads(cloudpickle.dumps(fn, protocol=4))
         other = pickle.loads(pickle.dumps(a), fix_imports=True)
         mixed = pickle.loads(zlib.decompress(blob))  # !
+    """,
+    "function-local-name-is-not-a-module-alias": """
+        import pickle
+        def setup():
+            loader = pickle.load
+            return loader
+        def other(loader):
+            return loader(f)
     """,
     "unpickler-var-reassigned": """
         import pickle

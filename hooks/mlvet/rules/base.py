@@ -300,15 +300,27 @@ class Walker:
             aliases[a.asname or a.name] = f"{node.module}.{a.name}"
 
     def _assign(self, node: ast.Assign) -> None:
-        # `loader = pickle.load` at module level makes `loader(...)` a pickle load.
-        if len(self.ctx.stack) != 1 or len(node.targets) != 1:
+        # `loader = pickle.load` at module level makes `loader(...)` a pickle load; so does
+        # one under a module-level `if __name__ == "__main__":`, `try:` or `with` (still the
+        # module's scope), but not one inside a function or class.
+        if any(isinstance(n, _SCOPES) for n in self.ctx.stack):
             return
-        target = node.targets[0]
-        if isinstance(target, ast.Name) and isinstance(node.value, (ast.Name, ast.Attribute)):
-            qual = self.ctx.qualname(node.value)
-            if qual is not None:
-                self.ctx.aliases[target.id] = qual
+        pairs: list[tuple[ast.expr, ast.expr]] = []
+        for target in node.targets:  # `a = b = pickle.loads` binds both
+            if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                if len(target.elts) == len(node.value.elts):
+                    pairs.extend(zip(target.elts, node.value.elts, strict=True))
+            else:
+                pairs.append((target, node.value))
+        for name, value in pairs:
+            if isinstance(name, ast.Name) and isinstance(value, (ast.Name, ast.Attribute)):
+                qual = self.ctx.qualname(value)
+                if qual is not None:
+                    self.ctx.aliases[name.id] = qual
 
+
+# Nodes that open a scope of their own: assignments inside them are not module aliases.
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 # Fields that hold only operator or context leaves (ast.Load, ast.Add, ...).
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
