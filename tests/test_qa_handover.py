@@ -11,10 +11,6 @@ import pytest
 from conftest import check_code, run_cli
 
 
-@pytest.mark.xfail(
-    reason="alias resolution skips chained assignments `a = b = pickle.loads` (rules/base.py)",
-    strict=False,
-)
 def test_chained_assignment_alias_is_resolved() -> None:
     code = "import pickle as pk\nloader = restore = pk.loads\nobj = loader(blob)\n"
     assert [(f.rule, f.line) for f in check_code(code, ["ML101"])] == [("ML101", 3)]
