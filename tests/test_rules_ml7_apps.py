@@ -307,3 +307,46 @@ def test_very_long_expression_does_not_fail_the_file() -> None:
     )
     findings = check_code(code, select=["ML7"])  # check_code asserts there are no file errors
     assert [(f.rule, f.line) for f in findings] == [("ML701", 6)]
+
+
+ODD_SYNTAX = '''
+import subprocess
+from openai import OpenAI
+
+client = OpenAI()
+HANDLERS = {}
+
+
+def deco(f):
+    return f
+
+
+@deco
+async def agent(*args, task=None, **kwargs):
+    global HANDLERS
+    out = (await client.chat.completions.create(model="m", messages=[*args])).choices[0].message.content
+    lines = [ln async for ln in aiter_lines(out)] if kwargs else [ln for ln in out.splitlines() if ln]
+    match lines:
+        case [first, *rest]:
+            subprocess.run(first, shell=True)
+        case {"cmd": cmd, **others}:
+            subprocess.run(cmd, shell=True)
+        case _:
+            pass
+    try:
+        pass
+    except* ValueError as group:
+        raise group
+    handler = lambda c=out: subprocess.run(c, shell=True)  # noqa: E731 - not followed into
+    del out
+    nonlocal_free = [(yield x) for x in []] if False else None
+    class Inner:
+        code = client.chat.completions.create(model="m", messages=[]).choices[0].message.content
+    with open("log.txt", "a") as fh, open("x.py") as src:
+        fh.write(src.read())
+'''
+
+
+def test_odd_syntax_is_followed_without_errors() -> None:
+    findings = check_code(ODD_SYNTAX, select=["ML7"])
+    assert [(f.rule, f.line) for f in findings] == [("ML701", 20), ("ML701", 22)]

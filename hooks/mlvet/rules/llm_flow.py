@@ -511,7 +511,9 @@ class Scope:
             for node in ast.walk(case.pattern):
                 name = getattr(node, "name", None) or getattr(node, "rest", None)
                 if isinstance(name, str):
-                    self.bind(ast.Name(id=name, ctx=ast.Store()), o, None, None, case_env)
+                    # Captures are (mostly) elements of the subject: the text itself.
+                    part = o.whole() if o else None
+                    self.bind(ast.Name(id=name, ctx=ast.Store()), part, None, None, case_env)
             if _literal_pattern(case.pattern):
                 self.vouch(self.names(st.subject), case_env)
             if case.guard is not None:
