@@ -89,3 +89,17 @@ def test_text_summary_counts_unreadable_files_not_errors() -> None:
         files_checked=3,
     )
     assert summary(report) == "No findings; 3 files checked; 1 file could not be checked."
+
+
+def test_github_annotations_for_absolute_paths_are_checkout_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "t.py").write_text(BAD)
+    (tmp_path / "src" / "broken.py").write_text("def f(:\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(["check", "--format", "github", str(tmp_path / "src")], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("::error file=src/t.py,line=6,col=16,title=ML101")
+    assert lines[1].startswith("::error file=src/broken.py,title=mlvet%3A cannot check::")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from mlvet.findings import Finding, Report, severity_rank
 
 LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -17,8 +19,20 @@ def _prop(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _file(path: str) -> str:
+    """GitHub places annotations by checkout-relative path (the working folder)."""
+    if os.path.isabs(path):
+        cwd = os.getcwd()
+        try:
+            if os.path.commonpath([cwd, path]) == cwd:
+                return os.path.relpath(path, cwd).replace(os.sep, "/")
+        except ValueError:  # another drive on Windows
+            pass
+    return path
+
+
 def annotation(f: Finding) -> str:
-    props = [f"file={_prop(f.path)}", f"line={f.file_line}"]
+    props = [f"file={_prop(_file(f.path))}", f"line={f.file_line}"]
     if f.cell is None:
         props.append(f"col={f.column}")
     props.append(f"title={_prop(f'{f.rule} {f.name}')}")
@@ -41,7 +55,7 @@ def render_github(report: Report, limit: int = PER_LEVEL_LIMIT) -> str:
         lines.append(annotation(f))
     for e in report.errors:
         lines.append(
-            f"::error file={_prop(e.path)},title=mlvet%3A cannot check::{_data(e.message)}"
+            f"::error file={_prop(_file(e.path))},title=mlvet%3A cannot check::{_data(e.message)}"
         )
     if left_out:
         lines.append(
