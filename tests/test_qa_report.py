@@ -103,3 +103,18 @@ def test_github_annotations_for_absolute_paths_are_checkout_relative(
     lines = out.splitlines()
     assert lines[0].startswith("::error file=src/t.py,line=6,col=16,title=ML101")
     assert lines[1].startswith("::error file=src/broken.py,title=mlvet%3A cannot check::")
+
+
+def test_summary_links_for_absolute_paths_are_checkout_relative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlvet.findings import Finding, Report
+    from mlvet.report.summary import render_summary
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "o/r")
+    monkeypatch.setenv("GITHUB_SHA", "abc123")
+    f = Finding("ML101", "pickle-load", "error", f"{tmp_path}/src/t.py", 6, 16, "m")
+    text = render_summary(Report(findings=[f], files_checked=1))
+    assert "(https://github.com/o/r/blob/abc123/src/t.py#L6)" in text

@@ -18,7 +18,9 @@ def _link(f: Finding) -> str:
     sha = os.environ.get("GITHUB_SHA", "")
     where = f"{f.path}:{f.file_line}"
     if server and repo and sha:
-        path = quote(f.path.removeprefix("./"), safe="/")  # spaces would end the link
+        from mlvet.report.github import _file
+
+        path = quote(_file(f.path).removeprefix("./"), safe="/")  # spaces would end the link
         return f"[`{where}`]({server}/{repo}/blob/{sha}/{path}#L{f.file_line})"
     return f"`{where}`"
 
