@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import re
 
-from mlvet.rules.base import CallSite, Checker, literal
+from mlvet.rules.base import CallSite, Checker, dotted, literal
 from mlvet.rules.llm_prefilter import gate
 
 # Tools and agents that execute whatever the model writes: name -> what it hands over.
@@ -43,6 +43,10 @@ _OLD_LANGCHAIN = re.compile(r"langchain\s*==\s*0\.0\.(\d+)")
 
 _DESERIALIZATION_FLAGS = ("allow_dangerous_deserialization", "allow_unsafe_deserialization")
 _SKOPS_LOADS = frozenset({"skops.io.load", "skops.io.loads"})
+
+
+def _callee(call: CallSite) -> str:
+    return dotted(call.node.func) or call.name
 
 
 def _shown(node: ast.expr) -> str:
@@ -137,12 +141,12 @@ class DangerousAgentToolChecker(Checker):
                 shown = _shown(kw.value)
                 self.ctx.report(
                     "ML702", call.node,
-                    f"{call.name}(..., {kw.arg}={shown}) {_OPT_IN_FLAGS[kw.arg]}",
+                    f"{_callee(call)}(..., {kw.arg}={shown}) {_OPT_IN_FLAGS[kw.arg]}",
                 )
             elif kw.arg in _IMPORT_FLAGS and self._star_imports(kw.value):
                 self.ctx.report(
                     "ML702", call.node,
-                    f"{call.name}(..., {kw.arg}=['*']) lets model-written code import any "
+                    f"{_callee(call)}(..., {kw.arg}=['*']) lets model-written code import any "
                     "module (os, subprocess): unrestricted execution",
                 )
 
@@ -178,7 +182,7 @@ class DangerousDeserializationChecker(Checker):
                 shown = _shown(kw.value)
                 self.ctx.report(
                     "ML703", call.node,
-                    f"{call.name}(..., {kw.arg}={shown}) unpickles files from disk: a "
+                    f"{_callee(call)}(..., {kw.arg}={shown}) unpickles files from disk: a "
                     "tampered index or store runs code when loaded",
                 )
         if call.qualname in _SKOPS_LOADS:
