@@ -498,9 +498,12 @@ class EvalModeChecker(Checker):
     pattern = AllOf(
         ("torch",),
         ("no_grad", "inference_mode", ".eval()", ".train(", "set_grad_enabled", "def "),
+        # An indented `@torch.no_grad()` decorates a method: a module's own (silent) or an
+        # inference wrapper's, which the rule only judges with `evaluate`-like names.
         confirm=(
-            r"no_grad", r"inference_mode", r"\.eval\(\)", r"\.train\(\s*(?:False|mode\s*=\s*False)",
-            r"set_grad_enabled",
+            r"(?m)^@(?:torch\.)?(?:autograd\.)?(?:no_grad|inference_mode)",
+            r"with\s[^\n]*(?:no_grad|inference_mode|set_grad_enabled)",
+            r"\.eval\(\)", r"\.train\(\s*(?:False|mode\s*=\s*False)",
             r"def\s+_*(?:eval|evaluate|evaluation|validate|validation|valid|val|predict|prediction"
             r"|inference|infer|run_eval|run_test|run_validation|run_inference)(?:_\w*)?\s*\(",
             r"def\s+\w+_(?:eval|evaluate|evaluation|validate|validation|predict|prediction"
@@ -904,7 +907,10 @@ class ForwardCallChecker(Checker):
     """ML207: `model.forward(x)` instead of `model(x)` (hooks are skipped)."""
 
     codes = ("ML207",)
-    pattern = AllOf((".forward",), ("torch", "lightning"), confirm=(r"\.forward\s*\(",))
+    # `self.forward(` and `super().forward(` are never findings.
+    pattern = AllOf(
+        (".forward",), ("torch", "lightning"), confirm=(r"(?<!self)(?<!\))\.forward\s*\(",)
+    )
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
