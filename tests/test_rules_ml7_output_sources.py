@@ -481,3 +481,55 @@ def test_llamaindex_agent_and_settings_llm() -> None:
         subprocess.run(fix, shell=True)  # BAD
     """
     assert flagged(code) == marked(code)
+
+
+LOCAL_MODELS: dict[str, str] = {
+    "llama_cpp_call": """
+        from llama_cpp import Llama
+
+        llm = Llama(model_path="models/codellama-7b.Q4_K_M.gguf", n_ctx=2048)
+        out = llm("Q: python one-liner that prints 42\\nA:", max_tokens=64)
+        exec(out["choices"][0]["text"])  # BAD
+    """,
+    "llama_cpp_chat": """
+        import subprocess
+        from llama_cpp import Llama
+
+        llm = Llama.from_pretrained(repo_id="TheBloke/Mistral-7B-GGUF", filename="*Q4*.gguf")
+        r = llm.create_chat_completion(messages=[{"role": "user", "content": "a bash command"}])
+        subprocess.run(r["choices"][0]["message"]["content"], shell=True)  # BAD
+    """,
+    "gpt4all_generate": """
+        import os
+        from gpt4all import GPT4All
+
+        model = GPT4All("orca-mini-3b-gguf2-q4_0.gguf")
+        os.system(model.generate("shell command to list files", max_tokens=30))  # BAD
+    """,
+    "mlx_lm_generate": """
+        from mlx_lm import load, generate
+
+        model, tokenizer = load("mlx-community/Qwen2.5-Coder-1.5B-4bit")
+        code = generate(model, tokenizer, prompt="python: print primes", max_tokens=100)
+        exec(code)  # BAD
+    """,
+    "replicate_run": """
+        import replicate
+
+        sql = "".join(replicate.run("meta/llama-2-70b-chat", input={"prompt": q}))
+        conn.execute(sql)  # BAD
+    """,
+    "dspy_predict": """
+        import dspy
+
+        gen = dspy.Predict("question -> python_code")
+        pred = gen(question="sum of squares below 10")
+        exec(pred.python_code)  # BAD
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOCAL_MODELS))
+def test_local_model_sources(name: str) -> None:
+    code = LOCAL_MODELS[name]
+    assert flagged(code) == marked(code)

@@ -229,7 +229,9 @@ class LLMOutputExecutedChecker(Checker):
         if "post" in self._calls and MODEL_URL.search(self.ctx.source.text):
             return True
         return any(
-            v.split(".")[0] in _SOURCE_MODULES or kind_of_callable(v) is not None
+            v.split(".")[0] in _SOURCE_MODULES
+            or v.startswith(("langchain", "google.genai", "google.generativeai"))
+            or kind_of_callable(v) is not None
             for v in self.ctx.aliases.values()
         )
 
@@ -255,7 +257,13 @@ _DIRECT_SOURCES = frozenset({
 })
 _CANDIDATE_CALLS = _DIRECT_SOURCES | {"generate", "decode", "batch_decode", "post"}
 _MODEL_METHODS = KIND_METHODS[LANGCHAIN] | KIND_METHODS[LI_LLM]
-_SOURCE_MODULES = frozenset({"openai", "anthropic", "litellm", "ollama"})
+# Importing any of these is enough to look for model calls (transformers is not: most of its
+# users train models; they count through `pipeline` or `generate` + `decode`).
+_SOURCE_MODULES = frozenset({
+    "openai", "anthropic", "litellm", "ollama", "replicate", "mlx_lm", "llama_cpp", "gpt4all",
+    "dspy", "vllm", "cohere", "mistralai", "groq", "together", "huggingface_hub", "vertexai",
+    "llama_index",
+})
 
 
 CHECKERS: list[type[Checker]] = [

@@ -19,6 +19,9 @@ GEMINI = "gemini"
 MISTRAL = "mistral"
 COHERE = "cohere"
 AZURE_INFERENCE = "azure-inference"
+LLAMA_CPP = "llama-cpp"
+GPT4ALL = "gpt4all"
+DSPY = "dspy"
 LANGCHAIN = "langchain"
 LC_VALIDATED = "langchain-structured"  # with_structured_output: schema-validated results
 LI_LLM = "llamaindex-llm"
@@ -49,6 +52,9 @@ KIND_METHODS: dict[str, frozenset[str]] = {
     MISTRAL: frozenset({"chat.complete", "chat.complete_async", "chat.stream", "fim.complete"}),
     COHERE: frozenset({"chat", "generate"}),
     AZURE_INFERENCE: frozenset({"complete"}),
+    LLAMA_CPP: frozenset({"create_completion", "create_chat_completion", "__call__"}),
+    GPT4ALL: frozenset({"generate", "chat_completion"}),
+    DSPY: frozenset({"__call__", "forward"}),
     LANGCHAIN: frozenset({
         "invoke", "ainvoke", "predict", "apredict", "run", "arun", "stream", "astream",
         "batch", "abatch", "generate", "agenerate", "predict_messages", "call", "acall",
@@ -61,7 +67,7 @@ KIND_METHODS: dict[str, frozenset[str]] = {
 }
 
 # Kinds whose objects are called directly: generator(prompt), chain(inputs), llm(prompt).
-CALLABLE_KINDS = frozenset({HF_PIPELINE, LANGCHAIN})
+CALLABLE_KINDS = frozenset({HF_PIPELINE, LANGCHAIN, LLAMA_CPP, DSPY})
 
 # Methods on a kind that return another tracked object.
 DERIVED: dict[str, dict[str, str]] = {
@@ -94,6 +100,10 @@ _CTORS: dict[tuple[str, str], str] = {
     ("vllm", "LLM"): VLLM,
     ("vertexai", "GenerativeModel"): GEMINI,
     ("mistralai", "Mistral"): MISTRAL,
+    ("mistralai", "MistralClient"): COHERE,  # the 0.x client: .chat(...)
+    ("llama_cpp", "Llama"): LLAMA_CPP,
+    ("gpt4all", "GPT4All"): GPT4ALL,
+    **{("dspy", n): DSPY for n in ("Predict", "ChainOfThought", "ReAct", "ProgramOfThought")},
     ("cohere", "Client"): COHERE,
     ("cohere", "ClientV2"): COHERE,
     ("groq", "Groq"): OPENAI,
@@ -182,6 +192,7 @@ MODULE_SOURCES = frozenset({
     "litellm.atext_completion",
     "ollama.chat", "ollama.generate",
     "anthropic.Anthropic.messages.create",
+    "replicate.run", "mlx_lm.generate", "mlx_lm.stream_generate",
 })
 
 # Attributes of a model response that are not model-written text: schema-validated

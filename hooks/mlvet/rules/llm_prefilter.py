@@ -14,7 +14,8 @@ from typing import cast
 # Modules whose import makes a file an LLM application (or an agent framework).
 _LLM_MODULES = (
     r"(openai|anthropic|litellm|ollama|transformers|huggingface_hub|langchain\w*|llama_index"
-    r"|vllm|google|vertexai|mistralai|cohere|groq|together|smolagents)\b"
+    r"|vllm|google|vertexai|mistralai|cohere|groq|together|smolagents|llama_cpp|gpt4all|dspy"
+    r"|replicate|mlx_lm)\b"
 )
 _IMPORT = re.compile(r"import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*" + _LLM_MODULES)
 _FROM = re.compile(r"from[ \t]+" + _LLM_MODULES)
