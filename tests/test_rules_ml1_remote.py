@@ -304,6 +304,15 @@ def test_ml107_message_lists_each_problem() -> None:
     assert f.severity == "error"
 
 
+def test_ml107_trust_repo_alone_is_not_called_unpinned() -> None:
+    [f] = check_code(
+        "import torch\nm = torch.hub.load('org/r:v1.2.0', 'm', trust_repo=True)\n",
+        select=["ML107"],
+    )
+    assert "trust_repo=True" in f.message and "not pinned" not in f.message
+    assert 'trust_repo at "check"' in f.message
+
+
 def test_ml106_message_and_position() -> None:
     code = "from transformers import AutoModel\nx = [\n  AutoModel.from_pretrained(\n    p,\n    trust_remote_code=True)]\n"
     [f] = check_code(code, select=["ML106"])

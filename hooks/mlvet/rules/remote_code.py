@@ -98,8 +98,8 @@ _BRANCHES = frozenset(
 )
 _GITHUB_REPO = re.compile(r"[\w.-]+/[\w.-]+")
 _HUB_FIX = (
-    "Pin the repo to a release tag or commit (\"owner/repo:v1.2.0\") and drop "
-    "trust_repo=True after reviewing its hubconf.py."
+    "Pin the repo to a release tag or commit (\"owner/repo:v1.2.0\"), review its "
+    "hubconf.py, and do not pass trust_repo=True."
 )
 
 
@@ -146,11 +146,13 @@ class TorchHubLoad(Checker):
         if not local and trust.state == "given" and is_true_constant(trust.node):
             problems.append("trust_repo=True skips the prompt before running its code")
         if problems:
+            unpinned = len(problems) > 1 or not problems[0].startswith("trust_repo")
+            advice = ('pin "owner/repo:<tag or commit>" and review the code first' if unpinned
+                      else 'review the code and leave trust_repo at "check"')
             self.ctx.report(
                 "ML107", call.node,
                 f"`{qual}()` imports and runs the repo's hubconf.py: "
-                + "; ".join(problems)
-                + '; pin "owner/repo:<tag or commit>" and review the code first',
+                + "; ".join(problems) + f"; {advice}",
                 _HUB_FIX,
             )
 
