@@ -212,13 +212,13 @@ class Checker:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    def on_call(self, call: CallSite) -> None:  # noqa: B027 - optional hook
+    def on_call(self, call: CallSite) -> None:
         pass
 
-    def on_node(self, node: ast.AST) -> None:  # noqa: B027 - optional hook
+    def on_node(self, node: ast.AST) -> None:
         pass
 
-    def finish(self) -> None:  # noqa: B027 - optional hook
+    def finish(self) -> None:
         pass
 
 
