@@ -10,111 +10,28 @@ argument through, or return a client), so `code = ask(q); exec(code)` is followe
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from mlvet.rules import llm_catalog as cat
 from mlvet.rules.base import Context, dotted
+from mlvet.rules.llm_sinks import SinkRules
+from mlvet.rules.llm_values import (
+    IDS,
+    PARAM,
+    TEXT,
+    Env,
+    Func,
+    Origin,
+    Reporter,
+    Summary,
+    call_arg,
+    merge,
+    name_of,
+    parameters,
+    pick,
+)
 
-TEXT = "text"  # model output (a string or a response object holding one)
-IDS = "ids"  # token ids from model.generate: text once a tokenizer decodes them
-PARAM = "param"  # a helper's parameter, while summarising that helper
-_RANK = {PARAM: 0, IDS: 1, TEXT: 2}
-
-Func = ast.FunctionDef | ast.AsyncFunctionDef
-Reporter = Callable[[ast.AST, str, str], None]
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-
-
-@dataclass(frozen=True)
-class Origin:
-    label: str
-    desc: str  # the model call: "client.chat.completions.create()"
-    where: str  # "line 8" or "cell 2, line 3"
-    contained: bool = False  # a container holding model text, not the text itself
-    param: int = -1
-
-    def whole(self) -> Origin:
-        return replace(self, contained=False) if self.contained else self
-
-    def inside(self) -> Origin:
-        return self if self.contained else replace(self, contained=True)
-
-
-@dataclass
-class Env:
-    taint: dict[str, Origin] = field(default_factory=dict)
-    kinds: dict[str, str] = field(default_factory=dict)
-    # Names holding a .py path or a file opened on one: (description, module stem).
-    files: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    # Expressions an allowlist check has vouched for: `args["cmd"]`.
-    clean: set[str] = field(default_factory=set)
-
-    def copy(self) -> Env:
-        return Env(dict(self.taint), dict(self.kinds), dict(self.files), set(self.clean))
-
-
-def merge(envs: list[Env]) -> Env:
-    out = envs[0].copy()
-    for env in envs[1:]:
-        for k, o in env.taint.items():
-            out.taint.setdefault(k, o)
-        for k, kind in env.kinds.items():
-            out.kinds.setdefault(k, kind)
-        for k, f in env.files.items():
-            out.files.setdefault(k, f)
-        out.clean &= env.clean
-    return out
-
-
-def pick(origins: Iterable[Origin | None]) -> Origin | None:
-    """The most telling origin: whole model text first."""
-    best: Origin | None = None
-    for o in origins:
-        if o is None:
-            continue
-        if o.label == TEXT and not o.contained:
-            return o
-        if best is None or _RANK[o.label] > _RANK[best.label]:
-            best = o
-    return best
-
-
-def name_of(node: ast.expr) -> str:
-    """A short readable callee: `client.chat.completions.create`, `pipeline(...)`."""
-    if isinstance(node, ast.Name):
-        text = node.id
-    elif isinstance(node, ast.Attribute):
-        text = f"{name_of(node.value)}.{node.attr}"
-    elif isinstance(node, ast.Call):
-        text = f"{name_of(node.func)}(...)"
-    elif isinstance(node, ast.Subscript):
-        text = f"{name_of(node.value)}[...]"
-    else:
-        text = "..."
-    return text if len(text) <= 80 else "..." + text[-77:]
-
-
-def call_arg(call: ast.Call, index: int, *names: str) -> ast.expr | None:
-    for kw in call.keywords:
-        if kw.arg in names:
-            return kw.value
-    for i, a in enumerate(call.args):
-        if isinstance(a, ast.Starred):
-            return None
-        if i == index:
-            return a
-    return None
-
-
-@dataclass(frozen=True)
-class Summary:
-    text: Origin | None = None  # the helper returns model text
-    params: frozenset[int] = frozenset()  # parameters it returns (as text)
-    kind: str | None = None  # the helper returns an LLM client / chain
-    # Parameters the helper runs: (index, sink, where the sink is, sink category).
-    sinks: frozenset[tuple[int, str, str, str]] = frozenset()
-
 
 # Callee names that may produce model output (methods of every tracked kind, SDK entry
 # points, decoding of generated ids); a scope calling none of them cannot hold model text.
@@ -327,7 +244,7 @@ class FileFlow:
                     table[key] = kind
 
 
-class Scope:
+class Scope(SinkRules):
     """One function body (or the module body), read in order."""
 
     def __init__(
@@ -363,13 +280,7 @@ class Scope:
 
     def params(self) -> list[tuple[str, ast.expr | None]]:
         assert self.fn is not None
-        args = [*self.fn.args.posonlyargs, *self.fn.args.args]
-        static = any(
-            isinstance(d, ast.Name) and d.id == "staticmethod" for d in self.fn.decorator_list
-        )
-        if self.cls is not None and not static and args:
-            args = args[1:]
-        return [(a.arg, a.annotation) for a in args]
+        return parameters(self.fn, self.cls)
 
     def summary(self) -> Summary:
         text = next((o for o in self.returns if o.label == TEXT), None)
@@ -875,7 +786,7 @@ class Scope:
             return replace(inner, desc=f"{inner.desc} via {fn.name}()")
         if not summary.params:
             return None
-        names = [n for n, _ in Scope(self.flow, fn, False).params()]
+        names = [n for n, _ in parameters(fn, self.flow.owner.get(fn))]
         found: list[Origin | None] = []
         for i in summary.params:
             arg = call_arg(e, i, names[i]) if i < len(names) else None
@@ -994,181 +905,6 @@ class Scope:
             elif isinstance(node, ast.Call):
                 self.check_sink(node, env)
             todo.extend((c, env) for c in reversed(list(ast.iter_child_nodes(node))))
-
-    def check_sink(self, call: ast.Call, env: Env) -> None:
-        found = self.sink(call, env)
-        if found is None:
-            if self.reporting:
-                self.check_write(call, env)
-            self.check_helper_sink(call, env)
-            return
-        category, origin = found
-        if origin is not None and origin.label == PARAM and not self.reporting:
-            self.param_sinks.add((origin.param, f"{name_of(call.func)}()", self.flow.where(call), category))
-            return
-        if origin is None or origin.label != TEXT or id(call) in self.reported:
-            return
-        if not self.reporting:
-            return
-        self.reported.add(id(call))
-        message = (
-            f"model output from {origin.desc} ({origin.where}) reaches "
-            f"{name_of(call.func)}() ({self.flow.where(call)})"
-        )
-        self.flow.report(call, message, cat.FIXES[category])
-
-    def check_helper_sink(self, call: ast.Call, env: Env) -> None:
-        """`run_code(code)` where the helper `run_code` in this file executes its argument."""
-        fn = self.flow.resolve(call.func, self.cls)
-        if fn is None:
-            return
-        args = [*call.args, *(k.value for k in call.keywords)]
-        if not any(self.text(a, env) for a in args):
-            return
-        summary = self.flow.summary(fn)
-        if not summary.sinks:
-            return
-        names = [n for n, _ in Scope(self.flow, fn, False).params()]
-        for index, sink, where, category in sorted(summary.sinks):
-            arg = call_arg(call, index, names[index]) if index < len(names) else None
-            o = self.text(arg, env)
-            if o is None:
-                continue
-            if o.label == PARAM and not self.reporting:
-                self.param_sinks.add((o.param, sink, where, category))
-            elif o.label == TEXT and self.reporting and id(call) not in self.reported:
-                self.reported.add(id(call))
-                message = (
-                    f"model output from {o.desc} ({o.where}) reaches {sink} ({where}) "
-                    f"through {fn.name}() ({self.flow.where(call)})"
-                )
-                self.flow.report(call, message, cat.FIXES[category])
-
-    def sink(self, call: ast.Call, env: Env) -> tuple[str, Origin | None] | None:
-        """(category, the model text reaching it) when `call` runs its input."""
-        func = call.func
-        qual = self.ctx.qualname(func)
-        if isinstance(func, ast.Name) and self.is_builtin(func.id):
-            if func.id in cat.CODE_BUILTINS:
-                return cat.CODE, self.text(call_arg(call, 0, "source"), env)
-            if func.id == "__import__":
-                return cat.IMPORT, self.text(call_arg(call, 0, "name"), env)
-        if qual is None:
-            return self.method_sink(call, env)
-        if qual in ("builtins.exec", "builtins.eval", "builtins.compile"):
-            return cat.CODE, self.text(call_arg(call, 0, "source"), env)
-        if qual in cat.SHELL_STRING:
-            return cat.SHELL, self.text(call_arg(call, 0, "cmd", "command"), env)
-        if qual.startswith("subprocess.") and qual.rsplit(".", 1)[-1] in cat.SUBPROCESS:
-            shell = any(
-                k.arg == "shell" and isinstance(k.value, ast.Constant) and k.value.value is True
-                for k in call.keywords
-            )
-            return cat.SHELL, self.argv(call_arg(call, 0, "args"), env, shell)
-        if qual == "asyncio.create_subprocess_exec":
-            return cat.SHELL, self.argv(ast.List(elts=list(call.args), ctx=ast.Load()), env, False)
-        if cat.is_os_exec(qual):
-            return cat.SHELL, pick(self.argv(a, env, False) for a in call.args)
-        if qual in cat.PICKLE_LOADS:
-            return cat.PICKLE, self.text(call_arg(call, 0, "data", "file"), env)
-        if qual in cat.SQL_FUNCS:
-            return cat.SQL, self.text(call_arg(call, 0, "sql", "query"), env)
-        if qual in cat.SQL_TEXT:
-            return cat.SQL, self.text(call_arg(call, 0, "text"), env)
-        if qual in cat.IMPORT_FUNCS:
-            return cat.IMPORT, self.text(call_arg(call, 0, "name"), env)
-        return self.method_sink(call, env)
-
-    def method_sink(self, call: ast.Call, env: Env) -> tuple[str, Origin | None] | None:
-        func = call.func
-        if not isinstance(func, ast.Attribute):
-            return None
-        method, receiver = func.attr, func.value
-        if (
-            isinstance(receiver, ast.Call)
-            and getattr(receiver.func, "id", getattr(receiver.func, "attr", "")) == "get_ipython"
-        ):
-            # A notebook running text as a cell or a shell line: get_ipython().run_cell(code)
-            if method in ("run_cell", "run_cell_async", "ex", "ev"):
-                return cat.CODE, self.text(call_arg(call, 0, "raw_cell", "cmd", "expr"), env)
-            if method in ("system", "getoutput", "system_raw", "system_piped"):
-                return cat.SHELL, self.text(call_arg(call, 0, "cmd"), env)
-            return None
-        if method not in ("execute", "executemany", "exec_driver_sql", "executescript", "sql",
-                          "query", "run", "run_no_throw"):
-            return None
-        kind = self.kind(receiver, env)
-        db = kind == cat.DB or self.db_like(receiver)
-        if method == "executescript" or (method in cat.SQL_METHODS and db):
-            return cat.SQL, self.text(call_arg(call, 0, "sql", "statement", "operation", "query"), env)
-        if (method == "sql" and db) or (method == "query" and kind == cat.DB):
-            return cat.SQL, self.text(call_arg(call, 0, "sqlQuery", "query", "sql"), env)
-        if method in ("run", "run_no_throw") and kind == cat.SQL_DATABASE:
-            return cat.SQL, self.text(call_arg(call, 0, "command"), env)
-        if method == "run" and kind == cat.PYTHON_REPL:
-            return cat.CODE, self.text(call_arg(call, 0, "command"), env)
-        return None
-
-    def db_like(self, receiver: ast.expr) -> bool:
-        if isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute):
-            return receiver.func.attr in ("cursor", "connect", "begin")
-        name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
-        return bool(name) and cat.DB_RECEIVER.search(name) is not None
-
-    def text(self, e: ast.expr | None, env: Env) -> Origin | None:
-        """Model text in `e` itself (not merely inside a container it holds)."""
-        if e is None:
-            return None
-        o = self.taint(e, env)
-        return o if o is not None and not o.contained else None
-
-    def argv(self, e: ast.expr | None, env: Env, shell: bool) -> Origin | None:
-        """Model text that decides what a process runs: the program, or a shell's script."""
-        if e is None:
-            return None
-        if isinstance(e, (ast.List, ast.Tuple)) and e.elts:
-            first = self.taint(e.elts[0], env)
-            if first is not None:
-                return first.whole()
-            rest = pick(self.taint(x, env) for x in e.elts[1:])
-            runs_script = shell or any(
-                isinstance(x, ast.Constant) and x.value in cat.SHELLS for x in e.elts
-            )
-            return rest.whole() if rest is not None and runs_script else None
-        return self.text(e, env)
-
-    def check_write(self, call: ast.Call, env: Env) -> None:
-        """Model text written to a .py file that this file then imports or runs."""
-        func = call.func
-        if not isinstance(func, ast.Attribute):
-            return
-        if func.attr in ("write", "writelines"):
-            target = self.py_target(func.value, env)
-        elif func.attr in ("write_text", "write_bytes"):
-            target = self.py_path(func.value, env)
-        else:
-            return
-        if target is None or not call.args:
-            return
-        o = self.taint(call.args[0], env)
-        if o is None or o.label != TEXT or id(call) in self.reported:
-            return
-        desc, stem = target
-        line = call.lineno
-        loader = next(
-            (ln for ln, s in sorted(self.flow.loaders) if ln > line and (s is None or s == stem)),
-            None,
-        )
-        if loader is None:
-            return
-        self.reported.add(id(call))
-        message = (
-            f"model output from {o.desc} ({o.where}) is written to {desc} "
-            f"({self.flow.where(call)}) and then imported or run "
-            f"({self.flow.where(loader)})"
-        )
-        self.flow.report(call, message, cat.FIXES[cat.CODE])
-
 
 def _literal_pattern(p: ast.pattern) -> bool:
     if isinstance(p, (ast.MatchValue, ast.MatchSingleton)):
