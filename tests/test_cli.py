@@ -59,6 +59,7 @@ def test_discovery_outside_git_skips_virtualenvs(
     (tmp_path / "a.py").write_text(BAD)
     monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli(["check", "--format", "json", "."], capsys)
+    assert code == 1
     assert {f["path"] for f in _json(out)["findings"]} == {"a.py"}
 
 
@@ -118,6 +119,7 @@ def test_inline_suppression_in_script_and_notebook(
     )
     (tmp_path / "n.ipynb").write_text(notebook_text(nb))
     code, out, _ = run_cli(["check", "--format", "json", str(tmp_path)], capsys)
+    assert code == 1
     found = [(Path(f["path"]).name, f["cell"], f["line"]) for f in _json(out)["findings"]]
     assert found == [("a.py", None, 4), ("n.ipynb", 2, 2)]
 
@@ -261,6 +263,7 @@ def test_git_repo_paths_from_subfolder(
     git(git_repo, "add", ".")
     monkeypatch.chdir(git_repo / "pkg")
     code, out, _ = run_cli(["check", "--format", "json", "."], capsys)
+    assert code == 1
     assert [f["path"] for f in _json(out)["findings"]] == ["t.py"]
 
 
