@@ -68,3 +68,14 @@ def test_bad_dot_mlvet_toml_is_one_line_exit_2(
         assert code == 2, (command, out)
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("mlvet: error: ") and needle in lines[0]
+
+
+@pytest.mark.parametrize("command", [["rules"], ["rule", "ML101"], ["rules", "--format", "json"]])
+def test_rule_docs_do_not_depend_on_a_readable_config(
+    project: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    # Reading the docs is how a user finds out what to fix in a broken config.
+    (project / "pyproject.toml").write_text('[tool.mlvet]\nfail-on = "never"\n')
+    code, out, err = run_cli(command, capsys)
+    assert code == 0, err
+    assert "ML101" in out and err == ""
