@@ -195,7 +195,8 @@ class SeedChecker(Checker):
          "truncated_normal", "PCG64", "MT19937", "Philox", "SFC64", "SeedSequence"),
         confirm=(
             r"random\.(?!seed\b|RandomState\b|default_rng\b|Generator\b|get_state\b"
-            r"|set_state\b|SeedSequence\b|set_seed\b|setstate\b|getstate\b)\w+\s*\(",
+            r"|set_state\b|SeedSequence\b|set_seed\b|setstate\b|getstate\b|split\b|fold_in\b"
+            r"|fork_rng\b|initial_seed\b|get_rng_state\b|set_rng_state\b|manual_seed\b)\w+\s*\(",
             r"random import", r"import random",
             r"random_(?:split|flip|crop|brightness|contrast|hue|saturation|jpeg|normal|uniform"
             r"|shuffle|gamma|poisson|rot|zoom)",
