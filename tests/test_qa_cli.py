@@ -203,3 +203,24 @@ def test_baseline_matches_however_the_path_is_spelled(
     for spelling in ("src", "./src", "src/", "./src/train.py", "src/../src"):
         code, out, _ = run_cli(["check", "--baseline", "base.json", spelling], capsys)
         assert code == 0, (spelling, out)
+
+
+def test_run_with_an_ml_only_select_keeps_ruff_and_bandit_findings(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The README's own example: `select` names native families. `mlvet ruff` and
+    # `mlvet bandit` then still report (their codes are not ML codes); `mlvet run`,
+    # the Action's command, must agree with them.
+    (project / ".mlvet.toml").write_text('select = ["ML1", "ML4"]\n[audit]\noffline = true\n')
+    (project / "seeds.py").write_text("import numpy as np\nx = np.random.rand(3)\n")
+    code, out, _ = run_cli(["run", "--hooks", "mlvet,ruff-ml,bandit-ml", "--format", "json", "."], capsys)
+    assert code == 1
+    by_source = {(f["source"], f["rule"]) for f in json.loads(out)["findings"]}
+    assert ("mlvet", "ML101") in by_source
+    assert ("ruff", "S301") in by_source and ("bandit", "B301") in by_source
+    assert ("mlvet", "ML201") not in by_source  # the native selection still holds
+    # --select on the run itself filters everything, wrapped codes included.
+    code, out, _ = run_cli(
+        ["run", "--hooks", "mlvet,ruff-ml", "--select", "S301", "--format", "json", "."], capsys
+    )
+    assert {f["rule"] for f in json.loads(out)["findings"]} == {"S301"}

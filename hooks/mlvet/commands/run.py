@@ -110,7 +110,14 @@ def run(args: argparse.Namespace, config: Config) -> int:
     report, failures = run_hooks(hook_ids, args.paths, base, args.jobs)
     redact_report(report)  # before the side files, which do not pass through `finish`
     if config.select is not None:
-        report.findings = [f for f in report.findings if config.is_selected(f.rule, ("",))]
+        # A selection of ML codes only (as `[tool.mlvet] select` usually is) says nothing
+        # about ruff's or bandit's codes: keep theirs, as `mlvet ruff`/`bandit` do.
+        ml_only = all(s.startswith("ML") for s in config.select)
+        report.findings = [
+            f
+            for f in report.findings
+            if config.is_selected(f.rule, ("",)) or (ml_only and not f.rule.startswith("ML"))
+        ]
     if known is not None:
         # Filtered here, before the side files, so SARIF, JSON, summary and outputs
         # all agree with the main report; `finish` must not filter a second time.
