@@ -436,8 +436,8 @@ def _randomises(call: CallSite, kind: str) -> bool:
     if kind == _SPLIT:
         shuffle = call.keyword("shuffle")
         return shuffle is None or literal(shuffle.value) is True
-    if kind == _SHUFFLE_TRUE:
-        return literal(call.kwarg("shuffle")) is True
+    if kind == _SHUFFLE_TRUE:  # KFold(n_splits, shuffle, random_state) before sklearn 0.24
+        return literal(call.arg(1, "shuffle")) is True
     if kind == _PCA:
         return literal(call.kwarg("svd_solver")) in ("randomized", "arpack")
     if kind == _LOGREG:
@@ -451,6 +451,13 @@ def _randomises(call: CallSite, kind: str) -> bool:
         )
     return False
 
+
+# Signatures that still take random_state positionally (older scikit-learn, LightGBM).
+POSITIONAL_RANDOM_STATE: dict[str, int] = {
+    "KFold": 2, "StratifiedKFold": 2, "ShuffleSplit": 3, "StratifiedShuffleSplit": 3,
+    "GroupShuffleSplit": 3, "LGBMClassifier": 16, "LGBMRegressor": 16, "LGBMRanker": 16,
+    "LGBMModel": 16,
+}
 
 # Ensembles that hand their own random_state down to the estimator they are given.
 SEEDING_ENSEMBLES = frozenset(
@@ -503,6 +510,11 @@ class RandomStateChecker(Checker):
             value = call.keyword(kw)
             if value is not None and literal(value.value) is not None:
                 return
+        index = POSITIONAL_RANDOM_STATE.get(name)
+        if index is not None and (call.has_star_args or len(call.node.args) > index):
+            if literal(call.arg(index)) is not None:
+                return
+            keywords = ("random_state",)  # given positionally, as None
         if self._seeded_by_ensemble():
             return
         given = [kw for kw in keywords if call.keyword(kw) is not None]
