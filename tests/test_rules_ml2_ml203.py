@@ -340,3 +340,15 @@ def test_full_training_script_correct() -> None:
                 scaler.update()
     """
     assert lines(src) == []
+
+
+def test_notebook_with_magics_keeps_lines() -> None:
+    nb = make_notebook(
+        [
+            "%matplotlib inline\n!pip install torch\nimport torch",
+            "%%time\nfor x, y in loader:\n    loss = loss_fn(model(x), y)\n"
+            "    loss.backward()\n    optimizer.step()",
+        ]
+    )
+    found = check_notebook(nb, select=["ML203"])
+    assert [(f.cell, f.line) for f in found] == [(2, 2)]

@@ -462,3 +462,26 @@ def test_state_dict_inference_script_fires() -> None:
         y = model(x)
     """
     assert lines(src) == [7]
+
+
+def test_hf_style_loop_with_and_without_eval() -> None:
+    src = """\
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained("bert-base-uncased")
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
+    for epoch in range(3):
+        model.train()
+        for batch in train_dataloader:
+            loss = model(**batch).loss
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        model.eval()
+        for batch in eval_dataloader:
+            with torch.no_grad():
+                outputs = model(**batch)
+    """
+    assert lines(src) == []
+    assert lines(src.replace("        model.eval()\n", "")) == [15]
