@@ -485,3 +485,19 @@ def test_hf_style_loop_with_and_without_eval() -> None:
     """
     assert lines(src) == []
     assert lines(src.replace("        model.eval()\n", "")) == [15]
+
+
+def test_validation_in_training_function_without_train_call() -> None:
+    src = """\
+    import torch
+
+    def fit(model, optimizer, train_loader, x_val, y_val):
+        for epoch in range(10):
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            with torch.no_grad():
+                val_loss = loss_fn(model(x_val), y_val)
+    """
+    assert lines(src) == [10]

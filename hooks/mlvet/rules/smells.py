@@ -526,6 +526,7 @@ class EvalModeChecker(Checker):
         self.any_eval = False
         self.any_step = False
         self.imported: set[str] = set()
+        self.called_outside: set[str] = set()
         self.optimizers: set[str] = set()
         # (callee, call, evaluating scope, in a module's own method, in any class)
         self.candidates: list[tuple[str, ast.Call, int, bool, bool]] = []
@@ -620,7 +621,9 @@ class EvalModeChecker(Checker):
         if isinstance(node.func, ast.Attribute) and node.func.attr == "forward":
             func_key = dotted(node.func.value) or ""
         scope = self._eval_context()
-        if scope is not None:
+        if scope is None:
+            self.called_outside.add(func_key)  # e.g. the training forward pass
+        else:
             cls = self.ctx.enclosing(ast.ClassDef)
             in_class = isinstance(cls, ast.ClassDef)
             own = in_class and isinstance(cls, ast.ClassDef) and cls.name in self.module_classes
@@ -710,8 +713,10 @@ class EvalModeChecker(Checker):
                 and not (self.any_step or self.trained)
             ):
                 continue  # an inference-only wrapper (pipelines load models in eval mode)
-            if key not in self.trained and any(
-                e.kind == "step" for e in self.events.get(scope, ())
+            if (
+                key not in self.trained
+                and key not in self.called_outside
+                and any(e.kind == "step" for e in self.events.get(scope, ()))
             ):
                 continue  # a frozen target/teacher network inside a training loop
             if key in self.pretrained and key not in self.trained:
