@@ -125,9 +125,10 @@ def _finding(tf: TextFile, seg: Segment, hit: Hit, options: Options) -> Finding:
     )
 
 
-def scan_segment(text: str, path: str, options: Options) -> list[Hit]:
+def scan_segment(text: str, path: str, options: Options,
+                 cell_source: str | None = None) -> list[Hit]:
     """Every detector on one text. mlvet's hits win over detect-secrets' on overlaps."""
-    hits = scan_text(text, path)
+    hits = scan_text(text, path, cell_source)
     if options.use_detect_secrets and secrets_ds.available():
         specs = secrets_ds.configure(secrets_ds.default_plugin_names(options.entropy),
                                      options.plugin_files)
@@ -152,10 +153,14 @@ def scan_file(path: str, options: Options, config: Config | None = None) -> tupl
     errors = [FileError(path, tf.error)] if tf.error else []
     findings: list[Finding] = []
     seen: set[tuple[int | None, int, str]] = set()
+    source = ""
     for seg in tf.segments:
+        if seg.kind == "source":
+            source = seg.text  # outputs follow their cell's source
         if not seg.text:
             continue
-        for hit in scan_segment(seg.text, path, options):
+        cell_source = source if seg.kind == "output" else None
+        for hit in scan_segment(seg.text, path, options, cell_source):
             f = _finding(tf, seg, hit, options)
             key = (f.cell, f.physical_line or f.line, f.snippet)
             if key in seen or _suppressed(seg, f.line, f):

@@ -52,7 +52,10 @@ _CREDENTIAL_NAME = re.compile(
 _AZURE = VENDOR_BY_SLUG["azure-openai-key"]
 _WANDB = VENDOR_BY_SLUG["wandb-api-key"]
 _KAGGLE = VENDOR_BY_SLUG["kaggle-api-key"]
-_WANDB_CLI = re.compile(r"wandb\s+login\s+(?:--?[\w-]+(?:[ =](?!\b[0-9a-f]{40}\b)\S+)?\s+)*"
+# `wandb login KEY`, also as an argument list: `["wandb", "login", "--relogin", KEY]`.
+_ARG_SEP = r"(?:[\"']?\s*,\s*[\"']?|[\"']?\s+[\"']?)"
+_WANDB_CLI = re.compile(r"wandb" + _ARG_SEP + r"login" + _ARG_SEP
+                        + r"(?:--?[\w-]+(?:[ =](?!\b[0-9a-f]{40}\b)[^\s,\"']+)?" + _ARG_SEP + r")*"
                         r"(?P<value>[0-9a-f]{40})\b")
 _KAGGLE_JSON = re.compile(r"[\"']key[\"']\s*:\s*[\"'](?P<value>[0-9a-f]{32})[\"']")
 _NETRC_ENTRY = re.compile(r"\bmachine\s+(?P<host>\S+)\s+(?:login\s+\S+\s+)?"
@@ -162,8 +165,13 @@ class Imports:
         return [n for n, mod in self._map.items() if _vendor_in(mod) and not _vendor_in(n)]
 
 
+# Methods that only a vendor's client has: `api.set_config_value("key", ...)` is Kaggle's.
+_VENDOR_METHODS = {"set_config_value": _KAGGLE}
+
+
 def _callee_vendor(callee: str, imports: Imports) -> Vendor | None:
-    return _vendor_in(callee) or _vendor_in(imports.module_of(callee))
+    return (_vendor_in(callee) or _vendor_in(imports.module_of(callee))
+            or _VENDOR_METHODS.get(callee.rsplit(".", 1)[-1]))
 
 
 def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: int,
@@ -329,3 +337,42 @@ def _scan_cli_and_json(text: str) -> Iterator[ContextHit]:
             if "username" in around and _KAGGLE.value_ok(m.group("value")):
                 yield ContextHit(m.start("value"), _KAGGLE, m.group("value"),
                                  "in kaggle.json credentials")
+
+
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+# One value alone on an output line, maybe quoted, maybe after a `label:` or `label =`.
+_OUTPUT_VALUE = re.compile(
+    r"^[ \t]*(?:[\w .\-]{0,40}[:=][ \t]*)?[\"']?(?P<value>[A-Za-z0-9_\-+/]{16,400})[\"']?"
+    r"[ \t]*$", re.M)
+
+
+def cell_key_names(source: str) -> list[tuple[Vendor, str]]:
+    """The vendor keys a cell's source names (`WANDB_API_KEY`, `kaggle_key`), so that a
+    bare value its output prints can be judged as that vendor's key."""
+    if not CONTEXT_WORDS_RX.search(source.lower()):
+        return []
+    out: dict[str, tuple[Vendor, str]] = {}
+    for m in _IDENT.finditer(source):
+        low = m.group(0).lower()
+        if not _SECRETISH.search(low) or _NOT_SECRET_STRONG.search(low) or (
+            _NOT_SECRET.search(low) and not low.endswith(("_key", "_token", "apikey"))
+        ):
+            continue
+        vendor = _vendor_in(low)
+        if vendor is not None and vendor.slug not in out:
+            out[vendor.slug] = (vendor, m.group(0))
+    return list(out.values())
+
+
+def scan_printed_keys(output: str, names: list[tuple[Vendor, str]]) -> Iterator[ContextHit]:
+    """Values a cell printed on a line of their own, when its source names a vendor key."""
+    if not names:
+        return
+    for m in _OUTPUT_VALUE.finditer(output):
+        value = m.group("value")
+        if is_placeholder(value):
+            continue
+        for vendor, name in names:
+            if vendor.value_ok(value):
+                yield ContextHit(m.start("value"), vendor, value, f"printed from {name}")
+                break

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from mlvet.wrappers.secrets_context import scan_context
+from mlvet.wrappers.secrets_context import cell_key_names, scan_context, scan_printed_keys
 from mlvet.wrappers.secrets_detectors import PREFIX_DETECTORS
 from mlvet.wrappers.secrets_filters import is_placeholder
 
@@ -149,14 +149,18 @@ class Spans:
         return True
 
 
-def scan_text(text: str, filename: str) -> list[Hit]:
-    """Every mlvet detector over one text; overlapping hits keep the first found."""
+def scan_text(text: str, filename: str, cell_source: str | None = None) -> list[Hit]:
+    """Every mlvet detector over one text; overlapping hits keep the first found.
+
+    `cell_source`: for a notebook output, the source of the cell that printed it.
+    """
     hits: list[Hit] = []
     taken = Spans()
     for hit in (*scan_prefixed(text), *scan_private_keys(text, filename), *scan_urls(text)):
         if taken.claim(hit.offset, hit.offset + max(1, len(hit.secret))):
             hits.append(hit)
-    for ch in scan_context(text, filename):
+    printed = scan_printed_keys(text, cell_key_names(cell_source)) if cell_source else ()
+    for ch in (*scan_context(text, filename), *printed):
         if taken.claim(ch.offset, ch.offset + max(1, len(ch.secret))):
             v = ch.vendor
             hits.append(Hit(ch.offset, v.slug, v.label, ch.secret, ch.where, v.revoke))

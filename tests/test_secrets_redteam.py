@@ -1,0 +1,85 @@
+"""Attacks on the secret scanner: leaks in odd places and look-alikes that must stay quiet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import secrets_fakes as fake
+from conftest import notebook_text
+from mlvet.findings import Finding
+from mlvet.wrappers.secrets import Options, scan_file
+
+
+def scan(tmp_path: Path, name: str, text: str) -> list[Finding]:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    findings, errors = scan_file(str(path), Options())
+    assert not errors, errors
+    return findings
+
+
+def cell(source: str, outputs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": outputs,
+            "source": source.splitlines(keepends=True)}
+
+
+def result(text: str) -> dict[str, Any]:
+    return {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+            "data": {"text/plain": [text]}}
+
+
+def stream(text: str) -> dict[str, Any]:
+    return {"output_type": "stream", "name": "stdout", "text": [text]}
+
+
+def nb_text(*cells: dict[str, Any]) -> str:
+    return notebook_text({"cells": list(cells), "metadata": {}, "nbformat": 4,
+                          "nbformat_minor": 5})
+
+
+# A prefix-less key printed by a cell: the context (the variable) is in the cell's
+# source, the value alone in its output.
+BARE_OUTPUTS = [
+    ("os.environ['WANDB_API_KEY']", "wandb-api-key", fake.wandb, "'{}'"),
+    ("print(os.environ['KAGGLE_KEY'])", "kaggle-api-key", fake.kaggle, "{}\n"),
+    ("print(f'key: {COHERE_API_KEY}')", "cohere-api-key", fake.cohere, "key: {}\n"),
+    ("mistral_api_key", "mistral-api-key", fake.mistral, "'{}'"),
+    ("userdata.get('AZURE_OPENAI_API_KEY')", "azure-openai-key", fake.azure_openai, "'{}'"),
+]
+
+
+@pytest.mark.parametrize(("source", "slug", "make", "shape"), BARE_OUTPUTS)
+def test_prefixless_key_printed_by_its_cell(tmp_path: Path, source: str, slug: str,
+                                            make: Any, shape: str) -> None:
+    value = make()
+    out = result(shape.format(value)) if "'" in shape else stream(shape.format(value))
+    found = scan(tmp_path, "nb.ipynb", nb_text(cell(source, [out])))
+    assert [(f.name, f.cell) for f in found] == [(slug, 1)]
+    assert "output of cell 1" in found[0].message
+
+
+@pytest.mark.parametrize("source", [
+    "print(run.id)", "wandb.run.id", "print(git_sha)", "wandb_run_id",
+    "print(hashlib.md5(b).hexdigest())", "KAGGLE_DATASET_MD5",
+])
+def test_hex_printed_by_a_cell_without_key_context_stays_quiet(tmp_path: Path,
+                                                               source: str) -> None:
+    outs = [result(f"'{fake.sha1_hex()}'"), stream(fake.md5_hex() + "\n")]
+    assert scan(tmp_path, "nb.ipynb", nb_text(cell("import wandb\n" + source, outs))) == []
+
+
+def test_wandb_login_in_a_subprocess_argument_list(tmp_path: Path) -> None:
+    key = fake.wandb()
+    found = scan(tmp_path, "a.py",
+                 f'import subprocess\nsubprocess.run(["wandb", "login", "{key}"])\n')
+    assert [f.name for f in found] == ["wandb-api-key"]
+
+
+def test_kaggle_set_config_value(tmp_path: Path) -> None:
+    key = fake.kaggle()
+    found = scan(tmp_path, "a.py", "from kaggle.api.kaggle_api_extended import KaggleApi\n"
+                 f'api = KaggleApi()\napi.set_config_value("key", "{key}")\n')
+    assert [f.name for f in found] == ["kaggle-api-key"]
