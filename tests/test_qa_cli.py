@@ -224,3 +224,31 @@ def test_run_with_an_ml_only_select_keeps_ruff_and_bandit_findings(
         ["run", "--hooks", "mlvet,ruff-ml", "--select", "S301", "--format", "json", "."], capsys
     )
     assert {f["rule"] for f in json.loads(out)["findings"]} == {"S301"}
+
+
+def test_run_on_named_files_audits_only_dependency_files(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The Action's changed-only mode names files; the audit must not warn about every
+    # changed source file, and must still audit a changed requirements file.
+    code, _, err = run_cli(["run", "--hooks", "audit-dependencies,mlvet", "train.py"], capsys)
+    assert code == 1
+    assert "not a dependency file" not in err
+    (project / "requirements.txt").write_text("numpy\n")
+    code, out, err = run_cli(
+        ["run", "--hooks", "audit-dependencies", "--format", "json", "train.py", "requirements.txt"],
+        capsys,
+    )
+    assert code == 1
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["ML602"]
+    assert "not a dependency file" not in err
+
+
+def test_dependency_file_pattern_matches_the_manifest() -> None:
+    import yaml
+    from conftest import REPO_ROOT
+    from mlvet.hookspec import DEPENDENCY_FILES
+
+    hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    (audit,) = [h for h in hooks if h["id"] == "audit-dependencies"]
+    assert audit["files"] == DEPENDENCY_FILES.pattern

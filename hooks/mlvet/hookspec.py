@@ -5,6 +5,7 @@ A test keeps .pre-commit-hooks.yaml in step with this table.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -74,6 +75,11 @@ HOOKS: tuple[Hook, ...] = (
 )
 
 BY_ID = {h.id: h for h in HOOKS}
+
+# The files the audit-dependencies hook reacts to (its `files:` in the manifest).
+DEPENDENCY_FILES = re.compile(
+    r"(^|/)(requirements[^/]*\.(txt|in)|pyproject\.toml|environment\.ya?ml|setup\.cfg)$"
+)
 
 # What `mlvet run` (and so the Action) runs by default: every check once, no overlap.
 DEFAULT_RUN: tuple[str, ...] = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -64,9 +65,12 @@ def run_hooks(
     failures: list[str] = []
     for hid in hook_ids:
         argv = list(BY_ID[hid].check_argv)
+        hook_paths = _paths_for(hid, paths)
+        if not hook_paths:
+            continue  # as pre-commit skips a hook none of whose files changed
         if argv[0] == "check" and jobs:
             argv += ["--jobs", str(jobs)]
-        sub = parser.parse_args([*argv, "--", *paths])
+        sub = parser.parse_args([*argv, "--", *hook_paths])
         sub_config = config.with_cli(select=getattr(sub, "select", None))
         module = importlib.import_module(f"mlvet.commands.{sub._module}")
         result = getattr(module, sub._run)(sub, sub_config)
@@ -93,6 +97,16 @@ def run_hooks(
     if not merged.tools:
         merged.tools = ["mlvet"]
     return merged.sorted(), failures
+
+
+def _paths_for(hook_id: str, paths: Sequence[str]) -> list[str]:
+    """The paths one hook gets. Named files go to the dependency audit only when they
+    are dependency files (the Action's changed-only mode names every changed file)."""
+    from mlvet.hookspec import DEPENDENCY_FILES
+
+    if hook_id != "audit-dependencies" or any(os.path.isdir(p) for p in paths):
+        return list(paths)
+    return [p for p in paths if DEPENDENCY_FILES.search(p.replace(os.sep, "/"))]
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
