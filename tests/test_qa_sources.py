@@ -112,3 +112,24 @@ def test_one_file_named_two_ways_is_checked_once(
     code, out, _ = run_cli(["check", "--format", "json", *paths], capsys)
     assert code == 1
     assert len(json.loads(out)["findings"]) == 1
+
+
+def test_very_deep_folder_tree_is_walked_not_a_recursion_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folders = [tmp_path]
+    for _ in range(1200):  # deeper than Python's recursion limit
+        folders.append(folders[-1] / "a")
+        folders[-1].mkdir()
+    (folders[-1] / "x.py").write_text(BAD)
+    (tmp_path / "top.py").write_text(BAD)
+    monkeypatch.chdir(tmp_path)
+    try:
+        code, out, err = run_cli(["check", "--format", "json", "."], capsys)
+        assert code == 1, err
+        paths = sorted(f["path"] for f in json.loads(out)["findings"])
+        assert paths == sorted(["top.py", "a/" * 1200 + "x.py"])
+    finally:  # pytest's own clean-up recurses and would fail on this tree
+        (folders[-1] / "x.py").unlink()
+        for folder in reversed(folders[1:]):
+            folder.rmdir()

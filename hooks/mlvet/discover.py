@@ -7,7 +7,6 @@ import os
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 from mlvet.config import Config
@@ -118,16 +117,31 @@ def _git_files(directory: str) -> list[str] | None:
 
 
 def _walk(directory: str) -> Iterable[str]:
-    for root, dirs, files in os.walk(directory, followlinks=False):
-        dirs[:] = sorted(
-            d for d in dirs if not _skipped_dir(d) and not _is_virtualenv(os.path.join(root, d))
-        )
-        rel_root = os.path.relpath(root, directory)
-        for name in sorted(files):
-            full = os.path.join(root, name)
-            if os.path.islink(full) or not os.path.isfile(full):
-                continue  # links are not followed (they may leave the tree); pipes block
-            yield name if rel_root == "." else f"{Path(rel_root).as_posix()}/{name}"
+    """Regular files under `directory`, relative, in sorted order. Iterative (os.walk
+    recurses before Python 3.12, so a very deep tree would end in RecursionError)."""
+    stack = [""]  # relative folders still to list, the next one last
+    while stack:
+        rel_root = stack.pop()
+        root = os.path.join(directory, rel_root) if rel_root else directory
+        try:
+            with os.scandir(root) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue  # unreadable folder: os.walk skips it too
+        subdirs: list[str] = []
+        for entry in entries:
+            rel = f"{rel_root}/{entry.name}" if rel_root else entry.name
+            try:
+                if entry.is_symlink():
+                    continue  # links are not followed (they may leave the tree)
+                if entry.is_dir():
+                    if not _skipped_dir(entry.name) and not _is_virtualenv(entry.path):
+                        subdirs.append(rel)
+                elif entry.is_file():  # not pipes or devices: reading them blocks
+                    yield rel
+            except OSError:
+                continue
+        stack.extend(reversed(subdirs))
 
 
 def _broken_link_reason(path: str) -> str:
