@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,32 @@ def test_kaggle_set_config_value(tmp_path: Path) -> None:
     found = scan(tmp_path, "a.py", "from kaggle.api.kaggle_api_extended import KaggleApi\n"
                  f'api = KaggleApi()\napi.set_config_value("key", "{key}")\n')
     assert [f.name for f in found] == ["kaggle-api-key"]
+
+
+# Documentation stand-ins built from runs of the alphabet or the digits.
+SEQUENTIAL = [
+    "hf_" + "abcdefghijklmnopqrstuvwxyz" + "ABCDEFGH",
+    "sk-" + "1234567890abcdef" * 3,
+    "0123456789abcdef" * 2 + "01234567",
+    "abcdef0123456789" * 2,
+    "AIza" + "Sy" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456",
+]
+
+
+@pytest.mark.parametrize("value", SEQUENTIAL)
+@pytest.mark.parametrize("name", ["WANDB_API_KEY", "KAGGLE_KEY", "HF_TOKEN", "OPENAI_API_KEY",
+                                  "GOOGLE_API_KEY", "AZURE_OPENAI_API_KEY"])
+def test_sequential_stand_ins_are_placeholders(tmp_path: Path, value: str, name: str) -> None:
+    text = f'{name} = "{value}"\n'
+    assert scan(tmp_path, "a.py", text) == []
+    assert scan(tmp_path, ".env", f"{name}={value}\n") == []
+    assert scan(tmp_path, "c.json", json.dumps({name: value})) == []
+
+
+def test_a_real_token_is_not_a_sequence() -> None:
+    from mlvet.wrappers.secrets_filters import is_placeholder
+
+    makers = [fake.hugging_face, fake.openai_project, fake.wandb, fake.kaggle, fake.google,
+              fake.cohere, fake.mistral, fake.anthropic, fake.neptune, fake.groq,
+              fake.langsmith, fake.replicate, fake.comet, fake.azure_openai]
+    assert not any(is_placeholder(make()) for make in makers for _ in range(200))

@@ -6,6 +6,7 @@ question, so detectors can combine them. Nothing here ever logs the value.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -33,14 +34,31 @@ _HASH_CONTEXT = re.compile(
 _MODEL_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
 
 
+def has_sequence(value: str, run: int = 6) -> bool:
+    """A run of the alphabet or the digits (`abcdef`, `123456`): typed by a person.
+
+    Six in a row occur in a random base62 token with odds of about one in a billion.
+    """
+    count = 1
+    for a, b in itertools.pairwise(value):
+        if ord(b) == ord(a) + 1 and a.isalnum() and b.isalnum():
+            count += 1
+            if count >= run:
+                return True
+        else:
+            count = 1
+    return False
+
+
 def is_placeholder(value: str) -> bool:
-    """`hf_xxx`, `sk-...`, `<YOUR_KEY>`, `${TOKEN}`, runs of one character."""
+    """`hf_xxx`, `sk-...`, `<YOUR_KEY>`, `${TOKEN}`, runs of one character or of the
+    alphabet (`abcdef0123456789`)."""
     if _PLACEHOLDER_WORDS.search(value):
         return True
     body = value[-24:] if len(value) > 24 else value
     if len(set(body.lower())) <= 5:
         return True
-    return re.search(r"(.)\1{5,}", value) is not None
+    return re.search(r"(.)\1{5,}", value) is not None or has_sequence(value)
 
 
 def looks_random(body: str, min_unique: int = 8) -> bool:
