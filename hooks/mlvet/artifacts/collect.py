@@ -6,6 +6,7 @@ Format readers feed a `Collector`; turning observations into findings happens el
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -74,6 +75,37 @@ class Collector:
         self.unreadable.append((self.where, message))
 
 
+# How much of what follows the last pickle is searched for hidden ones, and how many
+# starts are tried.
+MAX_TAIL = 16 << 20
+MAX_TAIL_STARTS = 32
+_PICKLE_STARTS = re.compile(
+    rb"\x80[\x02-\x05](?=[\x80-\x98(}\]).cX\x8c])|[ci][A-Za-z_][\w.]{0,120}\r?\n[\w.]{1,120}\r?\n"
+)
+
+
+def _scan_tail(col: Collector, tail: bytes) -> None:
+    """Try each plausible pickle start in trailing bytes; keep the imports found, never
+    the read errors (most of a tail is not a pickle)."""
+    done = 0
+    tried = 0
+    with col.inside("bytes after the pickle"):
+        for match in _PICKLE_STARTS.finditer(tail):
+            if match.start() < done:
+                continue
+            tried += 1
+            if tried > MAX_TAIL_STARTS:
+                break
+            sub = io.BytesIO(tail)
+            sub.seek(match.start())
+            reader = PickleReader(sub, col, depth=col.depth + 1)
+            try:
+                reader.walk()
+                done = reader.offset + match.start()
+            except (PickleError, RecursionError):
+                pass
+
+
 def walk_pickles(col: Collector, fh: io.RawIOBase | io.BufferedIOBase | object, *,
                  exactly: int | None = None) -> PickleReader | None:
     """Read the pickle(s) at the start of `fh`: `exactly` N of them, or one and then any
@@ -96,7 +128,10 @@ def walk_pickles(col: Collector, fh: io.RawIOBase | io.BufferedIOBase | object, 
                 return reader
             head = reader.peek(3)
             if not (head[:1] == b"\x80" and looks_like_pickle(head)):
-                return reader  # trailing bytes the unpickler never reads
+                # One pickle.load stops here, but a loader that keeps reading or seeks on
+                # does not: a payload may hide behind a benign pickle and some junk.
+                _scan_tail(col, reader.rest(MAX_TAIL))
+                return reader
     except PickleError as exc:
         col.cannot_read(f"pickle stream: {exc}")
         return None

@@ -163,6 +163,11 @@ def _zip_entry_count(fh: IO[bytes], size: int) -> tuple[int, int] | None:
     return entries, cd_size
 
 
+# Tensor storages of a torch zip (`<folder>/data/<key>`); other members (extra files
+# someone added) are sniffed like any archive member.
+_TORCH_TENSOR_MEMBER = re.compile(r"[^/]+/data/[^/]+")
+
+
 def is_torch_zip(names: list[str]) -> bool:
     return any(re.fullmatch(r"[^/]+/(?:data|constants)\.pkl", n) for n in names) or any(
         re.fullmatch(r"[^/]+/\.data/version", n) for n in names
@@ -213,8 +218,8 @@ def scan_zip(col: Collector, fh: IO[bytes], size: int, name: str, member_scan: M
             if info.is_dir() or unsafe_name(info.filename):
                 continue
             lower = info.filename.lower()
-            if torch_zip and not lower.endswith(".pkl"):
-                continue  # tensor data and version stubs: never read
+            if torch_zip and _TORCH_TENSOR_MEMBER.fullmatch(info.filename):
+                continue  # tensor data: never read
             if keras and lower.endswith(".h5"):
                 continue  # weights only; the config is config.json
             with col.inside(info.filename):

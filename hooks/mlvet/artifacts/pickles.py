@@ -188,6 +188,16 @@ class PickleReader:
     def at_end(self) -> bool:
         return not self._fill(1)
 
+    def rest(self, limit: int) -> bytes:
+        """Up to `limit` bytes from the current position on (consumes them)."""
+        data = self.buf[self.pos:self.pos + limit]
+        self.pos += len(data)
+        if len(data) < limit and not self.eof:
+            more = self.fh.read(limit - len(data))
+            self.bytes_read += len(more)
+            data += more
+        return data
+
     def peek(self, n: int) -> bytes:
         self._fill(n)
         return self.buf[self.pos:self.pos + n]
@@ -372,6 +382,10 @@ class PickleReader:
             first = args[0]
             if full == "copyreg._reconstructor" and isinstance(first, Global):
                 return Obj(first, args)
+            if full in ("copyreg.add_extension", "copy_reg.add_extension") and len(args) >= 2 \
+                    and isinstance(first, str) and isinstance(args[1], str):
+                imported(first, args[1])  # what a later EXT opcode will import
+                return Obj(func, args)
             if full in ("_codecs.encode", "codecs.encode") and isinstance(first, str):
                 # How protocols 2 and lower spell bytes: keep them as bytes.
                 data = _latin1_payload(first)
@@ -616,8 +630,7 @@ class PickleReader:
             return items
 
         if op == 0x63:  # GLOBAL
-            module = self.readline().decode("utf-8", "surrogateescape")
-            name = self.readline().decode("utf-8", "surrogateescape")
+            module, name = self._name_lines()
             return imported(module, name)
         if op == 0x43:  # SHORT_BINBYTES
             return self._payload(self.read(1)[0], False)
@@ -692,8 +705,7 @@ class PickleReader:
             cls = pop1()
             return Obj(cls, args) if isinstance(cls, Global) else OTHER
         if op == 0x69:  # INST
-            module = self.readline().decode("utf-8", "surrogateescape")
-            name = self.readline().decode("utf-8", "surrogateescape")
+            module, name = self._name_lines()
             cls = imported(module, name)
             return call(cls, tuple(pop_mark()))
         if op == 0x6F:  # OBJ
@@ -737,6 +749,13 @@ class PickleReader:
         raise PickleError(f"unknown opcode 0x{op:02x} at byte {self.offset - 1}")
 
     # -- helpers for the walk --------------------------------------------------------
+    def _name_lines(self) -> tuple[str, str]:
+        """The module and name lines of GLOBAL/INST. Stray whitespace (CRLF line ends
+        after a text-mode checkout, padding) is stripped: judge the name, not its spacing."""
+        module = self.readline().strip().decode("utf-8", "surrogateescape")
+        name = self.readline().strip().decode("utf-8", "surrogateescape")
+        return module, name
+
     def _int_line(self, line: bytes) -> Any:
         text = line.strip()
         if text in (b"00", b"01"):

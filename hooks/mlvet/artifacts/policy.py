@@ -53,6 +53,13 @@ _DANGEROUS_MODULES = frozenset(
         "torch.testing._internal", "torch.utils._config_module", "pandas.io",
         "pandas.core.computation", "ssl", "mailcap", "pipes", "doctest", "numexpr",
         "tensorflow.io", "tensorflow.python.platform.gfile",
+        # shells, pagers and helpers that run commands or read arbitrary files
+        "IPython", "_osx_support", "_sitebuiltins", "linecache", "inspect", "gc",
+        "getpass", "concurrent.futures.process", "torch.multiprocessing",
+        "torch.distributed.rpc", "torch.distributed.elastic", "torch.distributed.run",
+        "torch.distributed.launch", "asyncore", "asynchat", "wsgiref", "jinja2", "mako",
+        # downloaders: a pickle that fetches is a pickle that can fetch a payload
+        "boto3", "botocore", "fsspec", "smart_open", "gdown", "wget", "pycurl",
     }
 )
 
@@ -84,6 +91,11 @@ _DANGEROUS_NAMES = frozenset(
         "numpy.lib.npyio.load", "numpy.lib.format.open_memmap", "numpy.lib.format.read_array",
         "pandas.eval", "pandas.read_pickle", "pandas.read_csv", "pandas.read_sql",
         "keras.models.load_model", "keras.saving.load_model",
+        "copyreg.add_extension", "copy_reg.add_extension", "_codecs.open", "gzip.GzipFile", "bz2.BZ2File", "lzma.LZMAFile",
+        # exec/eval hidden in the standard library
+        "dataclasses._create_fn", "dataclasses._FuncBuilder", "typing.get_type_hints",
+        "typing._eval_type", "typing.ForwardRef", "typing_extensions.get_type_hints",
+        "torch.distributed.init_process_group", "torch.distributed.rendezvous",
     }
 )
 
@@ -96,7 +108,9 @@ _DANGEROUS_LEAVES = frozenset(
         "spawnvp", "spawnvpe", "execl", "execle", "execlp", "execlpe", "execv", "execve",
         "execvp", "execvpe", "startfile", "run_path", "run_module", "import_module",
         "__import__", "urlopen", "urlretrieve", "write_file", "get_file", "sympify",
-        "parse_expr",
+        "parse_expr", "hf_hub_download", "snapshot_download", "download_url",
+        "download_and_extract_archive", "load_state_dict_from_url", "from_pretrained",
+        "get_type_hints",
     }
 )
 
@@ -248,12 +262,14 @@ _HF_CLASSES = re.compile(
 )
 # TorchScript archives name their classes `__torch__.*`; TorchScript resolves those from
 # the archive's own compiled code, and the Python unpickler cannot import them at all.
-_TORCHSCRIPT_SAFE = re.compile(r"__torch__\.[A-Za-z0-9_.]+")
+_TORCHSCRIPT_SAFE = re.compile(
+    r"__torch__\.[A-Za-z0-9_.]+|torch\.jit\._pickle\.(?:build_[a-z]+list|restore_type_tag)"
+)
 # Harmless builtins: pure functions, type constructors, exception classes.
 _BUILTINS_SAFE = re.compile(
     r"builtins\.(?:abs|all|any|bin|chr|divmod|enumerate|format|hash|hex|isinstance|issubclass"
     r"|len|max|min|oct|ord|pow|repr|reversed|round|sorted|sum|zip|property|staticmethod"
-    r"|classmethod|Ellipsis|NotImplemented|[A-Z][A-Za-z]*(?:Error|Exception|Warning))"
+    r"|classmethod|Ellipsis|NotImplemented|(?:Base)?Exception|[A-Z][A-Za-z]*(?:Error|Exception|Warning))"
 )
 _SAFE_PATTERNS = (
     _BUILTINS_SAFE, _TORCH_SAFE, _NUMPY_SAFE, _SKLEARN_SAFE, _LIBRARY_CLASSES, _HF_CLASSES,
@@ -278,7 +294,15 @@ def _in_module_set(module: str, modules: Iterable[str]) -> bool:
 
 # Names inside otherwise dangerous modules that only look things up: dill pickles every
 # builtin type (even `int`) through _load_type, a fixed table of types.
-_HARMLESS_IN_DANGEROUS_MODULES = frozenset({"dill._dill._load_type"})
+# TorchScript's debug pickles rebuild lists through torch.jit._pickle's pure list builders.
+_HARMLESS_IN_DANGEROUS_MODULES = frozenset(
+    {
+        "dill._dill._load_type", "torch.jit._pickle.build_intlist",
+        "torch.jit._pickle.build_tensorlist", "torch.jit._pickle.build_doublelist",
+        "torch.jit._pickle.build_boollist", "torch.jit._pickle.build_complexlist",
+        "torch.jit._pickle.restore_type_tag",
+    }
+)
 
 # torch._C internals that load, compile or run serialized programs.
 _TORCH_C_DANGEROUS = re.compile(r"(?i).*(?:load|import|jit|script|compile|exec|deserial|_run).*")
@@ -322,9 +346,14 @@ def is_dangerous(module: str, name: str) -> bool:
     # `asyncio.unix_events` + `_UnixSubprocessTransport._start` all reach the same code.
     if _segments_hit(full.split("."), module_len=module.count(".") + 1):
         return True
-    if _in_module_set(module, ("torch._C",)) and _TORCH_C_DANGEROUS.fullmatch(name):
-        return True
     parts = name.split(".")
+    # `torch._C` + `_jit_...`, or `torch` + `_C._load_for_lite_interpreter` (an attribute walk)
+    segments = full.split(".")
+    if any(
+        segments[:i] == ["torch", "_C"] and _TORCH_C_DANGEROUS.fullmatch(".".join(segments[i:]))
+        for i in range(2, len(segments))
+    ):
+        return True
     if parts[-1] in _DANGEROUS_LEAVES or any(p in _DANGEROUS_ATTRS for p in parts):
         return True
     if module.partition(".")[0] == "pandas" and parts[-1].startswith(("read_", "to_")):

@@ -31,8 +31,19 @@ MODEL_EXTS = (
 )
 COMPRESSED_EXTS = (".gz", ".bz2", ".xz", ".lzma", ".z", ".zlib", ".joblib", ".tgz", ".tbz2")
 
-_PROTO0_START = re.compile(rb"\A(?:\(?[ci][A-Za-z_][\w.]*\n[\w.<>]+\n|\((?:dp|lp)\d*\n|\((?:t|l|d)\.?|[NI]\d*\n?|S'|V)")
-_STRONG_TEXT_START = re.compile(rb"\A(?:\(?[ci][A-Za-z_][\w.]*\n[\w.<>]+\n|\((?:dp|lp)\d*\n)")
+# A GLOBAL/INST line pair, tolerating the stray spaces and CRLF line ends a text-mode
+# checkout or a hand edit leaves (the reader strips them before judging the name).
+_GLOBAL_LINES = rb"[ci][ \t]*[A-Za-z_][\w.]*[ \t\r]*\n[ \t]*[\w.<>]+[ \t\r]*\n"
+# A MARK then text-opcode arguments (strings, ints, floats, None, PUT/GET) before an INST.
+# Each alternative starts with its own opcode byte, so matching stays linear.
+_MARKED_ARGS = rb"\((?:[SVIFLpg][^\n]*\n|[N0])*"
+_PROTO0_START = re.compile(
+    rb"\A(?:\(?" + _GLOBAL_LINES + rb"|" + _MARKED_ARGS + _GLOBAL_LINES
+    + rb"|\((?:dp|lp)\d*\r?\n|\((?:t|l|d)\.?|[NI]\d*\r?\n?|S'|V)"
+)
+_STRONG_TEXT_START = re.compile(
+    rb"\A(?:\(?" + _GLOBAL_LINES + rb"|" + _MARKED_ARGS + _GLOBAL_LINES + rb"|\((?:dp|lp)\d*\r?\n)"
+)
 # Extensions shared with raw binaries: only a strong pickle start counts there.
 AMBIGUOUS_EXTS = (".bin", ".dat", ".model", ".p", ".z", ".sav")
 # Every opcode byte of protocols 0-5.
