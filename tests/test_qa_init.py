@@ -108,3 +108,21 @@ def test_successful_merge_is_valid_yaml_with_both_repos(
     assert "# keep me" in new and "# mine" in new
     data = yaml.safe_load(new)
     assert len(data["repos"]) == 2 and data["ci"] == {"autofix": False}
+
+
+def test_init_in_a_very_deep_tree_is_no_recursion_error(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folders = [repo]
+    for _ in range(1200):  # deeper than Python's recursion limit
+        folders.append(folders[-1] / "a")
+        folders[-1].mkdir()
+    (folders[-1] / "nb.ipynb").write_text("{}")
+    try:
+        code, out, err = run_cli(["init", "--print", str(repo)], capsys)
+        assert code == 0, err
+        assert "strip-notebook-outputs" in out  # the deep notebook was seen
+    finally:  # pytest's own clean-up recurses and would fail on this tree
+        (folders[-1] / "nb.ipynb").unlink()
+        for folder in reversed(folders[1:]):
+            folder.rmdir()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,26 +53,23 @@ class Profile:
 
 
 def detect(root: Path, limit: int = 20000) -> Profile:
+    from mlvet.discover import _walk  # iterative: a deep tree is no RecursionError
+
     profile = Profile()
-    seen = 0
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in SKIP and not d.endswith(".egg-info")]
-        for name in files:
-            seen += 1
-            if seen > limit:
-                return profile
-            lower = name.lower()
-            rel = Path(folder, name).relative_to(root).as_posix()
-            if lower.endswith(".ipynb"):
-                profile.notebooks += 1
-            elif lower.endswith(".py"):
-                profile.python_files += 1
-            elif lower.endswith(MODEL_SUFFIXES):
-                profile.model_files += 1
-            if re.fullmatch(r"requirements[^/]*\.(txt|in)|environment\.ya?ml", lower) or (
-                lower == "pyproject.toml" and "dependencies" in _head(Path(folder, name))
-            ):
-                profile.requirements.append(rel)
+    for seen, rel in enumerate(_walk(str(root)), 1):
+        if seen > limit:
+            return profile
+        lower = rel.rsplit("/", 1)[-1].lower()
+        if lower.endswith(".ipynb"):
+            profile.notebooks += 1
+        elif lower.endswith(".py"):
+            profile.python_files += 1
+        elif lower.endswith(MODEL_SUFFIXES):
+            profile.model_files += 1
+        if re.fullmatch(r"requirements[^/]*\.(txt|in)|environment\.ya?ml", lower) or (
+            lower == "pyproject.toml" and "dependencies" in _head(root / rel)
+        ):
+            profile.requirements.append(rel)
     return profile
 
 
