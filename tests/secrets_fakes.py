@@ -91,6 +91,16 @@ def kaggle() -> str:
     return rand(32, HEX)
 
 
+def wandb_v1() -> str:
+    """The 86-character keys W&B issues since late 2025."""
+    return "wandb" + "_v1_" + rand(27) + "_" + rand(49)
+
+
+def kaggle_token() -> str:
+    """Kaggle's newer single API token (KAGGLE_API_TOKEN)."""
+    return "KG" + "AT_" + rand(32, HEX)
+
+
 def comet() -> str:
     return rand(25)
 

@@ -112,3 +112,18 @@ def test_a_real_token_is_not_a_sequence() -> None:
               fake.cohere, fake.mistral, fake.anthropic, fake.neptune, fake.groq,
               fake.langsmith, fake.replicate, fake.comet, fake.azure_openai]
     assert not any(is_placeholder(make()) for make in makers for _ in range(200))
+
+
+@pytest.mark.parametrize(("make", "slug"), [(fake.wandb_v1, "wandb-api-key"),
+                                            (fake.kaggle_token, "kaggle-api-key")])
+def test_prefixed_newer_wandb_and_kaggle_keys_need_no_context(tmp_path: Path, make: Any,
+                                                              slug: str) -> None:
+    key = make()
+    found = scan(tmp_path, "notes.md", f"the run used {key} yesterday\n")
+    assert [f.name for f in found] == [slug]
+    nb = nb_text(cell("print(creds)", [stream(f"{key}\n")]))
+    assert [f.name for f in scan(tmp_path, "nb.ipynb", nb)] == [slug]
+    assert [f.name for f in scan(tmp_path, "run.sh", f'export X="{key}"\n')] == [slug]
+    # Stand-ins keep quiet.
+    prefix = key[: key.index("_", 6) + 1] if slug.startswith("wandb") else key[:5]
+    assert scan(tmp_path, "b.md", f"export X={prefix}xxxx\nX={prefix}...\n") == []

@@ -88,6 +88,12 @@ PREFIX_DETECTORS: tuple[Detector, ...] = (
              re.compile(_B + r"(?P<secret>eyJhcGlfYWRkcmVzcyI6[A-Za-z0-9+/]{40,600}={0,2})"
                         r"(?![A-Za-z0-9+/=])"),
              _any, "https://app.neptune.ai (user menu > Get your API token)"),
+    Detector("wandb-api-key", "Weights & Biases API key", ("wandb_v1_",),
+             _rx(r"wandb_v1_[A-Za-z0-9]{20,40}_[A-Za-z0-9]{40,60}"), _random_after(9),
+             "https://wandb.ai/authorize"),
+    Detector("kaggle-api-key", "Kaggle API token", ("KGAT_",),
+             _rx(r"KGAT_[A-Za-z0-9]{32,64}"), _random_after(5),
+             "https://www.kaggle.com/settings (API > Expire token)"),
     Detector("xai-api-key", "xAI API key", ("xai-",),
              _rx(r"xai-[A-Za-z0-9]{70,90}"), _random_after(4), "https://console.x.ai"),
     Detector("perplexity-api-key", "Perplexity API key", ("pplx-",),
