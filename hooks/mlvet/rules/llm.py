@@ -194,7 +194,7 @@ class LLMOutputExecutedChecker(Checker):
 
     codes = ("ML701",)
     # An LLM-library import and a sink word; or a model API's URL (raw HTTP clients).
-    pattern = gate("ML701", need_sink=True, extra=(
+    pattern = gate("ML701", need_sink=True, need_source=True, extra=(
         r"https?://[^\s\"']*(?:/chat/completions|/v1/completions|/v1/messages|/api/generate"
         r"|/api/chat|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis)",
     ))

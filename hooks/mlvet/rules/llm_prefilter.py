@@ -24,15 +24,20 @@ _FROM = re.compile(r"from[ \t]+" + _LLM_MODULES)
 # Plain substring tests: far cheaper than one regex alternation over the whole text.
 _SINK_LITERALS = (
     "subprocess", "system(", "popen(", "spawn", "execute", "os.exec", "execv", "execl", "read_sql", "import_module",
-    "__import__", "pickle", "marshal", "text(", ".sql(", "duckdb", ".run(", ".py", "run_path",
-    "builtins", "get_ipython",
+    "__import__", "pickle", "marshal", "dill", "sqlalchemy", "sqlmodel", ".sql(", "duckdb", ".run(",
+    "run_path", "builtins", "get_ipython",
 )
+# A model's text written to a .py file counts only where something is written at all:
+# ".py" alone is in most library files (comments, docstrings naming scripts).
+_PY_FILE = (".py", "write")
 # `model.eval()` and `torch.compile(...)` are everywhere in ML code: only bare calls count.
 _BARE_CALLS = ("exec(", "eval(", "compile(")
 
 
 def has_sink_word(text: str) -> bool:
     if any(word in text for word in _SINK_LITERALS):
+        return True
+    if all(word in text for word in _PY_FILE):
         return True
     for word in _BARE_CALLS:
         i = text.find(word)
@@ -55,9 +60,34 @@ def imported_llm_libraries(text: str) -> frozenset[str]:
         m.group(1).split("_")[0] if m.group(1).startswith("langchain") else m.group(1)
         for pattern in (_IMPORT, _FROM)
         for m in pattern.finditer(text)
+        if _statement_start(text, m.start())
     )
     _last[0], _last[1] = text, found
     return found
+
+
+def _statement_start(text: str, pos: int) -> bool:
+    """Whether `pos` begins a statement: only indentation (or `try:`, `x = 1;`) before it
+    on its line. Imports in doctests (`>>> from transformers import ...`), comments and
+    prose are not imports of the file."""
+    head = text[text.rfind("\n", 0, pos) + 1 : pos].rstrip()
+    return not head or head[-1] in ":;"
+
+
+# Libraries most of whose importers never call a language model (they train or download
+# models): the file must also name one of these before the data flow is worth running.
+_WEAK_SOURCES: dict[str, tuple[str, ...]] = {
+    "transformers": ("pipeline", "decode("),
+    "huggingface_hub": ("InferenceClient",),
+    "google": ("genai", "generativeai"),
+}
+
+
+def names_a_source(found: frozenset[str], text: str) -> bool:
+    """Whether the imported libraries, and the text, can produce model output at all."""
+    if not found.issubset(_WEAK_SOURCES):
+        return True
+    return any(word in text for lib in found for word in _WEAK_SOURCES[lib])
 
 
 class _Gate:
@@ -72,8 +102,10 @@ class _Gate:
         extra: tuple[re.Pattern[str], ...],
         require: tuple[str, ...] = (),
         names: tuple[str, ...] = (),
+        need_source: bool = False,
     ) -> None:
         self.pattern = name
+        self._need_source = need_source
         self._require = require
         self._names = names
         self.flags = 0
@@ -94,6 +126,8 @@ class _Gate:
             return False
         if self._names and not any(n in text for n in self._names):
             return False
+        if self._need_source and not names_a_source(found, text):
+            return False
         return not self._need_sink or has_sink_word(text)
 
 
@@ -106,12 +140,17 @@ def gate(
     extra: tuple[str, ...] = (),
     require: tuple[str, ...] = (),
     names: tuple[str, ...] = (),
+    need_source: bool = False,
 ) -> re.Pattern[str]:
     """A prefilter for `Checker.pattern`: any of `words` (substrings) or `extra` regexes
     (each should start with a literal), or an import of one of `modules` (any LLM library
     when None; () for none), plus a sink word if asked. With `require`, one of those
     substrings must be present before anything else is looked at; with `names`, one of
-    those must be present besides the import."""
+    those must be present besides the import; with `need_source`, a library that can
+    make model text (or, for transformers and the like, a word naming a source)."""
     compiled = tuple(re.compile(e) for e in extra)
     wanted = frozenset(modules) if modules is not None else None
-    return cast("re.Pattern[str]", _Gate(name, wanted, need_sink, words, compiled, require, names))
+    return cast(
+        "re.Pattern[str]",
+        _Gate(name, wanted, need_sink, words, compiled, require, names, need_source),
+    )
