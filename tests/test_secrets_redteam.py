@@ -127,3 +127,28 @@ def test_prefixed_newer_wandb_and_kaggle_keys_need_no_context(tmp_path: Path, ma
     # Stand-ins keep quiet.
     prefix = key[: key.index("_", 6) + 1] if slug.startswith("wandb") else key[:5]
     assert scan(tmp_path, "b.md", f"export X={prefix}xxxx\nX={prefix}...\n") == []
+
+
+def _ipython_colored(code: str) -> str:
+    """How IPython 8 paints a source line in a traceback: ANSI codes around every token."""
+    import re
+
+    parts = re.findall(r"\w+|[^\w\s]|\s+", code)
+    return "".join(p if p.isspace() else f"\x1b[38;5;124;43m{p}\x1b[39;49m" for p in parts)
+
+
+@pytest.mark.parametrize(("make", "code", "slug"), [
+    (fake.hugging_face, 'login(token="{}")', "hugging-face-token"),
+    (fake.wandb, 'wandb.login(key="{}")', "wandb-api-key"),
+    (fake.openai_project, "client = OpenAI(api_key='{}')", "openai-api-key"),
+])
+def test_token_in_an_ansi_coloured_traceback(tmp_path: Path, make: Any, code: str,
+                                             slug: str) -> None:
+    token = make()
+    error = {"output_type": "error", "ename": "HTTPError", "evalue": "401",
+             "traceback": ["\x1b[0;31m---------------------------------\x1b[0m",
+                           "\x1b[0;32m----> 3\x1b[0m " + _ipython_colored(code.format(token)),
+                           "\x1b[0;31mHTTPError\x1b[0m: 401"]}
+    found = scan(tmp_path, "nb.ipynb", nb_text(cell("import wandb\nrun()", [error])))
+    assert [(f.name, f.cell) for f in found] == [(slug, 1)]
+    assert token[4:] not in found[0].message

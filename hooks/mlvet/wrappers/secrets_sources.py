@@ -145,6 +145,15 @@ def _joined(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+# Terminal colour codes and hyperlinks: IPython paints every token of a traceback, and
+# `\x1b[43mhf_...` would hide the token's start. Removing them keeps every line break.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
+
+
+def _plain(text: str) -> str:
+    return _ANSI.sub("", text) if "\x1b" in text else text
+
+
 def notebook_segments(path: str, data: bytes) -> TextFile:
     nb, raw = load_notebook(data)
     segments: list[Segment] = []
@@ -162,17 +171,17 @@ def notebook_segments(path: str, data: bytes) -> TextFile:
                 continue
             base: tuple[Any, ...] = ("cells", pos, "outputs", k)
             if "text" in out:
-                segments.append(Segment(_joined(out["text"]), "output", index, (*base, "text"),
-                                        k + 1))
+                segments.append(Segment(_plain(_joined(out["text"])), "output", index,
+                                        (*base, "text"), k + 1))
             if isinstance(out.get("traceback"), list):
-                segments.append(Segment("\n".join(_joined(t) for t in out["traceback"]),
+                segments.append(Segment(_plain("\n".join(_joined(t) for t in out["traceback"])),
                                         "output", index, (*base, "traceback"), k + 1))
             data_map = out.get("data")
             if isinstance(data_map, dict):
                 for mime, value in data_map.items():
                     if mime in _TEXT_MIMES or mime.endswith("+json"):
                         text = value if isinstance(value, (str, list)) else json.dumps(value)
-                        segments.append(Segment(_joined(text), "output", index,
+                        segments.append(Segment(_plain(_joined(text)), "output", index,
                                                 (*base, "data", mime), k + 1))
     return TextFile(path, segments, raw=raw)
 
