@@ -18,6 +18,7 @@ from mlvet.rules.callargs import (
     is_true_constant,
     string_value,
 )
+from mlvet.rules.starimports import StarImports
 from mlvet.rules.textgate import IMPORTED, Confirm, Gate
 
 _REF_CWE502 = "https://cwe.mitre.org/data/definitions/502.html"
@@ -203,8 +204,11 @@ _TORCH_LOADS = frozenset({"torch.load", "torch.serialization.load"})
 _TORCH_FIX = "Pass weights_only=True (torch >= 1.13), or store weights as safetensors."
 
 
-# Not `(` followed by weights_only=True among the call's own (not nested) arguments.
-_NOT_WEIGHTS_ONLY = r"(?!\s*\([^()]*(?:\([^()]*\)[^()]*)*\bweights_only\s*=\s*True\b)"
+# Not `(` followed by weights_only=True among the call's own (not nested) arguments; a
+# conditional `weights_only=True if safe else False` is not the literal and gets through.
+_NOT_WEIGHTS_ONLY = (
+    r"(?!\s*\([^()]*(?:\([^()]*\)[^()]*)*\bweights_only\s*=\s*True\s*[,)#])"
+)
 
 
 class TorchLoad(Checker):
@@ -218,13 +222,23 @@ class TorchLoad(Checker):
             # every other spelling still calls something `.load` or `load`
             ("load", r"import\s+torch(?:\.serialization)?\s+as\s"),
             ("load", rf"from\s+torch(?:\.serialization)?\s+import\s*{IMPORTED}"
-                     r"\b(?:load|serialization|\*)\b"),
+                     r"(?:\b(?:load|serialization)\b|\*)"),
         ),
     )
+    node_types = (ast.ImportFrom,)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.stars = StarImports()
+
+    def on_node(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.ImportFrom)
+        self.stars.add(node)
 
     def on_call(self, call: CallSite) -> None:
-        if call.qualname in _TORCH_LOADS:
-            self._check(call, call.qualname)
+        qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
+        if qual in _TORCH_LOADS:
+            self._check(call, qual)
             return
         if _is_partial(call):
             first = call.node.args[0] if call.node.args else None
@@ -292,18 +306,30 @@ class NumpyAllowPickle(Checker):
         ("ickle", "load"),  # "ickle" for allow_pickle, shared with ML101's gate
         (
             # a keyword other than a literal False/None/0, or a kwargs-dict key
-            ("allow_pickle", r"allow_pickle(?:\s*=(?!=)\s*(?!False\b|None\b|0\b)|['\"]\s*:)"),
+            # (`allow_pickle=False if x else True` is not the literal, so it gets through)
+            ("allow_pickle",
+             r"allow_pickle(?:\s*=(?!=)\s*(?!(?:False|None|0)\s*[,)#])|['\"]\s*:)"),
             # allow_pickle as the third positional argument: np.load(p, None, True)
             ("np", rf"np\s*\.\s*load\s*\({_TWO_ARGS}"),
             ("numpy", rf"numpy\s*\.\s*load\s*\({_TWO_ARGS}"),
             ("numpy", r"import\s+numpy\s+as\s+(?!np\b)"),
-            (("numpy", "cupy"), rf"from\s+[\w.]*(?:numpy|cupy)\s+import\s*{IMPORTED}\bload\b"),
+            (("numpy", "cupy"),
+             rf"from\s+[\w.]*(?:numpy|cupy)\s+import\s*{IMPORTED}(?:\bload\b|\*)"),
             ("read_array", r"read_array"),
         ),
     )
+    node_types = (ast.ImportFrom,)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.stars = StarImports()
+
+    def on_node(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.ImportFrom)
+        self.stars.add(node)
 
     def on_call(self, call: CallSite) -> None:
-        qual = call.qualname
+        qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
         if qual not in _NUMPY_LOADS:
             return
         arg = find_arg(call, "allow_pickle", _NUMPY_LOADS[qual])
@@ -339,18 +365,22 @@ class YamlLoad(Checker):
             ("load", r"yaml\s*\.\s*(?:unsafe_)?load"),
             ("load", r"unsafe_load"),
             ("load", r"import\s+yaml\s+as\s"),
-            ("load", rf"from\s+yaml\s+import\s*{IMPORTED}\b(?:load|load_all|\*)\b"),
+            ("load", rf"from\s+yaml\s+import\s*{IMPORTED}(?:\b(?:load|load_all)\b|\*)"),
         ),
     )
-    node_types = (ast.Assign, ast.ClassDef)
+    node_types = (ast.Assign, ast.ClassDef, ast.ImportFrom)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         # Local names known to hold a safe loader: subclasses and module-level choices
         # such as `Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)`.
         self.safe_names: set[str] = set()
+        self.stars = StarImports()
 
     def on_node(self, node: ast.AST) -> None:
+        if isinstance(node, ast.ImportFrom):
+            self.stars.add(node)
+            return
         if isinstance(node, ast.ClassDef):
             if node.bases and all(self._safe(b) for b in node.bases):
                 self.safe_names.add(node.name)
@@ -387,7 +417,7 @@ class YamlLoad(Checker):
         )
 
     def on_call(self, call: CallSite) -> None:
-        qual = call.qualname
+        qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
         if qual in _YAML_UNSAFE:
             self._report(call, f"`{qual}()` constructs arbitrary Python objects from YAML tags")
             return

@@ -10,7 +10,7 @@ import ast
 import re
 
 from mlvet.registry import Rule
-from mlvet.rules.base import CallSite, Checker
+from mlvet.rules.base import CallSite, Checker, Context
 from mlvet.rules.callargs import (
     Arg,
     callee_text,
@@ -20,6 +20,7 @@ from mlvet.rules.callargs import (
     is_true_constant,
     string_value,
 )
+from mlvet.rules.starimports import StarImports
 from mlvet.rules.textgate import IMPORTED, REST_OF_LINE, Gate
 
 # -- ML106: trust_remote_code -----------------------------------------------------------
@@ -45,8 +46,9 @@ class TrustRemoteCode(Checker):
     pattern = Gate(
         (_TRC,),
         (
-            # keyword use (`def f(trust_remote_code=False)` defaults are no call) ...
-            rf"{_TRC}\s*=(?!=)\s*(?!False\b|None\b)",
+            # keyword use (`def f(trust_remote_code=False)` defaults are no call; a
+            # conditional `False if x else True` is not the literal) ...
+            rf"{_TRC}\s*=(?!=)\s*(?!(?:False|None)\s*[,)#])",
             # ... or a dict key
             rf"{_TRC}['\"]\s*:",
         ),
@@ -127,9 +129,18 @@ class TorchHubLoad(Checker):
             ("torch", rf"from\s+torch\s+import\s*{IMPORTED}\bhub\b"),
         ),
     )
+    node_types = (ast.ImportFrom,)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.stars = StarImports()
+
+    def on_node(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.ImportFrom)
+        self.stars.add(node)
 
     def on_call(self, call: CallSite) -> None:
-        qual = call.qualname
+        qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
         if qual not in _HUB_CALLS:
             return
         problems: list[str] = []
