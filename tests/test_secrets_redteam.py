@@ -152,3 +152,11 @@ def test_token_in_an_ansi_coloured_traceback(tmp_path: Path, make: Any, code: st
     found = scan(tmp_path, "nb.ipynb", nb_text(cell("import wandb\nrun()", [error])))
     assert [(f.name, f.cell) for f in found] == [(slug, 1)]
     assert token[4:] not in found[0].message
+
+
+@pytest.mark.parametrize("body", ["TheQuickBrownFoxJumpsOverTheLazyDog",
+                                  "quickBrownFoxJumpsOverLazyDogsToo",
+                                  "ModelCheckpointCallbackForTraining2"])
+def test_camel_case_words_after_a_prefix_are_a_name(tmp_path: Path, body: str) -> None:
+    text = f'assert name == "hf_{body}"\nx = "gsk_{body}WithSomeMoreWords"\n'
+    assert scan(tmp_path, "a.py", text) == []

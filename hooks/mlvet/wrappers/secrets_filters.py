@@ -21,6 +21,7 @@ _PLACEHOLDER_WORDS = re.compile(
     r"(?i:(?:^|(?<=[_\-.\s]))(?:your|here|fake|none|null|todo|mytoken|mykey|my_key|my_token|"
     r"token|key|secret|test)(?=$|[_\-.\s]))"
 )
+_CAMEL_WORDS = re.compile(r"[a-z]*(?:[A-Z][a-z]{2,}|[0-9]{1,4})+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _HASH_LENGTHS = frozenset({32, 40, 56, 64, 96, 128})
@@ -65,8 +66,11 @@ def looks_random(body: str, min_unique: int = 8) -> bool:
     """A machine-made token body: enough distinct characters, not one word."""
     if len(set(body)) < min(min_unique, max(2, len(body) // 3)):
         return False
-    # An identifier written by a person has long runs of lowercase letters only.
-    return not (body.isalpha() and (body.islower() or body.isupper()))
+    # An identifier written by a person has long runs of lowercase letters only, or is
+    # made of camel-case words (`TheQuickBrownFox`): random base62 almost never is.
+    if body.isalpha() and (body.islower() or body.isupper()):
+        return False
+    return _CAMEL_WORDS.fullmatch(body) is None
 
 
 def mixed_case_or_digits(body: str) -> bool:
