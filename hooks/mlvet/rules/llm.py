@@ -215,6 +215,8 @@ class LLMOutputExecutedChecker(Checker):
         self._index.add_call(call.node, call.qualname, self.ctx.function)
         if call.name in _CANDIDATE_CALLS:
             self._calls.add(call.name)
+        elif call.name == "pipeline" and call.qualname == "transformers.pipeline":
+            self._calls.add("create")  # `transformers.pipeline(...)` builds a text source
         elif call.name in _MODEL_METHODS and not self._llm_receiver:
             func = call.node.func
             receiver = func.value if isinstance(func, ast.Attribute) else None

@@ -880,8 +880,21 @@ class Scope(SinkRules):
         if self.kinds_only:
             return
         todo: list[tuple[ast.AST, Env]] = [(root, env)]
+        lambda_items: dict[int, Origin] = {}
         while todo:
             node, env = todo.pop()
+            if isinstance(node, ast.Lambda):
+                # A lambda's body runs with the scope's names, less its own parameters.
+                inner = env.copy()
+                args = node.args
+                item = lambda_items.get(id(node))
+                for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+                    if a is not None:
+                        self.forget(a.arg, inner)
+                        if item is not None:  # map(lambda c: run(c), cmds): c is an item
+                            inner.taint[a.arg] = item.whole()
+                todo.append((node.body, inner))
+                continue
             if isinstance(node, _SCOPES):
                 continue
             if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
@@ -904,6 +917,15 @@ class Scope(SinkRules):
                 continue
             elif isinstance(node, ast.Call):
                 self.check_sink(node, env)
+                func, call_args = node.func, node.args
+                if (
+                    isinstance(func, ast.Name) and func.id in ("map", "filter")
+                    and len(call_args) > 1 and isinstance(call_args[0], ast.Lambda)
+                    and self.is_builtin(func.id)
+                ):
+                    item = pick(self.taint(a, env) for a in call_args[1:])
+                    if item is not None:
+                        lambda_items[id(call_args[0])] = item
             todo.extend((c, env) for c in reversed(list(ast.iter_child_nodes(node))))
 
 def _literal_pattern(p: ast.pattern) -> bool:
