@@ -160,3 +160,28 @@ def test_token_in_an_ansi_coloured_traceback(tmp_path: Path, make: Any, code: st
 def test_camel_case_words_after_a_prefix_are_a_name(tmp_path: Path, body: str) -> None:
     text = f'assert name == "hf_{body}"\nx = "gsk_{body}WithSomeMoreWords"\n'
     assert scan(tmp_path, "a.py", text) == []
+
+
+def test_message_never_names_a_neighbouring_secret(tmp_path: Path) -> None:
+    first, second = fake.wandb(), fake.wandb()
+    found = scan(tmp_path, "c.yaml", f"wandb_api_key: {first}\nsecret: {second}\n")
+    assert len(found) == 2
+    for f in found:
+        for token in (first, second):
+            assert token[4:12] not in f.message and token[4:12] not in (f.fix or "")
+
+
+def test_kubernetes_env_pair_names_the_variable(tmp_path: Path) -> None:
+    key = fake.wandb()
+    (f,) = scan(tmp_path, "k8s.yaml", f"env:\n  - name: WANDB_API_KEY\n    value: {key}\n")
+    assert "WANDB_API_KEY" in f.message
+
+
+def test_descriptions_are_scrubbed_of_token_shapes() -> None:
+    from mlvet.wrappers.secrets import _scrub
+
+    key = fake.wandb()
+    assert _scrub(f"assigned to {key}") == f"assigned to {key[:4]}…"
+    for kept in ("assigned to WANDB_API_KEY", "passed to wandb.login(key=…)",
+                 "assigned to azure_openai_api_key", "in a postgres URL for db.internal"):
+        assert _scrub(kept) == kept

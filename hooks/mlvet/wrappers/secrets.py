@@ -21,6 +21,7 @@ from mlvet.discover import discover
 from mlvet.findings import FileError, Finding, Report, Severity
 from mlvet.sources import SourceError
 from mlvet.wrappers import secrets_ds
+from mlvet.wrappers.secrets_filters import looks_random, mixed_case_or_digits
 from mlvet.wrappers.secrets_rules import CODE, RULES
 from mlvet.wrappers.secrets_scan import Hit, Spans, scan_text
 from mlvet.wrappers.secrets_sources import Segment, Skip, TextFile, read_text_file
@@ -100,9 +101,20 @@ def _suppressed(seg: Segment, line: int, finding: Finding) -> bool:
     return line > 1 and _ALLOWLIST_NEXT.search(seg.line_text(line - 1)) is not None
 
 
+_TOKENISH = re.compile(r"[A-Za-z0-9_\-+/=]{16,}")
+
+
+def _scrub(text: str) -> str:
+    """Redact anything token-shaped in a description: a name in `where` is read from
+    the scanned text, and a neighbouring secret must not ride along in the message."""
+    return _TOKENISH.sub(
+        lambda m: redact(m.group(0)) if looks_random(m.group(0))
+        and mixed_case_or_digits(m.group(0)) else m.group(0), text)
+
+
 def _finding(tf: TextFile, seg: Segment, hit: Hit, options: Options) -> Finding:
     line, column = seg.line_col(hit.offset)
-    where = f" {hit.where}" if hit.where else ""
+    where = f" {_scrub(hit.where)}" if hit.where else ""
     if seg.kind == "output":
         where += f" in the output of cell {seg.cell}"
     message = f"{hit.label} {redact(hit.display or hit.secret)}{where}"

@@ -63,6 +63,7 @@ _NETRC_ENTRY = re.compile(r"\bmachine\s+(?P<host>\S+)\s+(?:login\s+\S+\s+)?"
 _CALL_OWNER = re.compile(r"([A-Za-z_][\w.]*)\s*$")
 _SECTION = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*$")
 _YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?[\"']?([\w.\-]+)[\"']?\s*:\s*(?:#.*)?$")
+_K8S_NAME = re.compile(r"^\s*-?\s*[\"']?name[\"']?\s*:\s*[\"']?([A-Za-z_][\w.\-]{0,80})[\"']?\s*,?\s*$")
 # Lines after a vendor word that may still belong to its call or block.
 _WINDOW = 8
 
@@ -204,7 +205,10 @@ def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: in
     if line_index > 0 and low in _GENERIC_NAMES | {"password", "secret"}:
         vendor = _vendor_in(lines[line_index - 1])  # k8s env: - name: X / value: ...
         if vendor:
-            return vendor, f"assigned to {lines[line_index - 1].split(':')[-1].strip()}"
+            # Only a `name: X` line names the variable; any other line above may itself
+            # hold a secret, which must never reach the message.
+            m = _K8S_NAME.match(lines[line_index - 1])
+            return vendor, f"assigned to {m.group(1)}" if m else "after a line naming it"
     if file_vendor is not None:
         return file_vendor, f"assigned to {name}"
     # Last resort, for plain credential names only: the vendor named on the same line
