@@ -62,3 +62,16 @@ def test_bandit_skips_a_file_too_large_to_check(
     assert {f["path"] for f in data["findings"]} == {"train.py"}
     assert [e["path"] for e in data["errors"]] == ["huge.py"]
     assert "too large" in data["errors"][0]["message"]
+
+
+def test_ruff_fix_next_to_a_crashing_file_still_fixes_and_fails_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "deep.py").write_text(RUFF_CRASHER)
+    (tmp_path / "fixme.py").write_text("import os\nimport sys\n\nprint(sys.argv)\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(["ruff", "--fix", "--format", "json", "."], capsys)
+    assert code == 1, err
+    assert "import os" not in (tmp_path / "fixme.py").read_text()  # F401 fixed
+    assert [e["path"] for e in _json(out)["errors"]] == ["deep.py"]
+    assert "fixme.py" in err  # the notice names the rewritten file

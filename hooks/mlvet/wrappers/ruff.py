@@ -365,9 +365,10 @@ def run_ruff(
     for config_path, group in groups.items():
         args = selection_args(bundle, read_user_ruff(config_path))
         pending = list(chunks(group))
+        # Taken once: a run that crashes may already have rewritten some of its files.
+        before = {f: digest(f) for f in group} if fix else {}
         while pending:
             batch = pending.pop()
-            before = {f: digest(f) for f in batch} if fix else {}
             proc = run_tool(ruff_command(binary, args, batch, fix, unsafe_fixes))
             if proc.returncode < 0:
                 # ruff died on some file (a stack overflow on deep nesting aborts the
