@@ -185,3 +185,15 @@ def test_descriptions_are_scrubbed_of_token_shapes() -> None:
     for kept in ("assigned to WANDB_API_KEY", "passed to wandb.login(key=…)",
                  "assigned to azure_openai_api_key", "in a postgres URL for db.internal"):
         assert _scrub(kept) == kept
+
+
+@pytest.mark.parametrize("name", ["prod.env", "secrets.env", "config/.env.production"])
+def test_named_env_files_are_secrets_files(tmp_path: Path, name: str) -> None:
+    token = fake.rand(32)
+    found = scan(tmp_path, name, f"# service\nSERVICE_TOKEN={token}\nLOG_LEVEL=info\n")
+    assert [(f.line, f.name) for f in found] == [(2, "secret")]
+
+
+@pytest.mark.parametrize("name", ["example.env", ".env.example", "sample.env", "template.env"])
+def test_example_env_files_stay_quiet(tmp_path: Path, name: str) -> None:
+    assert scan(tmp_path, name, f"SERVICE_TOKEN={fake.rand(32)}\n") == []

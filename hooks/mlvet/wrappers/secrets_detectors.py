@@ -231,6 +231,10 @@ def secrets_file_label(base: str) -> str | None:
     if base == ".env" or (base.startswith(".env.") and not base.endswith(
             (".example", ".sample", ".template", ".dist", ".defaults"))):
         return ".env secret"
+    # `prod.env`, `secrets.env` (docker compose env_file), but not `example.env`.
+    if base.endswith(".env") and not base.startswith(
+            ("example", "sample", "template", "dist", "default")):
+        return ".env secret"
     return None
 
 
