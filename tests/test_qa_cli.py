@@ -252,3 +252,13 @@ def test_dependency_file_pattern_matches_the_manifest() -> None:
     hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
     (audit,) = [h for h in hooks if h["id"] == "audit-dependencies"]
     assert audit["files"] == DEPENDENCY_FILES.pattern
+
+
+def test_baseline_write_still_names_unreadable_files(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "broken.py").write_text("def f(:\n")
+    code, _, err = run_cli(["check", "--baseline-write", "base.json", "."], capsys)
+    assert code == 1  # the baseline is written, but a file went unchecked
+    assert "mlvet: error: broken.py: syntax error" in err
+    assert len(json.loads((project / "base.json").read_text())["findings"]) == 1

@@ -53,7 +53,9 @@ def add_report_arguments(parser: argparse.ArgumentParser, paths_default: str = "
     )
     parser.add_argument("--baseline", metavar="FILE", help="report only findings not in FILE")
     parser.add_argument(
-        "--baseline-write", metavar="FILE", help="record the current findings in FILE and exit 0"
+        "--baseline-write",
+        metavar="FILE",
+        help="record the current findings in FILE; exit 0 unless a file could not be read",
     )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     parser.add_argument("--no-color", action="store_true", help="never colour text output")

@@ -107,7 +107,9 @@ def finish(report: Report, args: argparse.Namespace, config: Config) -> int:
         except OSError as exc:
             raise OutputError(f"cannot write {args.baseline_write}: {exc.strerror or exc}") from None
         print(f"mlvet: wrote {n} finding(s) to {args.baseline_write}", file=sys.stderr)
-        return 0
+        for err in report.errors:  # a file that went unchecked is not in the baseline
+            print(f"mlvet: error: {err.one_line()}", file=sys.stderr)
+        return 1 if report.errors else 0
     if getattr(args, "baseline", None):
         filter_baseline(report, load_baseline(args.baseline))
     for notice in dict.fromkeys(report.notices):
