@@ -197,3 +197,18 @@ def test_named_env_files_are_secrets_files(tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize("name", ["example.env", ".env.example", "sample.env", "template.env"])
 def test_example_env_files_stay_quiet(tmp_path: Path, name: str) -> None:
     assert scan(tmp_path, name, f"SERVICE_TOKEN={fake.rand(32)}\n") == []
+
+
+def test_azure_rest_api_key_header(tmp_path: Path) -> None:
+    key = fake.azure_openai()
+    text = ('import requests\n'
+            'url = "https://res.openai.azure.com/openai/deployments/gpt4/chat/completions"\n'
+            f'headers = {{"Content-Type": "application/json", "api-key": "{key}"}}\n'
+            'r = requests.post(url, headers=headers, json=body)\n')
+    assert [f.name for f in scan(tmp_path, "call.py", text)] == ["azure-openai-key"]
+
+
+def test_plain_key_name_far_from_any_vendor_stays_quiet(tmp_path: Path) -> None:
+    text = ("import wandb\n" + "\n" * 12
+            + f'cache = {{"key": "{fake.md5_hex()}", "api-key": "{fake.sha1_hex()}"}}\n')
+    assert scan(tmp_path, "a.py", text) == []

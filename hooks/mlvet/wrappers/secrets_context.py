@@ -63,6 +63,7 @@ _NETRC_ENTRY = re.compile(r"\bmachine\s+(?P<host>\S+)\s+(?:login\s+\S+\s+)?"
 _CALL_OWNER = re.compile(r"([A-Za-z_][\w.]*)\s*$")
 _SECTION = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*$")
 _YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?[\"']?([\w.\-]+)[\"']?\s*:\s*(?:#.*)?$")
+_API_KEY_NAME = re.compile(r"(?:x_)?api_?key")
 _K8S_NAME = re.compile(r"^\s*-?\s*[\"']?name[\"']?\s*:\s*[\"']?([A-Za-z_][\w.\-]{0,80})[\"']?\s*,?\s*$")
 # Lines after a vendor word that may still belong to its call or block.
 _WINDOW = 8
@@ -213,9 +214,12 @@ def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: in
         return file_vendor, f"assigned to {name}"
     # Last resort, for plain credential names only: the vendor named on the same line
     # or in a comment just above (`# wandb` / `API_KEY = ...`).
-    if _CREDENTIAL_NAME.match(low.rsplit(".", 1)[-1]):
-        for j in (line_index, line_index - 1):
-            if j < 0 or (j < line_index and not lines[j].lstrip().startswith(("#", "//"))):
+    last = low.rsplit(".", 1)[-1].replace("-", "_")
+    if _CREDENTIAL_NAME.match(last):
+        # An `api-key` header (Azure's REST API) may sit a few lines below its endpoint.
+        near = 4 if _API_KEY_NAME.fullmatch(last) else 2
+        for j in range(line_index, max(-1, line_index - near), -1):
+            if j < line_index and near == 2 and not lines[j].lstrip().startswith(("#", "//")):
                 continue
             vendor = _vendor_in(lines[j])
             if vendor:
