@@ -212,3 +212,13 @@ def test_plain_key_name_far_from_any_vendor_stays_quiet(tmp_path: Path) -> None:
     text = ("import wandb\n" + "\n" * 12
             + f'cache = {{"key": "{fake.md5_hex()}", "api-key": "{fake.sha1_hex()}"}}\n')
     assert scan(tmp_path, "a.py", text) == []
+
+
+@pytest.mark.parametrize("source", [
+    "os.environ['WANDB_API_KEY'] = getpass()\n!git rev-parse HEAD",
+    "wandb_key = os.environ['WANDB_API_KEY']\nprint(hashlib.sha1(data).hexdigest())",
+    "KAGGLE_KEY = userdata.get('KAGGLE_KEY')\nprint(md5(open(f, 'rb').read()))",
+])
+def test_digest_printed_next_to_a_key_name_stays_quiet(tmp_path: Path, source: str) -> None:
+    outs = [stream(fake.sha1_hex() + "\n"), result(f"'{fake.md5_hex()}'")]
+    assert scan(tmp_path, "nb.ipynb", nb_text(cell(source, outs))) == []

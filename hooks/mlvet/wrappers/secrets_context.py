@@ -23,7 +23,7 @@ from mlvet.wrappers.secrets_detectors import (
     Vendor,
     secrets_file_label,
 )
-from mlvet.wrappers.secrets_filters import is_placeholder
+from mlvet.wrappers.secrets_filters import hash_context, is_placeholder
 
 # name <sep> value, with the quoting of Python, shell, YAML, JSON, INI and TOML.
 _ASSIGN = re.compile(
@@ -357,8 +357,8 @@ _OUTPUT_VALUE = re.compile(
 def cell_key_names(source: str) -> list[tuple[Vendor, str]]:
     """The vendor keys a cell's source names (`WANDB_API_KEY`, `kaggle_key`), so that a
     bare value its output prints can be judged as that vendor's key."""
-    if not CONTEXT_WORDS_RX.search(source.lower()):
-        return []
+    if not CONTEXT_WORDS_RX.search(source.lower()) or hash_context(source):
+        return []  # a cell that also computes or prints a digest: its hex is that digest
     out: dict[str, tuple[Vendor, str]] = {}
     for m in _IDENT.finditer(source):
         low = m.group(0).lower()
