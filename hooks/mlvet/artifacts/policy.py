@@ -163,6 +163,18 @@ _SAFE_EXACT = frozenset(
         "lightning.fabric.utilities.data.AttributeDict", "typing.Any",
         # numpy
         "numpy.ndarray", "numpy.dtype", "numpy.matrix", "numpy.ma.core._mareconstruct",
+        "numpy.ma.MaskedArray", "numpy.rec.recarray", "numpy.record", "numpy.recarray",
+        "numpy.core.records.recarray", "numpy.core.records.record", "numpy._core.records.recarray",
+        "numpy._core.records.record", "numpy.random._pcg64.PCG64DXSM",
+        # pandas missing-value singletons and Cython containers
+        "pandas.NA", "pandas._libs.missing.NA", "pandas._libs.missing.NAType",
+        "pandas._libs.sparse.IntIndex", "pandas._libs.sparse.BlockIndex",
+        "pandas._libs.interval.Interval", "pandas._libs.interval.__pyx_unpickle_IntervalMixin",
+        # what pickle.dumps(tensor) writes: the storage bytes are a nested checkpoint,
+        # which the reader scans in turn
+        "torch.storage._load_from_bytes", "torch.ScriptObject",
+        # dill's numpy array and namedtuple builders (the callable they apply is its own import)
+        "dill._dill._create_array", "dill._dill._create_namedtuple", "dill._dill._create_dtypemeta",
         "numpy.ma.core.MaskedArray", "numpy.core.multiarray._reconstruct",
         "numpy._core.multiarray._reconstruct", "numpy.core.multiarray.scalar",
         "numpy._core.multiarray.scalar", "numpy.core.numeric._frombuffer",
@@ -226,7 +238,9 @@ _TORCH_SAFE = re.compile(
     r"|(?:u?int|float|bfloat|complex|q(?:u?int))[0-9a-z_]*"
     r"|_utils\._rebuild_[a-z0-9_]+"
     r"|nn\.modules\.[a-z0-9_.]+\.[A-Z][A-Za-z0-9]*"
-    r"|nn\.functional\.[a-z][a-z0-9_]*|_C\._nn\.[a-z][a-z0-9_]*)"
+    r"|nn\.functional\.[a-z][a-z0-9_]*|_C\._nn\.[a-z][a-z0-9_]*"
+    # whole optimizers, LR schedulers and quantized modules saved with torch.save(obj)
+    r"|optim\.(?:[a-z_]+\.)?[A-Z][A-Za-z0-9]*|ao\.nn\.[a-z0-9_.]+\.[A-Z][A-Za-z0-9]*)"
 )
 _NUMPY_SAFE = re.compile(
     r"numpy\.(?:dtypes\.[A-Za-z0-9]+DType"
@@ -241,7 +255,9 @@ _SKLEARN_SAFE = re.compile(
     r"|neural_network|discriminant_analysis|gaussian_process|kernel_ridge"
     r"|cross_decomposition|isotonic|calibration|multiclass|multioutput|mixture|manifold"
     r"|covariance|dummy|random_projection|semi_supervised|kernel_approximation"
-    r"|model_selection|_loss|frozen)(?:\.[a-z0-9_]+)*\._?[A-Z][A-Za-z0-9]*"
+    r"|model_selection|_loss|frozen|metrics)(?:\.[a-z0-9_]+)*\._?[A-Z][A-Za-z0-9]*"
+    # scorers keep their metric: pure functions of arrays
+    r"|sklearn\.metrics\.(?:_classification|_regression|_ranking|cluster\.[a-z_]+)\.[a-z][a-z0-9_]*"
 )
 # Estimator and config classes of other common libraries, pandas data containers, and
 # the Cython helpers fitted sklearn neighbours carry (classes only, no I/O classes).
@@ -297,7 +313,8 @@ def _in_module_set(module: str, modules: Iterable[str]) -> bool:
 # TorchScript's debug pickles rebuild lists through torch.jit._pickle's pure list builders.
 _HARMLESS_IN_DANGEROUS_MODULES = frozenset(
     {
-        "dill._dill._load_type", "torch.jit._pickle.build_intlist",
+        "dill._dill._load_type", "dill._dill._create_array", "dill._dill._create_namedtuple",
+        "dill._dill._create_dtypemeta", "torch.jit._pickle.build_intlist",
         "torch.jit._pickle.build_tensorlist", "torch.jit._pickle.build_doublelist",
         "torch.jit._pickle.build_boollist", "torch.jit._pickle.build_complexlist",
         "torch.jit._pickle.restore_type_tag",

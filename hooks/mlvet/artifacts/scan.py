@@ -18,7 +18,7 @@ from mlvet.artifacts.containers import (
     scan_torch_legacy,
     scan_zip,
 )
-from mlvet.artifacts.sniff import HEAD_SIZE, Kind, sniff
+from mlvet.artifacts.sniff import HEAD_SIZE, MODEL_EXTS, PICKLE_EXTS, Kind, sniff
 
 NOT_ARTIFACTS: frozenset[str] = frozenset({"other"})
 MAX_SAFETENSORS_HEADER = 100 << 20
@@ -180,6 +180,9 @@ def scan_file(path: str) -> FileScan:
                 return result
             fh.seek(0)
             _scan_open_file(col, kind, fh, path, st.st_size)
+            if kind == "pickle" and _text_after_all(col, head, path):
+                result.kind = "other"
+                return result
             if kind in COMPRESSED and not col.kind.startswith(kind + "+") and not col.unreadable \
                     and not col.unsafe:
                 result.kind = "other"  # e.g. data.csv.gz: not an artifact
@@ -220,3 +223,20 @@ def _scan_open_file(col: Collector, kind: Kind, fh: IO[bytes], path: str, size: 
         _scan_safetensors(col, fh, size)
     elif kind == "unknown-model":
         col.cannot_read("unknown format: not a pickle, zip, npy, safetensors, HDF5 or ONNX file")
+
+
+def _text_after_all(col: Collector, head: bytes, path: str) -> bool:
+    """A text file that only started like a protocol-0 pickle (a word list: `cat`, `dog`
+    reads as GLOBAL at.dog) and then failed to parse, under a name that promises no
+    pickle, is text: forget what the failed parse saw, unless it named real danger."""
+    if head[:1] == b"\x80" or not col.unreadable or path.lower().endswith(PICKLE_EXTS + MODEL_EXTS):
+        return False
+    from mlvet.artifacts.policy import is_dangerous
+
+    if col.unresolved or col.code or col.unsafe or col.ext_codes:
+        return False
+    if any(is_dangerous(module, name) for _, module, name in col.imports):
+        return False
+    col.imports.clear()
+    col.unreadable.clear()
+    return True

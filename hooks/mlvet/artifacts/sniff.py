@@ -71,7 +71,7 @@ def looks_like_pickle(head: bytes, name: str = "") -> bool:
 def sniff(head: bytes, name: str, size: int) -> Kind:
     """The format of a file from its first HEAD_SIZE bytes, its name and its size."""
     lowered = _ext(name)
-    if size < 1024 and head.startswith(LFS_PREFIXES):
+    if size < 1024 and head.startswith(LFS_PREFIXES) and _is_lfs_pointer(head, size):
         return "lfs-pointer"
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06") or (head[:4] == b"PK\x07\x08" and head[4:8] == b"PK\x03\x04"):
         return "zip"
@@ -130,3 +130,17 @@ def _is_safetensors(head: bytes, size: int) -> bool:
         return False
     (n,) = struct.unpack_from("<Q", head, 0)
     return n >= 2 and head[8:9] == b"{" and (size <= 0 or n <= size)
+
+
+_LFS_LINE = re.compile(rb"[a-z0-9.-]+ [^\x00-\x1f\x7f]*")
+
+
+def _is_lfs_pointer(head: bytes, size: int) -> bool:
+    """A pointer is a few `key value` text lines and nothing else: a pointer header with a
+    pickle glued on is not one."""
+    if size > len(head):
+        return False
+    lines = head.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return bool(lines) and all(_LFS_LINE.fullmatch(line) for line in lines)
