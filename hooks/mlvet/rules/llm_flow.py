@@ -43,6 +43,24 @@ _SOURCE_NAMES = frozenset(
 )
 
 
+# Callee names that may run text (every sink in llm_sinks.py, .py writes included); a
+# scope calling none of them, nor a helper that does, cannot report.
+_SINK_NAMES = frozenset(
+    {"exec", "eval", "compile", "__import__", "import_module", "loads", "load", "text",
+     "read_sql", "read_sql_query", "read_database", "sql", "query", "execute", "executemany",
+     "exec_driver_sql", "executescript", "run", "run_no_throw", "run_cell", "run_cell_async",
+     "ex", "ev", "system", "getoutput", "getstatusoutput", "system_raw", "system_piped",
+     "popen", "popen2", "popen3", "popen4", "call", "check_call", "check_output", "Popen",
+     "create_subprocess_shell", "create_subprocess_exec", "spawn", "write", "writelines",
+     "write_text", "write_bytes"}
+)
+
+
+def _sink_qual(qual: str) -> bool:
+    last = qual.rsplit(".", 1)[-1]
+    return last in _SINK_NAMES or cat.is_os_exec(qual) or qual.startswith("subprocess.")
+
+
 @dataclass
 class FileIndex:
     """Functions, classes, imports and callee names of a file, gathered during the shared
@@ -55,6 +73,8 @@ class FileIndex:
     classes: list[ast.ClassDef] = field(default_factory=list)
     loaders: list[tuple[int, str | None]] = field(default_factory=list)
     calls: dict[Func | None, set[str]] = field(default_factory=dict)
+    # Scopes that call something that may run text (a sink's name, by callee or import).
+    sink_scopes: set[Func | None] = field(default_factory=set)
 
     def add_node(self, node: ast.AST, parent: ast.AST | None) -> None:
         if isinstance(node, ast.ClassDef):
@@ -77,6 +97,10 @@ class FileIndex:
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         self.calls.setdefault(scope, set()).add(name)
+        if scope not in self.sink_scopes and (
+            name in _SINK_NAMES or (qual is not None and _sink_qual(qual))
+        ):
+            self.sink_scopes.add(scope)
         if qual in cat.LOADERS or name == "__import__":
             self.loaders.append((node.lineno, None))
         elif qual and (qual.startswith("subprocess.") or qual in cat.SHELL_STRING):
@@ -120,6 +144,8 @@ class FileFlow:
         self.classes = index.classes
         self.loaders = index.loaders
         self.calls = index.calls
+        self.sink_scopes = index.sink_scopes
+        self._sinkish: frozenset[str] = frozenset()
         self.by_name: dict[str, Func | None] = {}
         for fn in self.functions:
             if fn not in self.owner:
@@ -160,6 +186,22 @@ class FileFlow:
                 names.add(qual.rsplit(".", 1)[-1])
         return frozenset(names)
 
+    def _make_sinkish(self) -> frozenset[str]:
+        """Names of this file's functions that may run text, directly or through another."""
+        names = {fn.name for fn in self.functions if fn in self.sink_scopes}
+        grew = True
+        while grew:
+            grew = False
+            for fn in self.functions:
+                if fn.name not in names and not self.calls.get(fn, set()).isdisjoint(names):
+                    names.add(fn.name)
+                    grew = True
+        return frozenset(names)
+
+    def may_report(self, fn: Func | None) -> bool:
+        """Whether a scope calls a sink, or a helper of this file that may call one."""
+        return fn in self.sink_scopes or not self.calls.get(fn, set()).isdisjoint(self._sinkish)
+
     def may_hold_text(self, fn: Func | None) -> bool:
         """Whether a scope calls anything that could produce model output."""
         return not self.calls.get(fn, set()).isdisjoint(self._triggers)
@@ -189,17 +231,24 @@ class FileFlow:
     def run(self) -> None:
         """Kinds first (module, then classes: cheap, statements only), then one reporting
         pass per scope; helpers are summarised when a call to them is first met."""
+        if not self.sink_scopes:
+            return  # the text gate saw a sink word, but nothing here calls a sink
         tree = self.ctx.tree
+        self._sinkish = self._make_sinkish()
         self.module_kinds = Scope(self, None, reporting=False, kinds_only=True).run(tree.body).kinds
+        # A class's methods are read (reported, or summarised through `self.`) only when
+        # one of them may report: the other classes' clients are never needed.
+        wanted = {self.owner[fn] for fn in self.functions if fn in self.owner and self.may_report(fn)}
         for cls in self.classes:
-            self._class_kinds(cls)
+            if cls in wanted:
+                self._class_kinds(cls)
         # Summaries made while kinds were incomplete are provisional.
         self.summaries.clear()
         self._triggers = self._make_triggers()
-        if self.may_hold_text(None):
+        if self.may_report(None) and self.may_hold_text(None):
             Scope(self, None, reporting=True).run(tree.body)
         for fn in self.functions:
-            if self.may_hold_text(fn):
+            if self.may_report(fn) and self.may_hold_text(fn):
                 Scope(self, fn, reporting=True).run(fn.body)
 
     def summary(self, fn: Func) -> Summary:
