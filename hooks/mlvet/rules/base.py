@@ -238,6 +238,12 @@ class Walker:
                 self.node_handlers.setdefault(t, []).append(c)
 
     def run(self) -> None:
+        if self.ctx.source.kind == "notebook":
+            # Cells run in any order: an import in a later cell names what an earlier
+            # cell uses, so the notebook's top-level imports are known from the start.
+            for stmt in self.ctx.tree.body:
+                if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                    self._import(stmt)
         self._visit(self.ctx.tree)
         for c in self.checkers:
             c.finish()
