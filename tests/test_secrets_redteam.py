@@ -222,3 +222,30 @@ def test_plain_key_name_far_from_any_vendor_stays_quiet(tmp_path: Path) -> None:
 def test_digest_printed_next_to_a_key_name_stays_quiet(tmp_path: Path, source: str) -> None:
     outs = [stream(fake.sha1_hex() + "\n"), result(f"'{fake.md5_hex()}'")]
     assert scan(tmp_path, "nb.ipynb", nb_text(cell(source, outs))) == []
+
+
+@pytest.mark.parametrize(("line", "make", "slug"), [
+    ('parser.add_argument("--wandb-key", default="{}")', fake.wandb, "wandb-api-key"),
+    ("parser.add_argument('--kaggle_key', type=str, default='{}', help='key')", fake.kaggle,
+     "kaggle-api-key"),
+    ('parser.add_argument(\n    "--cohere_api_key",\n    type=str,\n    default="{}",\n)',
+     fake.cohere, "cohere-api-key"),
+    ('@click.option("--wandb-api-key", default="{}")', fake.wandb, "wandb-api-key"),
+])
+def test_command_line_option_defaults(tmp_path: Path, line: str, make: Any, slug: str) -> None:
+    found = scan(tmp_path, "train.py", "import argparse\n" + line.format(make()) + "\n")
+    assert [f.name for f in found] == [slug]
+
+
+def test_option_defaults_that_are_not_keys(tmp_path: Path) -> None:
+    text = ("import argparse\n"
+            f'parser.add_argument("--wandb-run-id", default="{fake.md5_hex()}")\n'
+            f'parser.add_argument("--kaggle-dataset-sha", default="{fake.sha1_hex()}")\n'
+            'parser.add_argument("--wandb-key", default=os.environ.get("WANDB_API_KEY"))\n'
+            f'parser.add_argument("--seed", default="{fake.md5_hex()}")\n')
+    assert scan(tmp_path, "train.py", text) == []
+
+
+def test_key_piped_into_wandb_login(tmp_path: Path) -> None:
+    found = scan(tmp_path, "setup.sh", f'echo "{fake.wandb()}" | wandb login\n')
+    assert [f.name for f in found] == ["wandb-api-key"]

@@ -57,6 +57,7 @@ _ARG_SEP = r"(?:[\"']?\s*,\s*[\"']?|[\"']?\s+[\"']?)"
 _WANDB_CLI = re.compile(r"wandb" + _ARG_SEP + r"login" + _ARG_SEP
                         + r"(?:--?[\w-]+(?:[ =](?!\b[0-9a-f]{40}\b)[^\s,\"']+)?" + _ARG_SEP + r")*"
                         r"(?P<value>[0-9a-f]{40})\b")
+_WANDB_PIPE = re.compile(r"\becho\s+(?:-n\s+)?[\"']?(?P<value>[0-9a-f]{40})[\"']?\s*\|\s*wandb\s+login")
 _KAGGLE_JSON = re.compile(r"[\"']key[\"']\s*:\s*[\"'](?P<value>[0-9a-f]{32})[\"']")
 _NETRC_ENTRY = re.compile(r"\bmachine\s+(?P<host>\S+)\s+(?:login\s+\S+\s+)?"
                           r"password\s+(?P<value>[^\s\"'\\]+)")
@@ -203,13 +204,17 @@ def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: in
         vendor = _vendor_in(block)
         if vendor:
             return vendor, f"assigned to {block}.{name}"
+    if low == "default" and owner and owner[1] == "(":
+        got = _option_vendor(text, offset)  # add_argument("--wandb-key", default="...")
+        if got:
+            return got
     if line_index > 0 and low in _GENERIC_NAMES | {"password", "secret"}:
-        vendor = _vendor_in(lines[line_index - 1])  # k8s env: - name: X / value: ...
-        if vendor:
-            # Only a `name: X` line names the variable; any other line above may itself
-            # hold a secret, which must never reach the message.
-            m = _K8S_NAME.match(lines[line_index - 1])
-            return vendor, f"assigned to {m.group(1)}" if m else "after a line naming it"
+        # k8s env: `- name: WANDB_API_KEY` / `value: ...`. Only a `name: X` line counts
+        # (and names the variable; any other line above may itself hold a secret).
+        m = _K8S_NAME.match(lines[line_index - 1])
+        vendor = _vendor_in(m.group(1)) if m else None
+        if m and vendor:
+            return vendor, f"assigned to {m.group(1)}"
     if file_vendor is not None:
         return file_vendor, f"assigned to {name}"
     # Last resort, for plain credential names only: the vendor named on the same line
@@ -225,6 +230,25 @@ def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: in
             if vendor:
                 return vendor, f"assigned to {name}"
     return None
+
+
+_OPTION = re.compile(r"(?:add_argument|option)\(\s*(?:[\"']-[\w\-]*[\"']\s*,\s*)?"
+                     r"[\"']--?(?P<name>[\w\-]+)[\"']")
+
+
+def _option_vendor(text: str, offset: int) -> tuple[Vendor, str] | None:
+    """The vendor key a command-line option names, for the default value at `offset`."""
+    window = text[max(0, offset - 400) : offset]
+    found = list(_OPTION.finditer(window))
+    if not found or window.count("(", found[-1].end()) > window.count(")", found[-1].end()):
+        return None  # no option call, or the value sits in a nested call
+    name = found[-1].group("name").replace("-", "_").lower()
+    if not _SECRETISH.search(name) or _NOT_SECRET_STRONG.search(name) or (
+        _NOT_SECRET.search(name) and not name.endswith(("_key", "_token", "apikey"))
+    ):
+        return None
+    vendor = _vendor_in(name)
+    return (vendor, f"default of --{found[-1].group('name')}") if vendor else None
 
 
 def scan_context(text: str, filename: str) -> Iterator[ContextHit]:
@@ -336,7 +360,7 @@ def _scan_netrc_inline(text: str) -> Iterator[ContextHit]:
 def _scan_cli_and_json(text: str) -> Iterator[ContextHit]:
     """`wandb login KEY` in shell lines and kaggle.json's {"username": ..., "key": ...}."""
     if "login" in text:
-        for m in _WANDB_CLI.finditer(text):
+        for m in (*_WANDB_CLI.finditer(text), *_WANDB_PIPE.finditer(text)):
             if _WANDB.value_ok(m.group("value")):
                 yield ContextHit(m.start("value"), _WANDB, m.group("value"), "passed to wandb login")
     if "username" in text:
