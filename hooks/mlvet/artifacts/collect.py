@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from mlvet.artifacts.pickles import PickleError, PickleReader
@@ -99,11 +99,10 @@ def _scan_tail(col: Collector, tail: bytes) -> None:
             sub = io.BytesIO(tail)
             sub.seek(match.start())
             reader = PickleReader(sub, col, depth=col.depth + 1)
-            try:
+            with suppress(PickleError, RecursionError):
                 reader.walk()
-                done = reader.offset + match.start()
-            except (PickleError, RecursionError):
-                pass
+            # Never walk the same bytes twice: the work stays linear in the tail.
+            done = match.start() + max(reader.offset, 1)
 
 
 def walk_pickles(col: Collector, fh: io.RawIOBase | io.BufferedIOBase | object, *,
