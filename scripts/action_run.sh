@@ -67,4 +67,9 @@ fi
 
 echo "mlvet ${args[*]} -- ${paths[*]}"
 NO_COLOR=1 mlvet "${args[@]}" -- "${paths[@]}"
-exit $?
+status=$?
+# A usage or configuration error ends mlvet before it writes its outputs.
+if ! grep -q '^exit-code=' "$out" 2>/dev/null; then
+  echo "exit-code=$status" >>"$out"
+fi
+exit "$status"

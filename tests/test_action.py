@@ -227,3 +227,10 @@ def test_action_rejects_an_unknown_hook(tmp_path: Path) -> None:
     result = run_action(repo, tmp_path, hooks="mlvet,no-such-hook")
     assert result.status == 2
     assert "unknown hook id(s): no-such-hook" in result.stderr
+
+
+def test_action_usage_error_still_sets_exit_code(tmp_path: Path) -> None:
+    repo = _problem_repo(tmp_path)
+    result = run_action(repo, tmp_path, hooks="mlvet", fail_on="critical")
+    assert result.status == 2
+    assert result.outputs["exit-code"] == "2"

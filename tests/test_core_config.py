@@ -116,3 +116,14 @@ def test_sizes() -> None:
 )
 def test_suppression_comments(line: str, expected: frozenset[str] | None) -> None:
     assert suppressed_codes(line) == expected
+
+
+def test_select_of_other_families_leaves_a_command_on_its_default() -> None:
+    cfg = Config(select=("ML1", "ML2"))
+    assert cfg.is_selected("ML501", ("ML5",))  # `mlvet secrets` still runs
+    assert cfg.is_selected("ML602", ("ML6",))
+    assert not cfg.is_selected("ML301", ("ML1", "ML2", "ML3"))  # check: select narrows
+    assert not Config(select=("ML501",)).is_selected("ML502", ("ML5",))
+    assert not Config(select=("ML1",), ignore=("ML5",)).is_selected("ML501", ("ML5",))
+    # On the command line a select is taken at its word.
+    assert not Config().with_cli(select=["ML1"]).is_selected("ML501", ("ML5",))

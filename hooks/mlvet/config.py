@@ -50,6 +50,9 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Config:
     select: tuple[str, ...] | None = None  # None: every rule of the command
+    # True when --select came from the command line: then it holds even for a command
+    # whose families it does not name (that command checks nothing).
+    select_is_explicit: bool = False
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()
@@ -71,7 +74,23 @@ class Config:
 
     # -- selection -----------------------------------------------------------------
     def is_selected(self, code: str, default: Sequence[str] = ("ML",)) -> bool:
+        """`default` is what the command checks when nothing is selected.
+
+        A `select` that names nothing in the command's families (`select = ["ML1"]` seen
+        by `mlvet secrets`) leaves that command on its default: selecting native rules
+        must not silently switch the secrets or audit hooks off.
+        """
         chosen = self.select if self.select is not None else tuple(default)
+        if (
+            self.select is not None
+            and not self.select_is_explicit
+            and "ALL" not in default  # open-ended (wrapped tools) decide for themselves
+            and not any(
+                sel == "ALL" or any(sel.startswith(d) or d.startswith(sel) for d in default)
+                for sel in self.select
+            )
+        ):
+            chosen = tuple(default)
         if not _matches(code, chosen):
             return False
         return not _matches(code, self.ignore)
@@ -106,7 +125,7 @@ class Config:
         """Command-line options win over the file: --select replaces, --ignore adds."""
         out = self
         if select:
-            out = replace(out, select=tuple(_codes(select)))
+            out = replace(out, select=tuple(_codes(select)), select_is_explicit=True)
         if ignore:
             out = replace(out, ignore=out.ignore + tuple(_codes(ignore)))
         if fail_on:
