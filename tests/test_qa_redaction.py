@@ -63,8 +63,6 @@ def test_credentials_in_urls_are_masked_in_every_writer(
         assert token not in text
 
 
-@pytest.mark.xfail(reason="audit echoes an unparsable requirement line whole (owner: audit)",
-                   strict=False)
 def test_audit_does_not_echo_a_token_on_an_unparsable_line(
     offline: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -76,8 +74,6 @@ def test_audit_does_not_echo_a_token_on_an_unparsable_line(
     assert token not in out + err
 
 
-@pytest.mark.xfail(reason="audit follows `-r .env` and echoes every line of it (owner: audit)",
-                   strict=False)
 def test_audit_include_of_a_non_requirements_file_is_one_line_without_its_content(
     offline: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -159,12 +159,12 @@ def parse_requirement(
         return None
     m = _REQ.fullmatch(text)
     if not m:
-        return f"not a valid requirement: {text!r}"
+        return "not a valid requirement"
     name, rest = m.group("name"), m.group("rest").strip()
     if rest.startswith("@"):
         url = re.split(r"\s+;", rest[1:].strip(), maxsplit=1)[0].strip()
         if not url:
-            return f"not a valid requirement: {text!r}"
+            return "not a valid requirement"
         if is_local_path(url) or url.startswith("file:"):
             return None
         return Dependency(name=name, path=path, line=line, column=column, text=text,
@@ -174,7 +174,7 @@ def parse_requirement(
         # pip fills `${VAR}` in at install time: the pin cannot be judged from here.
         return Dependency(name=name, path=path, line=line, column=column, text=text, origin=origin)
     if not is_valid_specifier(spec):
-        return f"not a valid requirement: {text!r}"
+        return "not a valid requirement"
     version, reason = pin_of_specifier(spec)
     return Dependency(name=name, path=path, line=line, column=column, text=text,
                       origin=origin, version=version, reason=reason)
@@ -291,7 +291,16 @@ def load_tree(
         tree.files.append(path)
         parsed = parse_requirements_text(body, path, kind)
         tree.deps.extend(parsed.deps)
-        tree.errors.extend(FileError(path, f"line {n}: {msg}") for n, msg in parsed.problems)
+        if len(parsed.problems) == 1:
+            n, msg = parsed.problems[0]
+            tree.errors.append(FileError(path, f"line {n}: {msg}"))
+        elif parsed.problems:  # one line per file, however many lines are unreadable
+            lines = ", ".join(str(n) for n, _ in parsed.problems[:10])
+            more = "…" if len(parsed.problems) > 10 else ""
+            tree.errors.append(
+                FileError(path, f"{len(parsed.problems)} lines are not valid requirements "
+                                f"(lines {lines}{more}); is this a requirements file?")
+            )
         for inc in parsed.includes:
             if _URL_START.match(inc.target):
                 continue  # a remote include is not ours to audit
