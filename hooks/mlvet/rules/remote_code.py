@@ -186,8 +186,21 @@ _LOCAL_DIRS = frozenset(
      "local", "build", "dist", "lora", "adapters", "finetuned", "trained", "tokenizer",
      "tokenizers", "pretrained", "pretrained_models", "assets", "resources"}
 )
-_LOCAL_NAME = re.compile(r"(?:checkpoint|ckpt|epoch|step|iter)[-_=]?\d+|final|best|last",
-                         re.IGNORECASE)
+# Words that, as one "-"/"_"-separated part of the first component, mark a folder a
+# training script wrote ("output_dir", "trained_models", "lightning_logs"). Words that
+# real Hub organisations use ("onnx-community", "peft-internal-testing") are left out.
+_LOCAL_WORDS = frozenset(
+    {"output", "outputs", "dir", "dirs", "ckpt", "ckpts", "checkpoint", "checkpoints",
+     "save", "saved", "saves", "logs", "mlruns", "runs", "cache", "tmp", "temp", "trained",
+     "finetuned", "merged", "export", "exports", "model", "models", "dataset", "datasets",
+     "training", "work"}
+)
+_LOCAL_NAME = re.compile(
+    r"(?:checkpoint|ckpt|epoch|step|iter|version|run)[-_=]?\d+|\d+"
+    r"|(?:final|best|last|latest|merged)(?:[-_](?:model|ckpt|checkpoint|adapter))?"
+    r"|model|adapter(?:_model)?",
+    re.IGNORECASE,
+)
 _FILE_SUFFIX = re.compile(
     r"\.(?:py|json|jsonl|txt|csv|tsv|bin|pt|pth|ckpt|safetensors|h5|hdf5|pkl|pickle|npy|"
     r"npz|onnx|gguf|ggml|parquet|arrow|yaml|yml|zip|tar|gz|bz2|xz|model|msgpack|keras|tflite)$",
@@ -204,7 +217,7 @@ def is_hub_id(text: str) -> bool:
     if not _HUB_ID.fullmatch(text) or ".." in text:
         return False
     org, name = text.split("/")
-    if org.lower() in _LOCAL_DIRS:
+    if org.lower() in _LOCAL_DIRS or not _LOCAL_WORDS.isdisjoint(re.split(r"[-_]", org.lower())):
         return False
     return not (_LOCAL_NAME.fullmatch(name) or _FILE_SUFFIX.search(name))
 
@@ -416,6 +429,8 @@ RULES: list[Rule] = [
             "\"org/name\" string literal and `revision=` is missing or names a branch or tag "
             "(\"main\", \"v1.0\"). A commit hash (7-40 hex characters) or an expression "
             "counts as pinned. Local paths (\"./ckpt\", \"/abs\", \"~/x\", `Path(...)`), "
+            "relative folders a training script writes (\"output_dir/final_model\", "
+            "\"checkpoints/best\", \"lightning_logs/version_0\": when unsure, stay silent), "
             "variables, calls with `local_files_only=True` and single-word ids such as "
             "\"gpt2\" (indistinguishable from a local folder) are not flagged."
         ),
