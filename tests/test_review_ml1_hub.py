@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from ml1_support import assert_marked
-
 from mlvet.rules.remote_code import is_hub_id
 
 # Folders that Trainer / Lightning / PEFT scripts write and read back.
