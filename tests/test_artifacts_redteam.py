@@ -290,3 +290,39 @@ def test_torchscript_debug_pickles_are_clean(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as zf:
         assert any(n.endswith(".debug_pkl") for n in zf.namelist())
     assert codes(path) == []
+
+
+# -- bounds ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("wrap", ["zip", "gzip"])
+def test_payload_nested_past_the_depth_limit_is_reported(tmp_path: Path, wrap: str) -> None:
+    import gzip
+
+    data = EVIL
+    for level in range(9):
+        if wrap == "gzip":
+            data = gzip.compress(data)
+            continue
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("inner.bin" if level else "m.pkl", data)
+        data = buf.getvalue()
+    path = write(tmp_path / ("deep.zip" if wrap == "zip" else "deep.pkl.gz"), data)
+    assert "nested more than" in message(path, "ML404")
+
+
+def test_shallow_nesting_is_still_read(tmp_path: Path) -> None:
+    data = EVIL
+    for _ in range(3):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            zf.writestr("inner.pkl", data)
+        data = buf.getvalue()
+    assert codes(write(tmp_path / "three.zip", data)) == ["ML401"]
+
+
+def test_many_false_starts_after_a_pickle_stay_clean(tmp_path: Path) -> None:
+    # Each start walks into the next; the search gives up after a bounded number of starts.
+    tail = b"x" + b"\x80\x02N" * 64 + b"N0" * (1 << 16) + b"\x80\x02(" * 64
+    path = write(tmp_path / "m.pkl", pickle.dumps({"a": 1}, protocol=4) + tail)
+    assert codes(path) == []

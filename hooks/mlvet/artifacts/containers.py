@@ -289,9 +289,6 @@ def _scan_zip_member(col: Collector, zf: zipfile.ZipFile, info: zipfile.ZipInfo,
                     return
                 scan_keras_json(col, member.read(MAX_JSON + 1))
                 return
-            if lower.endswith(".pkl"):
-                walk_pickles(col, member)
-                return
             if lower.endswith(".npy"):
                 scan_npy(col, member, info.file_size)
                 return

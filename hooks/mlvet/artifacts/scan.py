@@ -71,10 +71,13 @@ class _Prefixed(io.RawIOBase):
 
 def scan_member(col: Collector, fh: IO[bytes], name: str, size: int) -> None:
     """A member of a zip or tar, or a decompressed stream, of no known role: sniff it."""
-    if col.depth >= MAX_NEST:
-        return
     head = fh.read(HEAD_SIZE)
     kind = sniff(head, name, size)
+    if col.depth >= MAX_NEST:
+        # Wrapping a payload in one more archive must not make it vanish.
+        if kind not in ("other", "lfs-pointer", "gguf", "tflite", "safetensors"):
+            col.cannot_read(f"containers nested more than {MAX_NEST} deep; not scanned")
+        return
     stream = cast(IO[bytes], _Prefixed(head, fh))
     col.depth += 1
     try:
