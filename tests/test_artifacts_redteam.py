@@ -326,3 +326,21 @@ def test_many_false_starts_after_a_pickle_stay_clean(tmp_path: Path) -> None:
     tail = b"x" + b"\x80\x02N" * 64 + b"N0" * (1 << 16) + b"\x80\x02(" * 64
     path = write(tmp_path / "m.pkl", pickle.dumps({"a": 1}, protocol=4) + tail)
     assert codes(path) == []
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_gradient_boosting_models_are_clean(tmp_path: Path, library: str) -> None:
+    lib = pytest.importorskip(library)
+    np = pytest.importorskip("numpy")
+    joblib = pytest.importorskip("joblib")
+    x = np.random.RandomState(0).rand(40, 3)
+    y = (x[:, 0] > 0.5).astype(int)
+    if library == "xgboost":
+        models = [lib.XGBClassifier(n_estimators=2).fit(x, y), lib.train({}, lib.DMatrix(x, y), 2)]
+    else:
+        models = [lib.LGBMRegressor(n_estimators=2, verbose=-1).fit(x, y),
+                  lib.train({"verbose": -1}, lib.Dataset(x, y), 2)]
+    for i, model in enumerate(models):
+        assert codes(write(tmp_path / f"m{i}.pkl", pickle.dumps(model, protocol=5))) == []
+        joblib.dump(model, tmp_path / f"m{i}.joblib", compress=3)
+        assert codes(tmp_path / f"m{i}.joblib") == []
