@@ -12,6 +12,7 @@ import ast
 from mlvet.registry import Rule
 from mlvet.rules.base import NOT_LITERAL, CallSite, Checker, Context, dotted, literal
 from mlvet.rules.ml2_prefilter import AllOf
+from mlvet.rules.ml2_star import StarNames
 
 # -- ML201 tables ----------------------------------------------------------------------
 
@@ -146,6 +147,30 @@ _NONDETERMINISTIC_PREFIXES = (
 _GIVEN = ast.Constant(value=0)  # stands for a seed passed through *args / **kwargs
 
 
+# What `from numpy.random import *` and friends export that ML201 cares about.
+NUMPY_RANDOM_EXPORTS = frozenset(
+    {
+        "rand", "randn", "randint", "random", "random_sample", "ranf", "sample", "choice",
+        "shuffle", "permutation", "normal", "uniform", "binomial", "poisson", "beta", "gamma",
+        "exponential", "multivariate_normal", "standard_normal", "lognormal", "dirichlet",
+        "multinomial", "laplace", "logistic", "geometric", "bytes", "seed", "default_rng",
+        "RandomState",
+    }
+)
+
+
+def _seed_star_exports(module: str, name: str) -> bool | None:
+    if module == "random":
+        return name in RANDOM_DRAWS or name in ("seed", "Random")
+    if module == "numpy.random":
+        return name in NUMPY_RANDOM_EXPORTS
+    if module == "torch":
+        return f"torch.{name}" in TORCH_DRAWS or name == "manual_seed"
+    if module in ("numpy", "tensorflow", "jax", "jax.random", "torch.nn", "sklearn"):
+        return False  # no global draw of ours by bare name
+    return None
+
+
 def _seed_value(call: CallSite) -> ast.expr | None:
     """The seed a seed call passes (None: nothing, or a literal None)."""
     node = call.node
@@ -187,7 +212,7 @@ class SeedChecker(Checker):
     """ML201: global generators used in a file that never seeds them."""
 
     codes = ("ML201",)
-    node_types = (ast.Assign,)
+    node_types = (ast.Assign, ast.ImportFrom)
     # Every draw is reached through text like these (module paths, imports, names).
     pattern = AllOf(
         ("random", "Random", "torch.rand", "torch.normal", "torch.bernoulli", "multinomial",
@@ -218,8 +243,10 @@ class SeedChecker(Checker):
         self.first_use: dict[Family, tuple[ast.Call, str]] = {}
         self._train_time: dict[int, bool] = {}
         self.entropy: set[str] = set()
+        self.star = StarNames(_seed_star_exports)
 
     def on_call(self, call: CallSite) -> None:
+        call = self.star.resolve(self.ctx, call)
         q = call.qualname
         if _matches_configured(call, self.ctx.config.seed_functions):
             self.all_seeded = True
@@ -315,6 +342,9 @@ class SeedChecker(Checker):
         return value is not None and not self._nondeterministic(value)
 
     def on_node(self, node: ast.AST) -> None:
+        if isinstance(node, ast.ImportFrom):
+            self.star.add(node)
+            return
         # `seed = int(time.time())`: remember names that hold a per-run value.
         assert isinstance(node, ast.Assign)
         if self._nondeterministic(node.value):
@@ -465,6 +495,19 @@ SEEDING_ENSEMBLES = frozenset(
 )
 
 
+def _sklearn_star_exports(module: str, name: str) -> bool | None:
+    head = module.partition(".")[0]
+    if head == "sklearn":
+        if name in SKLEARN_UTILS:
+            return module == "sklearn.utils"
+        return name in SKLEARN_RANDOMISED
+    if head in BOOSTERS:
+        return name in BOOSTERS[head]
+    if head in ("numpy", "pandas", "torch", "matplotlib", "seaborn", "random", "math"):
+        return False
+    return None
+
+
 class RandomStateChecker(Checker):
     """ML202: randomised scikit-learn style calls without a fixed random_state."""
 
@@ -473,6 +516,14 @@ class RandomStateChecker(Checker):
         ("from sklearn", "import sklearn", "xgboost", "lightgbm"),
         (*SKLEARN_RANDOMISED, *SKLEARN_UTILS, "XGB", "LGBM"),
     )
+    node_types = (ast.ImportFrom,)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.star = StarNames(_sklearn_star_exports)
+
+    def on_node(self, node: ast.AST) -> None:
+        self.star.add(node)
 
     def _seeded_by_ensemble(self) -> bool:
         """`AdaBoostClassifier(DecisionTreeClassifier(), random_state=0)` seeds the tree."""
@@ -487,6 +538,7 @@ class RandomStateChecker(Checker):
         return False
 
     def on_call(self, call: CallSite) -> None:
+        call = self.star.resolve(self.ctx, call)
         q = call.qualname
         if q is None or call.has_star_kwargs:
             return
