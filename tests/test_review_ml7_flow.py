@@ -77,3 +77,77 @@ CASES: dict[str, str] = {
 def test_case(name: str) -> None:
     code = CASES[name]
     assert flagged(code) == marked(code)
+
+
+# The flow reads only scopes that call a sink or a helper that may: these must still fire.
+SINK_REACH: dict[str, str] = {
+    "helper_chain_two_deep": """
+        from openai import OpenAI
+        import subprocess
+        client = OpenAI()
+        def _shell(c):
+            subprocess.run(c, shell=True)
+        def run_step(c):
+            _shell(c)
+        def main():
+            cmd = client.chat.completions.create(model="m", messages=[]).choices[0].message.content
+            run_step(cmd)  # BAD
+    """,
+    "method_calls_sinking_method": """
+        import os
+        from langchain_openai import ChatOpenAI
+        class Bot:
+            def __init__(self):
+                self.llm = ChatOpenAI()
+            def _do(self, command):
+                os.system(command)
+            def act(self, task):
+                plan = self.llm.invoke(task).content
+                self._do(plan)  # BAD
+    """,
+    "aliased_sink_name": """
+        from subprocess import run as sh
+        from os import system as shell_out
+        import anthropic
+        client = anthropic.Anthropic()
+        def go():
+            text = client.messages.create(model="m", max_tokens=9, messages=[]).content[0].text
+            sh(text, shell=True)  # BAD
+            shell_out(text)  # BAD
+    """,
+    "module_alias_of_sink": """
+        import pickle
+        import openai
+        unpickle = pickle.loads
+        blob = openai.chat.completions.create(model="m", messages=[]).choices[0].message.content
+        obj = unpickle(blob.encode())  # BAD
+    """,
+    "langchain_parameter_model": """
+        import sqlite3
+        from langchain_core.language_models import BaseChatModel
+        def answer(llm: BaseChatModel, question: str, con: sqlite3.Connection):
+            sql = llm.invoke(f"SQL for {question}").content
+            return con.execute(sql).fetchall()  # BAD
+    """,
+    "llamaindex_query_engine_from_index": """
+        import subprocess
+        from llama_index.core import VectorStoreIndex
+        def main(docs):
+            engine = VectorStoreIndex.from_documents(docs).as_query_engine()
+            subprocess.run(engine.query("command?").response, shell=True)  # BAD
+    """,
+    "langchain_prompt_only_file": """
+        import subprocess
+        from langchain_core.prompts import PromptTemplate
+        prompt = PromptTemplate.from_template("Summarise {text}")
+        text = prompt.format(text="x")
+        subprocess.run(["echo", text])
+        subprocess.run(text, shell=True)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SINK_REACH))
+def test_sink_reach(name: str) -> None:
+    code = SINK_REACH[name]
+    assert flagged(code) == marked(code)

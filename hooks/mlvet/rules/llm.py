@@ -232,7 +232,7 @@ class LLMOutputExecutedChecker(Checker):
             return True
         return any(
             v.split(".")[0] in _SOURCE_MODULES
-            or v.startswith(("langchain", "google.genai", "google.generativeai"))
+            or v.startswith(("google.genai", "google.generativeai"))
             or kind_of_callable(v) is not None
             for v in self.ctx.aliases.values()
         )
@@ -260,11 +260,12 @@ _DIRECT_SOURCES = frozenset({
 _CANDIDATE_CALLS = _DIRECT_SOURCES | {"generate", "decode", "batch_decode", "post"}
 _MODEL_METHODS = KIND_METHODS[LANGCHAIN] | KIND_METHODS[LI_LLM]
 # Importing any of these is enough to look for model calls (transformers is not: most of its
-# users train models; they count through `pipeline` or `generate` + `decode`).
+# users train models; they count through `pipeline` or `generate` + `decode`; nor are
+# LangChain and LlamaIndex, whose prompts, parsers and stores make no text: they count
+# through a model or chain class, a factory, an `llm`-named receiver or `as_query_engine`).
 _SOURCE_MODULES = frozenset({
     "openai", "anthropic", "litellm", "ollama", "replicate", "mlx_lm", "llama_cpp", "gpt4all",
     "dspy", "vllm", "cohere", "mistralai", "groq", "together", "huggingface_hub", "vertexai",
-    "llama_index",
 })
 
 
