@@ -64,6 +64,12 @@ STAR = {
         ok = load(open("c.yaml"), Loader=SafeLoader)
         ok2 = safe_load(open("c.yaml"))
     """),
+    "ML105-keras": ("ML105", """
+        from tensorflow.keras.models import *
+        def restore(path, unsafe):
+            return load_model(path, compile=False, safe_mode=not unsafe)  # !
+        ok = load_model("m.keras")
+    """),
     "ML107-hub": ("ML107", """
         from torch.hub import *
         model = load("ultralytics/yolov5", "yolov5s")  # !

@@ -460,9 +460,18 @@ def _is_keras(qual: str | None) -> bool:
 class KerasUnsafeLoad(Checker):
     codes = ("ML105",)
     pattern = Gate(("safe_",), (r"safe_mode", r"unsafe_deserialization"))
+    node_types = (ast.ImportFrom,)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.stars = StarImports()
+
+    def on_node(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.ImportFrom)
+        self.stars.add(node)
 
     def on_call(self, call: CallSite) -> None:
-        qual = call.qualname
+        qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
         func = call.node.func
         if call.name == "enable_unsafe_deserialization":
             if qual is None or "keras" in qual:
