@@ -106,7 +106,10 @@ RULES: list[Rule] = [
             "the pre-0.10 `PandasQueryEngine`, and smolagents / transformers agents or local "
             "Python executors with `additional_authorized_imports=[\"*\"]`; and hand-written "
             "tools (`@tool`, `Tool(func=...)`, `StructuredTool.from_function`, "
-            "`FunctionTool.from_defaults`) that pass their argument to exec/eval or a shell."
+            "`FunctionTool.from_defaults`) that pass their argument to exec/eval or a shell. "
+            "A flag forwarded under its own name (`allow_dangerous_code=allow_dangerous_code`, "
+            "`=self.allow_dangerous_code`, `=cfg.get(\"allow_dangerous_code\")`) is the "
+            "caller's choice: the wrapper is not reported, the call that sets it is."
         ),
         why=(
             "An agent's input includes text an attacker can influence (documents, web pages, "
@@ -151,7 +154,10 @@ RULES: list[Rule] = [
             "Flags `allow_dangerous_deserialization=` (LangChain `FAISS.load_local`, Annoy, "
             "ScaNN, SKLearnVectorStore and other stores) and `allow_unsafe_deserialization=` "
             "set to anything but a literal `False`, also inside a keyword dict, and "
-            "`skops.io.load(..., trusted=True)`."
+            "`skops.io.load(..., trusted=True)`. A flag forwarded under its own name "
+            "(`allow_dangerous_deserialization=allow_dangerous_deserialization`, "
+            "`=self.allow_dangerous_deserialization`, `=data.get(...)` of that key) is a "
+            "wrapper passing its caller's choice on and is not reported; the caller is."
         ),
         why=(
             "These flags switch on pickle loading of index or store files. Whoever can "

@@ -58,6 +58,20 @@ def _is_false(node: ast.expr) -> bool:
     return literal(node) is False
 
 
+def forwards(flag: str, node: ast.expr) -> bool:
+    """`flag=flag`, `flag=self.flag`, `flag=cfg["flag"]`, `flag=data.get("flag", ...)`:
+    a wrapper passing its caller's choice on. The caller that sets the flag is reported."""
+    if isinstance(node, ast.Name):
+        return node.id == flag
+    if isinstance(node, ast.Attribute):
+        return node.attr == flag
+    if isinstance(node, ast.Subscript):
+        return literal(node.slice) == flag
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+        return bool(node.args) and literal(node.args[0]) == flag
+    return False
+
+
 def _class_and_module(qual: str) -> tuple[str, str]:
     """`langchain.chains.PALChain.from_math_prompt` -> ("PALChain", "langchain")."""
     parts = qual.split(".")
@@ -137,7 +151,10 @@ class DangerousAgentToolChecker(Checker):
 
     def _flags(self, call: CallSite) -> None:
         for kw in call.node.keywords:
-            if kw.arg in _OPT_IN_FLAGS and not _is_false(kw.value) and literal(kw.value) is not None:
+            if (
+                kw.arg in _OPT_IN_FLAGS and not _is_false(kw.value) and literal(kw.value) is not None
+                and not forwards(kw.arg, kw.value)
+            ):
                 shown = _shown(kw.value)
                 self.ctx.report(
                     "ML702", call.node,
@@ -178,7 +195,7 @@ class DangerousDeserializationChecker(Checker):
 
     def on_call(self, call: CallSite) -> None:
         for kw in call.node.keywords:
-            if kw.arg in _DESERIALIZATION_FLAGS and not _is_false(kw.value):
+            if kw.arg in _DESERIALIZATION_FLAGS and not _is_false(kw.value) and not forwards(kw.arg, kw.value):
                 shown = _shown(kw.value)
                 self.ctx.report(
                     "ML703", call.node,
@@ -205,7 +222,8 @@ class DangerousDeserializationChecker(Checker):
         elif isinstance(parent, ast.keyword) and len(stack) > 1 and isinstance(stack[-2], ast.Call):
             where = stack[-2]
         for key, value in zip(node.keys, node.values, strict=True):
-            if key is not None and literal(key) in _DESERIALIZATION_FLAGS and not _is_false(value):
+            flag = literal(key) if key is not None else None
+            if flag in _DESERIALIZATION_FLAGS and not _is_false(value) and not forwards(str(flag), value):
                 self.ctx.report(
                     "ML703", where,
                     f"{literal(key)} set in a keyword dict: the loader it feeds unpickles "
