@@ -64,6 +64,11 @@ GADGETS = [
     ("pip", "main"), ("pip._internal.cli.main", "main"), ("torch.hub", "load"), ("torch", "load"),
     ("tempfile", "NamedTemporaryFile"), ("requests", "get"), ("urllib.request", "urlopen"),
     ("__builtin__", "eval"), ("__builtin__", "getattr"), ("commands", "getoutput"),
+    # loaders and writers of the ML libraries wherever they live
+    ("numpy.lib._npyio_impl", "load"), ("numpy._core.multiarray", "fromfile"),
+    ("joblib.numpy_pickle", "load"), ("torch.serialization", "_load"),
+    ("torch.serialization", "_legacy_load"), ("keras.saving.saving_api", "load_model"),
+    ("scipy.io", "loadmat"), ("dill", "load"),
 ]
 
 

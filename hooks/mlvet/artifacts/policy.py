@@ -114,6 +114,22 @@ _DANGEROUS_LEAVES = frozenset(
     }
 )
 
+# File readers and writers of the ML libraries, wherever inside them they live: a loader
+# re-enters unpickling (torch.load, joblib.load), a writer overwrites files.
+_LOADER_LIBRARIES = frozenset(
+    {"numpy", "joblib", "torch", "dill", "cloudpickle", "keras", "tensorflow", "tf_keras", "sklearn",
+     "scipy", "transformers", "safetensors", "h5py"}
+)
+_LOADER_LEAVES = frozenset(
+    {
+        "load", "loads", "save", "dump", "fromfile", "tofile", "loadtxt", "savetxt", "genfromtxt",
+        "fromregex", "memmap", "open_memmap", "savez", "savez_compressed", "load_model",
+        "save_model", "_load", "_legacy_load", "_open_file", "_open_zipfile_reader",
+        "load_compatibility", "loadmat", "savemat", "load_npz", "save_npz", "load_file",
+        "save_file", "File",
+    }
+)
+
 # Attribute names that only serve to climb from a harmless object to a dangerous one.
 _DANGEROUS_ATTRS = frozenset(
     {
@@ -373,8 +389,11 @@ def is_dangerous(module: str, name: str) -> bool:
         return True
     if parts[-1] in _DANGEROUS_LEAVES or any(p in _DANGEROUS_ATTRS for p in parts):
         return True
-    if module.partition(".")[0] == "pandas" and parts[-1].startswith(("read_", "to_")):
+    top = module.partition(".")[0]
+    if top == "pandas" and parts[-1].startswith(("read_", "to_")):
         return True  # pandas readers and writers take paths and URLs
+    if top in _LOADER_LIBRARIES and parts[-1] in _LOADER_LEAVES:
+        return True  # `numpy.lib._npyio_impl.load`, `joblib.numpy_pickle.load`, ...
     # Dotted names walk attributes (protocol 4): `torch.serialization` + `os.system`
     # reaches os through a module attribute, and `Path.write_text` is a method.
     if len(parts) > 1:
