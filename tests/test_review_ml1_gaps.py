@@ -121,3 +121,39 @@ STAR_NEGATIVE = {
 def test_star_import_negatives(case: str) -> None:
     rule, code = STAR_NEGATIVE[case]
     assert_marked(code, rule)
+
+
+# Looking at a loader is not calling it: introspection and wrapper plumbing stay silent,
+# while handing the loader to something that will call it is still reported.
+REFERENCES = {
+    "ML102": """
+        import functools
+        import inspect
+        import torch
+
+        _HAS_WEIGHTS_ONLY = "weights_only" in inspect.signature(torch.load).parameters
+
+        @functools.wraps(torch.load)
+        def safe_load(*args, **kwargs):
+            kwargs.setdefault("weights_only", True)
+            return torch.load(*args, **kwargs)
+
+        print(torch.load, callable(torch.load), hasattr(torch.load, "__wrapped__"))
+        states = list(map(torch.load, ["a.pt", "b.pt"]))  # !
+    """,
+    "ML101": """
+        import functools
+        import inspect
+        import pickle
+
+        sig = inspect.signature(pickle.load)
+        wrapper = functools.update_wrapper(lambda f: None, pickle.load)
+        print(repr(pickle.loads), id(pickle.loads), isinstance(pickle.loads, type))
+        rows = list(map(pickle.loads, [b"a", b"b"]))  # !
+    """,
+}
+
+
+@pytest.mark.parametrize("rule", sorted(REFERENCES))
+def test_introspecting_a_loader_is_not_calling_it(rule: str) -> None:
+    assert_marked(REFERENCES[rule], rule)

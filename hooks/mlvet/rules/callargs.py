@@ -93,3 +93,22 @@ def callee_text(call: CallSite) -> str:
     else:
         parts.append("(...)")
     return ".".join(reversed(parts)) or call.name
+
+
+# Calls that look at a function rather than call it: a loader passed to these is not run.
+_INTROSPECTING_BUILTINS = frozenset(
+    {"print", "repr", "str", "id", "type", "callable", "hasattr", "getattr", "setattr",
+     "isinstance", "issubclass", "help", "dir", "vars", "hash"}
+)
+_INTROSPECTING = frozenset({"functools.wraps", "functools.update_wrapper"})
+
+
+def introspects(call: CallSite, bound: set[str]) -> bool:
+    """`inspect.signature(f)`, `functools.wraps(f)`, `print(f)`: f is looked at, not run."""
+    qual = call.qualname
+    if qual is not None:
+        return qual.startswith("inspect.") or qual in _INTROSPECTING
+    func = call.node.func
+    return isinstance(func, ast.Name) and func.id in _INTROSPECTING_BUILTINS and (
+        func.id not in bound
+    )

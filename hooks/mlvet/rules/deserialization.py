@@ -14,6 +14,7 @@ from mlvet.rules.base import CallSite, Checker, Context, dotted
 from mlvet.rules.callargs import (
     callee_text,
     find_arg,
+    introspects,
     is_falsy_constant,
     is_true_constant,
     string_value,
@@ -180,6 +181,8 @@ class PickleLoad(Checker):
 
     def _references(self, call: CallSite) -> None:
         """`map(pickle.loads, blobs)`, `partial(pickle.load)`, `df.apply(pickle.loads)`."""
+        if introspects(call, self.ctx.bound):
+            return
         values = [*call.node.args, *(kw.value for kw in call.node.keywords)]
         for value in values:
             if isinstance(value, ast.Starred):
@@ -245,6 +248,8 @@ class TorchLoad(Checker):
             qual = self.ctx.qualname(first) if first is not None else None
             if qual in _TORCH_LOADS and not isinstance(first, ast.Call):
                 self._check(call, f"partial({qual})")
+            return
+        if introspects(call, self.ctx.bound):
             return
         for value in [*call.node.args, *(kw.value for kw in call.node.keywords)]:
             if isinstance(value, (ast.Name, ast.Attribute)):
@@ -523,7 +528,8 @@ RULES: list[Rule] = [
             "resolved, so `import pickle as pk; pk.load(f)` counts and `json.load` does not. "
             "A round trip of an object already in memory, `pickle.loads(pickle.dumps(obj))`, "
             "reads nothing from outside and is not flagged; neither is an Unpickler subclass "
-            "(the place for a restrictive `find_class`)."
+            "(the place for a restrictive `find_class`), nor a loader only looked at "
+            "(`inspect.signature(pickle.load)`, `functools.wraps(...)`, `print(...)`)."
         ),
         why=(
             "Unpickling runs whatever callables the stream names: a model file, cached "
@@ -568,7 +574,10 @@ RULES: list[Rule] = [
         what=(
             "Flags `torch.load(...)` and `torch.serialization.load(...)` unless "
             "`weights_only=True` is passed literally. `weights_only=False` or a variable is "
-            "flagged; a call that forwards `**kwargs` and names no `weights_only` is not."
+            "flagged; a call that forwards `**kwargs` and names no `weights_only` is not. "
+            "`torch.load` passed to a call that will run it (`map(torch.load, paths)`, "
+            "`partial(torch.load)` without weights_only=True) is flagged; one only looked "
+            "at (`inspect.signature(torch.load)`, `functools.wraps(torch.load)`) is not."
         ),
         why=(
             "`torch.load` is pickle: with weights_only off, a checkpoint can import and call "
