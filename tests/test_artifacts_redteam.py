@@ -271,7 +271,10 @@ def test_whole_optimizers_schedulers_and_quantized_modules(tmp_path: Path) -> No
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 0.1, total_steps=10)
     quant = torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(torch.nn.Linear(4, 4)),
                                                    {torch.nn.Linear}, dtype=torch.qint8)
-    for name, obj in {"opt": opt, "sched": sched, "quant": quant}.items():
+    normed = torch.nn.Sequential(torch.nn.utils.weight_norm(torch.nn.Linear(3, 3)),
+                                 torch.nn.utils.spectral_norm(torch.nn.Linear(3, 3)),
+                                 torch.nn.MultiheadAttention(4, 2), torch.nn.GRU(3, 3))
+    for name, obj in {"opt": opt, "sched": sched, "quant": quant, "normed": normed}.items():
         path = tmp_path / f"{name}.pt"
         torch.save(obj, path)
         assert codes(path) == [], name

@@ -256,7 +256,9 @@ _TORCH_SAFE = re.compile(
     r"|nn\.modules\.[a-z0-9_.]+\.[A-Z][A-Za-z0-9]*"
     r"|nn\.functional\.[a-z][a-z0-9_]*|_C\._nn\.[a-z][a-z0-9_]*"
     # whole optimizers, LR schedulers and quantized modules saved with torch.save(obj)
-    r"|optim\.(?:[a-z_]+\.)?[A-Z][A-Za-z0-9]*|ao\.nn\.[a-z0-9_.]+\.[A-Z][A-Za-z0-9]*)"
+    r"|optim\.(?:[a-z_]+\.)?[A-Z][A-Za-z0-9]*|ao\.nn\.[a-z0-9_.]+\.[A-Z][A-Za-z0-9]*"
+    # weight/spectral-norm hooks of whole-module saves (the hook they wrap is its own import)
+    r"|nn\.utils\.(?:weight_norm|spectral_norm)\.[A-Z][A-Za-z0-9]*|nn\.modules\.module\._WrappedHook)"
 )
 _NUMPY_SAFE = re.compile(
     r"numpy\.(?:dtypes\.[A-Za-z0-9]+DType"
