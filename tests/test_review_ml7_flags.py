@@ -78,3 +78,34 @@ def test_forwarded_flag_in_keyword_dict_is_not_reported() -> None:
         opts = {"allow_dangerous_deserialization": True}  # BAD
     """
     assert flagged(code, "ML703") == marked(code)
+
+
+AUTHORIZED: dict[str, str] = {
+    "subprocess_authorized": """
+        from smolagents import CodeAgent, InferenceClientModel
+        agent = CodeAgent(tools=[], model=InferenceClientModel(), additional_authorized_imports=["pandas", "subprocess"])  # BAD
+    """,
+    "wildcard_of_exec_module": """
+        from smolagents import LocalPythonExecutor
+        ex = LocalPythonExecutor(additional_authorized_imports=["numpy", "importlib.*"])  # BAD
+    """,
+    "star_plus_spread_list": """
+        from smolagents import CodeAgent
+        BASE = ["numpy"]
+        agent = CodeAgent(tools=[], model=m, additional_authorized_imports=[*BASE, "*"])  # BAD
+    """,
+    "data_modules_only": """
+        from smolagents import CodeAgent
+        agent = CodeAgent(tools=[], model=m, additional_authorized_imports=["numpy.*", "pandas", "os.path", "json"])
+    """,
+    "os_is_not_flagged": """
+        from smolagents import CodeAgent
+        agent = CodeAgent(tools=[], model=m, additional_authorized_imports=["os", "glob"])
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(AUTHORIZED))
+def test_authorized_imports(name: str) -> None:
+    code = AUTHORIZED[name]
+    assert flagged(code, "ML702") == marked(code)

@@ -36,6 +36,8 @@ _OPT_IN_FLAGS = {
     "allow_dangerous_tools": "enables tools that run code or shell commands",
 }
 _IMPORT_FLAGS = ("additional_authorized_imports", "authorized_imports")
+# Modules whose import alone gives model-written code a shell or arbitrary code.
+_EXEC_MODULES = frozenset({"subprocess", "pty", "ctypes", "runpy", "builtins", "importlib", "code"})
 _CLASS_FACTORIES = frozenset({"from_llm", "from_math_prompt", "from_colored_object_prompt",
                               "from_template", "from_llm_and_tools"})
 # langchain 0.0.x pinned in the file (a comment, a requirements string): old chains eval.
@@ -160,19 +162,37 @@ class DangerousAgentToolChecker(Checker):
                     "ML702", call.node,
                     f"{_callee(call)}(..., {kw.arg}={shown}) {_OPT_IN_FLAGS[kw.arg]}",
                 )
-            elif kw.arg in _IMPORT_FLAGS and self._star_imports(kw.value):
-                self.ctx.report(
-                    "ML702", call.node,
-                    f"{_callee(call)}(..., {kw.arg}=['*']) lets model-written code import any "
-                    "module (os, subprocess): unrestricted execution",
-                )
+            elif kw.arg in _IMPORT_FLAGS:
+                item = self._risky_import(kw.value)
+                if item == "*":
+                    self.ctx.report(
+                        "ML702", call.node,
+                        f"{_callee(call)}(..., {kw.arg}=['*']) lets model-written code import any "
+                        "module (os, subprocess): unrestricted execution",
+                    )
+                elif item is not None:
+                    self.ctx.report(
+                        "ML702", call.node,
+                        f"{_callee(call)}(..., {kw.arg}=[{item!r}]) lets model-written code run "
+                        "processes or arbitrary code through that module",
+                    )
 
-    def _star_imports(self, value: ast.expr) -> bool:
+    def _risky_import(self, value: ast.expr) -> str | None:
+        """The entry of an authorized-imports list that opens unrestricted execution:
+        "*", or a module that runs processes or code (not `os`: smolagents blocks
+        os.system and os.popen, and `os` is mostly authorised for paths)."""
         if isinstance(value, ast.Name):
             value = _module_constant(self.ctx.tree, value.id) or value
-        if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
-            return any(literal(e) == "*" for e in value.elts)
-        return False
+        if not isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+            return None
+        found: str | None = None
+        for e in value.elts:
+            item = literal(e)
+            if item == "*":
+                return "*"
+            if isinstance(item, str) and item.split(".")[0] in _EXEC_MODULES and found is None:
+                found = item
+        return found
 
 
 def _module_constant(tree: ast.Module, name: str) -> ast.expr | None:
