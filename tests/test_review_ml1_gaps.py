@@ -157,3 +157,13 @@ REFERENCES = {
 @pytest.mark.parametrize("rule", sorted(REFERENCES))
 def test_introspecting_a_loader_is_not_calling_it(rule: str) -> None:
     assert_marked(REFERENCES[rule], rule)
+
+
+def test_keras_safe_mode_given_positionally() -> None:
+    # load_model(filepath, custom_objects=None, compile=True, safe_mode=True)
+    assert_marked("""
+        import keras
+        m = keras.models.load_model("m.keras", None, False, False)  # !
+        ok = keras.models.load_model("m.keras", None, False, True)
+        ok2 = keras.models.load_model("m.keras", {"Scale": object}, False)
+    """, "ML105")

@@ -464,7 +464,15 @@ def _is_keras(qual: str | None) -> bool:
 
 class KerasUnsafeLoad(Checker):
     codes = ("ML105",)
-    pattern = Gate(("safe_",), (r"safe_mode", r"unsafe_deserialization"))
+    pattern = Gate(
+        ("safe_", "load_model"),
+        (
+            ("safe_", r"safe_mode"),
+            ("safe_", r"unsafe_deserialization"),
+            # safe_mode as the fourth positional argument of load_model
+            ("load_model", rf"load_model\s*\({_TWO_ARGS}(?:[^(),]|\([^()]{{0,500}}\)){{0,500}},"),
+        ),
+    )
     node_types = (ast.ImportFrom,)
 
     def __init__(self, ctx: Context) -> None:
@@ -495,7 +503,9 @@ class KerasUnsafeLoad(Checker):
         )
         if not (resolved or bare):
             return
-        arg = find_arg(call, "safe_mode")
+        # load_model(filepath, custom_objects=None, compile=True, safe_mode=True)
+        name = (qual or "").rpartition(".")[2] or callee_text(call)
+        arg = find_arg(call, "safe_mode", 3 if name == "load_model" else None)
         if arg.state != "given" or is_true_constant(arg.node):
             return
         if bare and not (isinstance(arg.node, ast.Constant) and not arg.node.value):
@@ -689,7 +699,8 @@ RULES: list[Rule] = [
         what=(
             "Flags Keras loaders (`keras.models.load_model`, `keras.saving.load_model`, "
             "`tf.keras.models.load_model`, ...) called with `safe_mode` other than a literal "
-            "True (a variable counts), and any call of "
+            "True (a variable counts), by keyword or as load_model's fourth positional "
+            "argument, and any call of "
             "`keras.config.enable_unsafe_deserialization()`."
         ),
         why=(
