@@ -21,6 +21,8 @@ HUB = [
     "BAAI/bge-small-en-v1.5", "openai-community/gpt2", "deepseek-ai/deepseek-coder-6.7b-base",
     "onnx-community/whisper-tiny", "peft-internal-testing/tiny-dummy-qwen2",
     "hf-internal-testing/tiny-random-bert", "stanfordnlp/imdb", "lora-library/B-LoRA",
+    # placeholder ids as tutorials write them
+    "org/model", "my-org/model", "acme/adapter",
     "unsloth/llama-3-8b-bnb-4bit", "Helsinki-NLP/opus-mt-en-de", "nomic-ai/nomic-embed-text-v1",
 ]
 

@@ -197,8 +197,7 @@ _LOCAL_WORDS = frozenset(
 )
 _LOCAL_NAME = re.compile(
     r"(?:checkpoint|ckpt|epoch|step|iter|version|run)[-_=]?\d+|\d+"
-    r"|(?:final|best|last|latest|merged)(?:[-_](?:model|ckpt|checkpoint|adapter))?"
-    r"|model|adapter(?:_model)?",
+    r"|(?:final|best|last|latest|merged)(?:[-_](?:model|ckpt|checkpoint|adapter))?",
     re.IGNORECASE,
 )
 _FILE_SUFFIX = re.compile(
