@@ -1,6 +1,6 @@
 """ML701's sinks: calls that run text as code, a shell command, SQL, a pickle or a module.
 
-A mixin of the scope reader (llm_flow.Scope), which supplies `taint`, `kind` and the paths
+A mixin of the scope reader (llm_scope.Scope), which supplies `taint`, `kind` and the paths
 of .py files; these methods decide whether a call runs model text and report it.
 """
 
