@@ -223,6 +223,8 @@ class SeedChecker(Checker):
             r"|set_state\b|SeedSequence\b|set_seed\b|setstate\b|getstate\b|split\b|fold_in\b"
             r"|fork_rng\b|initial_seed\b|get_rng_state\b|set_rng_state\b|manual_seed\b)\w+\s*\(",
             r"random import", r"import random",
+            # `import numpy.random as npr`, `rs = np.random`: the module under another name
+            r"random as\s", r"\.random[ \t]*(?:[\n;#]|$)",
             r"random_(?:split|flip|crop|brightness|contrast|hue|saturation|jpeg|normal|uniform"
             r"|shuffle|gamma|poisson|rot|zoom)",
             r"Random\(", r"RandomState\(\s*(?:\)|None|seed\s*=\s*None)", r"RandomSampler\(",
@@ -242,7 +244,10 @@ class SeedChecker(Checker):
         self.all_seeded = False
         self.first_use: dict[Family, tuple[ast.Call, str]] = {}
         self._train_time: dict[int, bool] = {}
-        self.entropy: set[str] = set()
+        # Values assigned to each name so far, judged only when a seed reads the name:
+        # walking every assignment of a file up front was most of this rule's cost.
+        self.assigned: dict[str, list[ast.expr]] = {}
+        self._judging: set[str] = set()
         self.star = StarNames(_seed_star_exports)
 
     def on_call(self, call: CallSite) -> None:
@@ -345,10 +350,15 @@ class SeedChecker(Checker):
         if isinstance(node, ast.ImportFrom):
             self.star.add(node)
             return
-        # `seed = int(time.time())`: remember names that hold a per-run value.
+        # `seed = int(time.time())`: remember what names hold, for a seed that reads them.
         assert isinstance(node, ast.Assign)
-        if self._nondeterministic(node.value):
-            self.entropy.update(d for t in node.targets if (d := dotted(t)) is not None)
+        value = node.value
+        if isinstance(value, ast.Constant):
+            return  # `SEED = 42`: never a per-run value
+        for t in node.targets:
+            d = dotted(t)
+            if d is not None:
+                self.assigned.setdefault(d, []).append(value)
 
     def _nondeterministic(self, node: ast.expr | None) -> bool:
         """The expression changes from run to run: the clock, OS entropy, an unseeded draw."""
@@ -359,13 +369,23 @@ class SeedChecker(Checker):
                 q = self.ctx.qualname(sub.func)
                 if q and q.startswith(_NONDETERMINISTIC_PREFIXES):
                     return True
-            elif (
-                self.entropy
-                and isinstance(sub, (ast.Name, ast.Attribute))
-                and dotted(sub) in self.entropy
-            ):
+            elif isinstance(sub, (ast.Name, ast.Attribute)) and self._holds_entropy(sub):
                 return True
         return False
+
+    def _holds_entropy(self, node: ast.Name | ast.Attribute) -> bool:
+        """A name assigned (earlier in the walk) from the clock, OS entropy or a draw."""
+        if not self.assigned:
+            return False
+        key = dotted(node)
+        values = self.assigned.get(key) if key is not None else None
+        if not values or key is None or key in self._judging:
+            return False
+        self._judging.add(key)  # `x = x + 1` must not recurse forever
+        try:
+            return any(self._nondeterministic(v) for v in values)
+        finally:
+            self._judging.discard(key)
 
     def _instance(self, call: CallSite, q: str) -> None:
         short = q.replace("numpy.", "np.").replace("tensorflow.", "tf.")
@@ -495,6 +515,19 @@ SEEDING_ENSEMBLES = frozenset(
 )
 
 
+# A call of one of the names whose first level of arguments (up to the first nested
+# bracket) does not already pass a seed; or the name imported or bound under another name.
+# Sound as a prefilter: a seed that the lookahead sees is a keyword of that very call.
+_ML202_NAMES = "|".join(
+    sorted({*SKLEARN_RANDOMISED, *SKLEARN_UTILS, *(n for b in BOOSTERS.values() for n in b)})
+)
+_ML202_CONFIRM = (
+    rf"\b(?:{_ML202_NAMES})\b(?:\s*\((?![^()\[\]{{}}]*\b(?:random_state|seed|random_seed)"
+    rf"\s*=\s*(?!None\b))|\s+as\s)"
+)
+_ML202_BOUND = rf"=[ \t]*(?:\w+\.)*(?:{_ML202_NAMES})[ \t]*(?:[\n;#]|$)"
+
+
 def _sklearn_star_exports(module: str, name: str) -> bool | None:
     head = module.partition(".")[0]
     if head == "sklearn":
@@ -515,6 +548,7 @@ class RandomStateChecker(Checker):
     pattern = AllOf(
         ("from sklearn", "import sklearn", "xgboost", "lightgbm"),
         (*SKLEARN_RANDOMISED, *SKLEARN_UTILS, "XGB", "LGBM"),
+        confirm=(_ML202_CONFIRM, _ML202_BOUND),
     )
     node_types = (ast.ImportFrom,)
 

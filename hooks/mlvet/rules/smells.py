@@ -144,7 +144,8 @@ class ZeroGradChecker(Checker):
     """ML203: a loop that runs backward() and optimizer.step() but never clears gradients."""
 
     codes = ("ML203",)
-    pattern = AllOf(("backward",), confirm=(r"backward\s*\(",))
+    # Both a backward and an optimizer step (`.step(`, `optimizer_step(`) are needed.
+    pattern = AllOf(("backward",), ("step",), confirm=(r"backward\s*\(",))
     node_types = (ast.For, ast.AsyncFor, ast.While, ast.Assign, ast.AugAssign)
 
     def __init__(self, ctx: Context) -> None:
@@ -250,6 +251,7 @@ class LeakageChecker(Checker):
     pattern = AllOf(
         ("sklearn",),
         ("fit",),
+        (*FITTED_TRANSFORMERS, *TRANSFORMER_FACTORIES),
         ("_split", "cross_val", "SearchCV", "_curve", "permutation_test", "Fold", "ShuffleSplit",
          "LeaveO", "LeaveP"),
     )
@@ -503,7 +505,9 @@ class EvalModeChecker(Checker):
         confirm=(
             r"(?m)^@(?:torch\.)?(?:autograd\.)?(?:no_grad|inference_mode)",
             r"with\s[^\n]*(?:no_grad|inference_mode|set_grad_enabled)",
-            r"\.eval\(\)", r"\.train\(\s*(?:False|mode\s*=\s*False)",
+            # `.eval()` outside an evaluation context only matters before a training step.
+            (r"\.eval\(\)", r"step\s*\("),
+            (r"\.train\(\s*(?:False|mode\s*=\s*False)", r"step\s*\("),
             r"def\s+_*(?:eval|evaluate|evaluation|validate|validation|valid|val|predict|prediction"
             r"|inference|infer|run_eval|run_test|run_validation|run_inference)(?:_\w*)?\s*\(",
             r"def\s+\w+_(?:eval|evaluate|evaluation|validate|validation|predict|prediction"
