@@ -6,7 +6,6 @@ import textwrap
 
 import pytest
 from conftest import check_code
-
 from mlvet.rules.reproducibility import RandomStateChecker, SeedChecker
 from mlvet.rules.smells import EvalModeChecker, LeakageChecker, ZeroGradChecker
 
