@@ -5,7 +5,7 @@ Each case is a whole small file; the expected (rule, line) pairs are exact."""
 from __future__ import annotations
 
 import pytest
-from conftest import check_code
+from conftest import check_code, check_notebook, make_notebook
 
 CODES = ["ML201", "ML202", "ML203", "ML204", "ML205", "ML206", "ML207"]
 
@@ -295,3 +295,32 @@ def test_corpus_case(name: str) -> None:
 def test_corpus_has_both_kinds() -> None:
     assert any(exp for _c, exp in CASES.values())
     assert any(not exp for _c, exp in CASES.values())
+
+
+def test_notebook_seed_in_a_later_cell_covers_the_whole_notebook() -> None:
+    nb = make_notebook(
+        [
+            "%matplotlib inline\nimport numpy as np\nimport pandas as pd",
+            "idx = np.random.permutation(100)",
+            "!pip install x\nnp.random.seed(0)",
+        ]
+    )
+    assert check_notebook(nb, select=["ML2"]) == []
+
+
+def test_notebook_cells_with_magics_report_cell_and_line() -> None:
+    nb = make_notebook(
+        [
+            "import numpy as np\nimport pandas as pd\ndf = pd.read_csv('a.csv')",
+            "%%time\ndf['a'][df.b > 1] = 0",
+            "from sklearn.model_selection import train_test_split\ntr, te = train_test_split(df)",
+        ]
+    )
+    found = sorted((f.rule, f.cell, f.line) for f in check_notebook(nb, select=["ML2"]))
+    assert found == [("ML202", 3, 2), ("ML206", 2, 2)]
+
+
+def test_notebook_import_in_a_later_cell_resolves_an_earlier_draw() -> None:
+    nb = make_notebook(["x = torch.rand(3)", "import torch"])
+    found = [(f.rule, f.cell, f.line) for f in check_notebook(nb, select=["ML201"])]
+    assert found == [("ML201", 1, 1)]
