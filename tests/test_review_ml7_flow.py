@@ -151,3 +151,33 @@ SINK_REACH: dict[str, str] = {
 def test_sink_reach(name: str) -> None:
     code = SINK_REACH[name]
     assert flagged(code) == marked(code)
+
+
+CLOSURES: dict[str, str] = {
+    "gradio_handler_uses_outer_client": """
+        import subprocess
+        import gradio as gr
+        from openai import OpenAI
+        def build_app():
+            client = OpenAI()
+            def on_submit(task):
+                resp = client.chat.completions.create(model="m", messages=[{"role": "user", "content": task}])
+                return subprocess.check_output(resp.choices[0].message.content, shell=True)  # BAD
+            return gr.Interface(fn=on_submit, inputs="text", outputs="text")
+    """,
+    "inner_function_uses_outer_chain": """
+        from langchain_openai import ChatOpenAI
+        from langchain_core.output_parsers import StrOutputParser
+        def main():
+            chat = ChatOpenAI() | StrOutputParser()
+            def solve(q):
+                exec(chat.invoke(q))  # BAD
+            solve("x")
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLOSURES))
+def test_closures(name: str) -> None:
+    code = CLOSURES[name]
+    assert flagged(code) == marked(code)

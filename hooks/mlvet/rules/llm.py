@@ -218,7 +218,7 @@ class LLMOutputExecutedChecker(Checker):
         self._index = FileIndex(ctx)
 
     def on_node(self, node: ast.AST) -> None:
-        self._index.add_node(node, self.ctx.stack[-1] if self.ctx.stack else None)
+        self._index.add_node(node, self.ctx.stack[-1] if self.ctx.stack else None, self.ctx.function)
 
     def on_call(self, call: CallSite) -> None:
         self._index.add_call(call.node, call.qualname, self.ctx.function)

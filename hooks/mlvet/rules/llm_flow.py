@@ -2,7 +2,8 @@
 
 Each function body (and the module body) is read once, statement by statement, keeping an
 environment of which names hold model text and which hold LLM clients. Branches are
-merged (may-analysis), loops are read once, nested functions are their own scopes.
+merged (may-analysis), loops are read once, nested functions are their own scopes (seeing
+the clients, not the text, of the function that encloses them).
 Helpers in the same file are summarised first (does it return model text, pass an
 argument through, or return a client), so `code = ask(q); exec(code)` is followed too.
 
@@ -62,8 +63,12 @@ class FileIndex:
     calls: dict[Func | None, set[str]] = field(default_factory=dict)
     # Scopes that call something that may run text (a sink's name, by callee or import).
     sink_scopes: set[Func | None] = field(default_factory=set)
+    # A function defined inside another function (not in a class): its enclosing one.
+    outer: dict[Func, Func] = field(default_factory=dict)
 
-    def add_node(self, node: ast.AST, parent: ast.AST | None) -> None:
+    def add_node(
+        self, node: ast.AST, parent: ast.AST | None, enclosing: Func | None = None
+    ) -> None:
         if isinstance(node, ast.ClassDef):
             self.classes.append(node)
             self.methods.setdefault(node, {})
@@ -72,6 +77,8 @@ class FileIndex:
             if isinstance(parent, ast.ClassDef):
                 self.owner[node] = parent
                 self.methods.setdefault(parent, {})[node.name] = node
+            elif enclosing is not None:
+                self.outer[node] = enclosing
         elif isinstance(node, ast.Import):
             for a in node.names:
                 self.loaders.append((node.lineno, a.name.split(".")[-1]))
@@ -106,7 +113,7 @@ class FileIndex:
         index = cls(ctx)
 
         def visit(node: ast.AST, parent: ast.AST | None, scope: Func | None) -> None:
-            index.add_node(node, parent)
+            index.add_node(node, parent, scope)
             if isinstance(node, ast.Call):
                 index.add_call(node, ctx.qualname(node.func), scope)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -132,6 +139,8 @@ class FileFlow:
         self.loaders = index.loaders
         self.calls = index.calls
         self.sink_scopes = index.sink_scopes
+        self.outer = index.outer
+        self._outer_kinds: dict[Func, dict[str, str]] = {}
         self._sinkish: frozenset[str] = frozenset()
         self.by_name: dict[str, Func | None] = {}
         for fn in self.functions:
@@ -249,6 +258,19 @@ class FileFlow:
         scope.run(fn.body)
         self._busy.discard(fn)
         found = self.summaries[fn] = scope.summary()
+        return found
+
+    def outer_kinds(self, fn: Func) -> dict[str, str]:
+        """Clients a nested function sees from its enclosing one (a statements-only pass
+        of the enclosing body, memoised): `client = OpenAI()` then `def handler(): ...`."""
+        outer = self.outer.get(fn)
+        if outer is None:
+            return {}
+        found = self._outer_kinds.get(outer)
+        if found is None:
+            self._outer_kinds[outer] = {}  # recursion: assume nothing
+            env = Scope(self, outer, reporting=False, kinds_only=True).run(outer.body)
+            found = self._outer_kinds[outer] = env.kinds
         return found
 
     def kind_summary(self, fn: Func) -> str | None:

@@ -53,6 +53,7 @@ class Scope(ExprRules, SinkRules):
     def run(self, body: list[ast.stmt]) -> Env:
         env = Env(kinds=dict(self.flow.module_kinds))
         if self.fn is not None:
+            env.kinds.update(self.flow.outer_kinds(self.fn))
             if self.cls is not None:
                 env.kinds.update(self.flow.class_kinds.get(self.cls, {}))
             for i, (name, ann) in enumerate(self.params()):
