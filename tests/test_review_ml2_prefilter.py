@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 from conftest import check_code
+from mlvet.rules.ml2_prefilter import literal_prefix
 from mlvet.rules.reproducibility import RandomStateChecker, SeedChecker
 from mlvet.rules.smells import EvalModeChecker, LeakageChecker, ZeroGradChecker
 
@@ -111,3 +112,57 @@ def test_ml205_eval_alone_needs_a_step() -> None:
     """
     assert pattern.search(textwrap.dedent(code))
     assert found(code, "ML205") == [4]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefix"),
+    [
+        (r"time\.time\(", "time.time("),
+        (r"random\.(?!seed\b)\w+\s*\(", "random."),
+        (r"PCG64|MT19937", ""),  # alternation: no common literal
+        (r"(?m)^@torch", ""),
+        (r"\.forward(?<!self\.forward)\s*\(", ".forward"),
+        (r"abc?d", "ab"),  # an optional character ends the literal
+        (r"default_rng\(\s*(?:\)|None)", "default_rng("),
+        (r"\bKMeans", ""),
+        (r"[ab]x", ""),
+    ],
+)
+def test_literal_prefix_is_what_every_match_starts_with(pattern: str, prefix: str) -> None:
+    assert literal_prefix(pattern) == prefix
+
+
+def test_guarded_regexes_still_skip_doctest_lines() -> None:
+    text = 'def f():\n    """\n    >>> x = torch.rand(3)\n    """\nimport torch\n'
+    assert SeedChecker.pattern is not None
+    assert not SeedChecker.pattern.search(text)
+    assert SeedChecker.pattern.search(text + "y = torch.rand(2)\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "passes"),
+    [
+        ("import torch\n@torch.no_grad()\ndef run(model, x):\n    return model(x)\n", True),
+        ("@torch.no_grad()\ndef run(model, x):\n    return model(x)\nimport torch\n", True),
+        ("import torch\nclass A:\n    @torch.no_grad()\n    def run(self, x):\n        pass\n", False),
+    ],
+)
+def test_ml205_decorator_at_line_start_only(text: str, passes: bool) -> None:
+    assert EvalModeChecker.pattern is not None
+    assert bool(EvalModeChecker.pattern.search(text)) is passes
+
+
+@pytest.mark.parametrize(
+    ("text", "passes"),
+    [
+        ("import torch\ny = model.forward(x)\n", True),
+        ("import torch\ny = model.forward (x)\n", True),
+        ("import torch\ny = self.forward(x)\n", False),
+        ("import torch\ny = super().forward(x)\n", False),
+    ],
+)
+def test_ml207_prefilter(text: str, passes: bool) -> None:
+    from mlvet.rules.smells import ForwardCallChecker
+
+    assert ForwardCallChecker.pattern is not None
+    assert bool(ForwardCallChecker.pattern.search(text)) is passes

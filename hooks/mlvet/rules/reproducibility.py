@@ -232,7 +232,8 @@ class SeedChecker(Checker):
             r"torch\s*\.\s*(?:rand|normal|bernoulli|multinomial|poisson)",
             r"from torch import [^\n]*\b(?:rand|normal|bernoulli|multinomial|poisson)",
             r"shuffle\s*=\s*True", r"DataLoader\(", r"truncated_normal\(", r"multinomial\(",
-            r"PCG64|MT19937|Philox|SFC64|SeedSequence", r"from_non_deterministic_state",
+            r"PCG64", r"MT19937", r"Philox", r"SFC64", r"SeedSequence",
+            r"from_non_deterministic_state",
             # generators seeded from the clock or OS entropy
             r"time\.time\(", r"time_ns\(", r"urandom\(", r"getpid\(",
         ),
@@ -521,9 +522,11 @@ SEEDING_ENSEMBLES = frozenset(
 _ML202_NAMES = "|".join(
     sorted({*SKLEARN_RANDOMISED, *SKLEARN_UTILS, *(n for b in BOOSTERS.values() for n in b)})
 )
-_ML202_CONFIRM = (
-    rf"\b(?:{_ML202_NAMES})\b(?:\s*\((?![^()\[\]{{}}]*\b(?:random_state|seed|random_seed)"
+# One regex per name, each starting with the name: it runs only where the name occurs.
+_ML202_CONFIRM = tuple(
+    rf"{name}\b(?:\s*\((?![^()\[\]{{}}]*\b(?:random_state|seed|random_seed)"
     rf"\s*=\s*(?!None\b))|\s+as\s)"
+    for name in _ML202_NAMES.split("|")
 )
 _ML202_BOUND = rf"=[ \t]*(?:\w+\.)*(?:{_ML202_NAMES})[ \t]*(?:[\n;#]|$)"
 
@@ -548,7 +551,7 @@ class RandomStateChecker(Checker):
     pattern = AllOf(
         ("from sklearn", "import sklearn", "xgboost", "lightgbm"),
         (*SKLEARN_RANDOMISED, *SKLEARN_UTILS, "XGB", "LGBM"),
-        confirm=(_ML202_CONFIRM, _ML202_BOUND),
+        confirm=(*_ML202_CONFIRM, _ML202_BOUND),
     )
     node_types = (ast.ImportFrom,)
 

@@ -503,7 +503,8 @@ class EvalModeChecker(Checker):
         # An indented `@torch.no_grad()` decorates a method: a module's own (silent) or an
         # inference wrapper's, which the rule only judges with `evaluate`-like names.
         confirm=(
-            r"(?m)^@(?:torch\.)?(?:autograd\.)?(?:no_grad|inference_mode)",
+            r"@(?<=\n@)(?:torch\.)?(?:autograd\.)?(?:no_grad|inference_mode)",
+            r"\A@(?:torch\.)?(?:autograd\.)?(?:no_grad|inference_mode)",
             r"with\s[^\n]*(?:no_grad|inference_mode|set_grad_enabled)",
             # `.eval()` outside an evaluation context only matters before a training step.
             (r"\.eval\(\)", r"step\s*\("),
@@ -918,7 +919,7 @@ class ForwardCallChecker(Checker):
     codes = ("ML207",)
     # `self.forward(` and `super().forward(` are never findings.
     pattern = AllOf(
-        (".forward",), ("torch", "lightning"), confirm=(r"(?<!self)(?<!\))\.forward\s*\(",)
+        (".forward",), ("torch", "lightning"), confirm=(r"\.forward(?<!self\.forward)(?<!\)\.forward)\s*\(",)
     )
 
     def __init__(self, ctx: Context) -> None:
