@@ -78,10 +78,10 @@ CASES: dict[str, tuple[Files, Files]] = {
     "check-notebooks": ({"nb.ipynb": _nb(outputs=True)}, {"nb.ipynb": _nb(outputs=False)}),
     "check-llm-safety": (
         {
-            "v.py": "from langchain_community.vectorstores import FAISS\n\nidx = FAISS.load_local('i', emb, allow_dangerous_deserialization=True)\n"
+            "v.py": "from langchain_community.vectorstores import FAISS\n\nemb = None\nidx = FAISS.load_local('i', emb, allow_dangerous_deserialization=True)\n"
         },
         {
-            "v.py": "from langchain_community.vectorstores import FAISS\n\nidx = FAISS.load_local('i', emb)\n"
+            "v.py": "from langchain_community.vectorstores import FAISS\n\nemb = None\nidx = FAISS.load_local('i', emb)\n"
         },
     ),
     "scan-model-files": ({"model.pkl": _malicious_pickle()}, {"model.pkl": _benign_pickle()}),
@@ -91,8 +91,8 @@ CASES: dict[str, tuple[Files, Files]] = {
         {".env": "HF_TOKEN=${HF_TOKEN}\n"},
     ),
     "ruff-ml": (
-        {"r.py": "import numpy as np\n\n\ndef f(x):\n    return x == np.nan\n"},
-        {"r.py": "import numpy as np\n\n\ndef f(x):\n    return np.isnan(x)\n"},
+        {"nan_check.py": "import numpy as np\n\n\ndef f(x):\n    return x == np.nan\n"},
+        {"nan_check.py": "import numpy as np\n\n\ndef f(x):\n    return np.isnan(x)\n"},
     ),
     "bandit-ml": (
         {"b.py": "import yaml\n\n\ndef f(s):\n    return yaml.load(s, Loader=yaml.Loader)\n"},
@@ -220,3 +220,33 @@ def test_strip_hook_rewrites_then_passes(git_repo: Path, pre_commit_home: Path) 
         "--all-files",
     )
     assert second.returncode == 0, second.stdout
+
+
+def test_run_all_files_with_every_hook(git_repo: Path, pre_commit_home: Path) -> None:
+    """One config that uses every hook: each blocks its problem, then everything passes."""
+    head = git(REPO_ROOT, "rev-parse", "HEAD").strip()
+    hooks = "".join(f"      - id: {h.id}\n" for h in HOOKS)
+    (git_repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {REPO_ROOT}\n    rev: {head}\n    hooks:\n{hooks}"
+    )
+    for bad, _ in CASES.values():
+        _write(git_repo, bad)
+    git(git_repo, "add", ".")
+    proc = _pre_commit(git_repo, pre_commit_home, "run", "--all-files")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    failed = [line for line in proc.stdout.splitlines() if line.endswith("Failed")]
+    assert len(failed) == len(HOOKS), proc.stdout
+    for _, good in CASES.values():
+        _write(git_repo, good)
+    git(git_repo, "add", ".")
+    proc = _pre_commit(git_repo, pre_commit_home, "run", "--all-files")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    passed = [line for line in proc.stdout.splitlines() if line.endswith(("Passed", "Skipped"))]
+    assert len(passed) == len(HOOKS), proc.stdout
+
+
+def test_cases_use_distinct_file_names() -> None:
+    names = [name for bad, _ in CASES.values() for name in bad]
+    shared = {"nb.ipynb"}  # the two notebook hooks share one notebook on purpose
+    assert len([n for n in names if n not in shared]) == len({n for n in names if n not in shared})
