@@ -20,6 +20,7 @@ from artifacts_helpers import (
     codes,
     message,
     npy_bytes,
+    scan,
     torch_zip,
     write,
 )
@@ -82,7 +83,7 @@ def test_gadget_is_ml401_naming_it(tmp_path: Path, spell: Any, module: str, name
 
 @pytest.mark.parametrize(
     ("module", "name"),
-    [("functools", "partial"), ("ast", "literal_eval"), ("builtins", "map"), ("weakref", "ref"),
+    [("ast", "literal_eval"), ("builtins", "map"), ("weakref", "ref"),
      ("torch.utils.data", "DataLoader"), ("collections", "namedtuple")],
 )
 def test_harmless_on_their_own_are_only_unknown(tmp_path: Path, module: str, name: str) -> None:
@@ -349,6 +350,19 @@ def test_gradient_boosting_models_are_clean(tmp_path: Path, library: str) -> Non
         models = [lib.LGBMRegressor(n_estimators=2, verbose=-1).fit(x, y),
                   lib.train({"verbose": -1}, lib.Dataset(x, y), 2)]
     for i, model in enumerate(models):
-        assert codes(write(tmp_path / f"m{i}.pkl", pickle.dumps(model, protocol=5))) == []
+        pkl = write(tmp_path / f"m{i}.pkl", pickle.dumps(model, protocol=5))
+        assert codes(pkl) == [], scan(pkl).findings
         joblib.dump(model, tmp_path / f"m{i}.joblib", compress=3)
-        assert codes(tmp_path / f"m{i}.joblib") == []
+        assert codes(tmp_path / f"m{i}.joblib") == [], scan(tmp_path / f"m{i}.joblib").findings
+
+
+@pytest.mark.parametrize(("type_name", "expected"), [("CodeType", ["ML401"]), ("FunctionType", ["ML401"]),
+                                                     ("NoneType", []), ("MappingProxyType", [])])
+def test_dill_type_lookup_is_judged_by_the_type_it_names(tmp_path: Path, type_name: str,
+                                                          expected: list[str]) -> None:
+    raw = type_name.encode()
+    data = b"\x80\x04" + _u("dill._dill") + _u("_load_type") + b"\x93\x8c" + bytes([len(raw)]) + raw + b"\x85R."
+    path = write(tmp_path / "d.pkl", data)
+    assert codes(path) == expected
+    if expected:
+        assert f"types.{type_name}" in message(path, "ML401")

@@ -87,4 +87,4 @@ def test_dill_lambda_is_code(tmp_path: Path) -> None:
     assert "ML401" in codes(path)
     types_only = tmp_path / "types.pkl"
     types_only.write_bytes(dill.dumps({"kind": int, "values": [1, 2]}))
-    assert codes(types_only) == ["ML402"]
+    assert codes(types_only) == []  # dill's type lookup is judged by the type it names

@@ -16,7 +16,7 @@ import struct
 from collections.abc import Callable
 from typing import IO, Any, Protocol
 
-from mlvet.artifacts.policy import DECODE_CALLABLES, LOADS_CALLABLES, normalize
+from mlvet.artifacts.policy import DECODE_CALLABLES, LOADS_CALLABLES, is_dangerous, normalize
 
 CHUNK = 1 << 20
 # Strings up to this size are kept as values (module and class names are far shorter).
@@ -382,6 +382,10 @@ class PickleReader:
             first = args[0]
             if full == "copyreg._reconstructor" and isinstance(first, Global):
                 return Obj(first, args)
+            if full == "dill._dill._load_type" and isinstance(first, str) \
+                    and is_dangerous("types", first):
+                imported("types", first)  # dill's way to spell types.CodeType & co.
+                return Obj(func, args)
             if full in ("copyreg.add_extension", "copy_reg.add_extension") and len(args) >= 2 \
                     and isinstance(first, str) and isinstance(args[1], str):
                 imported(first, args[1])  # what a later EXT opcode will import

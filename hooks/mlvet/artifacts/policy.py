@@ -189,8 +189,13 @@ _SAFE_EXACT = frozenset(
         # what pickle.dumps(tensor) writes: the storage bytes are a nested checkpoint,
         # which the reader scans in turn
         "torch.storage._load_from_bytes", "torch.ScriptObject",
+        # what fitted estimators keep: a partial's target is an import of its own, judged
+        # on its own (HistGradientBoosting keeps partial(check_array, ...))
+        "functools.partial", "sklearn.utils.validation.check_array",
+        "scipy._lib.array_api_compat.numpy._aliases.asarray",
         # dill's numpy array and namedtuple builders (the callable they apply is its own import)
         "dill._dill._create_array", "dill._dill._create_namedtuple", "dill._dill._create_dtypemeta",
+        "dill._dill._load_type",  # the reader reports the code-building types it names
         "numpy.ma.core.MaskedArray", "numpy.core.multiarray._reconstruct",
         "numpy._core.multiarray._reconstruct", "numpy.core.multiarray.scalar",
         "numpy._core.multiarray.scalar", "numpy.core.numeric._frombuffer",
@@ -211,7 +216,9 @@ _SAFE_EXACT = frozenset(
         "scipy.sparse._csc.csc_array", "scipy.sparse._coo.coo_array",
         "scipy.sparse.csr.csr_matrix", "scipy.sparse.csc.csc_matrix",
         "scipy.sparse.coo.coo_matrix", "scipy.sparse._lil.lil_matrix",
-        "scipy.sparse._dok.dok_matrix",
+        "scipy.sparse._dok.dok_matrix", "scipy.interpolate._bsplines.BSpline",
+        "scipy.interpolate._interpolate.interp1d", "scipy.interpolate._cubic.CubicSpline",
+        "scipy.interpolate._interpolate.PPoly",
         # sklearn internals that fitted estimators carry
         "sklearn.tree._tree.Tree", "sklearn.neighbors._kd_tree.newObj",
         "sklearn.neighbors._ball_tree.newObj", "sklearn.utils._bunch.Bunch",
@@ -261,7 +268,9 @@ _TORCH_SAFE = re.compile(
     r"|nn\.utils\.(?:weight_norm|spectral_norm)\.[A-Z][A-Za-z0-9]*|nn\.modules\.module\._WrappedHook)"
 )
 _NUMPY_SAFE = re.compile(
-    r"numpy\.(?:dtypes\.[A-Za-z0-9]+DType"
+    # top-level lowercase names are ufuncs and array functions (np.log1p in a
+    # FunctionTransformer); the file readers among them are dangerous, judged first
+    r"numpy\.(?:[a-z][a-z0-9_]*|dtypes\.[A-Za-z0-9]+DType"
     r"|(?:bool_|bool|object_|str_|bytes_|void|float(?:16|32|64|128|_)|u?int(?:8|16|32|64|c|p|_)?"
     r"|complex(?:64|128|256|_)|longlong|ulonglong|longdouble|clongdouble|half|single"
     r"|double|intc|uintc|datetime64|timedelta64))"
@@ -276,6 +285,7 @@ _SKLEARN_SAFE = re.compile(
     r"|model_selection|_loss|frozen|metrics)(?:\.[a-z0-9_]+)*\._?[A-Z][A-Za-z0-9]*"
     # scorers keep their metric: pure functions of arrays
     r"|sklearn\.metrics\.(?:_classification|_regression|_ranking|cluster\.[a-z_]+)\.[a-z][a-z0-9_]*"
+    r"|sklearn\.feature_selection\._(?:univariate_selection|mutual_info)\.[a-z][a-z0-9_]*"
 )
 # Estimator and config classes of other common libraries, pandas data containers, and
 # the Cython helpers fitted sklearn neighbours carry (classes only, no I/O classes).
