@@ -644,7 +644,9 @@ RULES: list[Rule] = [
             "seed (`np.random.default_rng()`, `random.Random()`, `np.random.RandomState()`) "
             "are reported wherever they are made; seeded ones and draws from them are fine. "
             "Dropout, draws in functions that check `self.training` (drop-path, layer-drop) and "
-            "draws with an explicit `generator=` are not findings."
+            "draws with an explicit `generator=` are not findings. Bare names from "
+            "`from numpy.random import *` / `from random import *` count; after a star "
+            "import of an unknown module (which may define the same name) they do not."
         ),
         why=(
             "Unseeded randomness makes data splits, shuffles, augmentations and weight "
@@ -696,7 +698,8 @@ RULES: list[Rule] = [
             "`sklearn.utils.shuffle`/`resample`, `LogisticRegression` with the "
             "sag/saga/liblinear solvers, `SVC(probability=True)`, and the XGBoost and "
             "LightGBM estimators (`random_state` or `seed`). Names are resolved through "
-            "imports; a call passing `**kwargs` is not reported. The finding points at the "
+            "imports (star imports of scikit-learn, XGBoost and LightGBM modules too); a "
+            "call passing `**kwargs` is not reported. The finding points at the "
             "first line of the call."
         ),
         why=(
