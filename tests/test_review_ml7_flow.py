@@ -181,3 +181,52 @@ CLOSURES: dict[str, str] = {
 def test_closures(name: str) -> None:
     code = CLOSURES[name]
     assert flagged(code) == marked(code)
+
+
+STAR_IMPORTS: dict[str, str] = {
+    "star_subprocess_sink": """
+        from subprocess import *
+        from openai import OpenAI
+        client = OpenAI()
+        cmd = client.chat.completions.create(model="m", messages=[]).choices[0].message.content
+        run(cmd, shell=True)  # BAD
+    """,
+    "star_os_sink": """
+        from os import *
+        import anthropic
+        text = anthropic.Anthropic().messages.create(model="m", max_tokens=5, messages=[]).content[0].text
+        system(text)  # BAD
+    """,
+    "star_langchain_model": """
+        from langchain_openai import *
+        import sqlite3
+        chat = ChatOpenAI(model="gpt-4o")
+        sql = chat.invoke("write sql").content
+        sqlite3.connect("x.db").executescript(sql)  # BAD
+    """,
+    "star_litellm_source": """
+        from litellm import *
+        code = completion(model="gpt-4o", messages=[]).choices[0].message.content
+        exec(code)  # BAD
+    """,
+    "star_import_shadowed_by_local_def": """
+        from subprocess import *
+        from openai import OpenAI
+        def run(text, shell=False):
+            print(text)
+        out = OpenAI().chat.completions.create(model="m", messages=[]).choices[0].message.content
+        run(out, shell=True)
+    """,
+    "star_unrelated_module": """
+        from mytools import *
+        from openai import OpenAI
+        out = OpenAI().chat.completions.create(model="m", messages=[]).choices[0].message.content
+        run(out, shell=True)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(STAR_IMPORTS))
+def test_star_imports(name: str) -> None:
+    code = STAR_IMPORTS[name]
+    assert flagged(code) == marked(code)

@@ -239,6 +239,11 @@ class LLMOutputExecutedChecker(Checker):
             return True
         if "post" in self._calls and MODEL_URL.search(self.ctx.source.text):
             return True
+        if any(
+            m.split(".")[0] in _SOURCE_MODULES or m.startswith(("langchain", "llama_index"))
+            for m in self._index.star_modules
+        ):
+            return True  # `from langchain_openai import *`: its names are bare here
         return any(
             v.split(".")[0] in _SOURCE_MODULES
             or v.startswith(("google.genai", "google.generativeai"))

@@ -319,3 +319,18 @@ LOADERS = frozenset({
 
 def is_os_exec(qual: str) -> bool:
     return _OS_EXEC.match(qual) is not None
+
+
+def known_callable(qual: str) -> bool:
+    """Whether the rules know `qual` as a sink, a model call or a client constructor."""
+    last = qual.rsplit(".", 1)[-1]
+    return (
+        qual in MODULE_SOURCES or qual in SHELL_STRING or qual in PICKLE_LOADS
+        or qual in SQL_FUNCS or qual in SQL_TEXT or qual in IMPORT_FUNCS
+        or qual in CODE_QUALS or is_os_exec(qual)
+        or (qual.startswith("subprocess.") and last in SUBPROCESS)
+        or kind_of_callable(qual) is not None
+    )
+
+
+CODE_QUALS = frozenset({"builtins.exec", "builtins.eval", "builtins.compile"})

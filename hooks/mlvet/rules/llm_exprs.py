@@ -134,7 +134,7 @@ class ExprRules:
         if not isinstance(e, ast.Call):
             return None
         func = e.func
-        kind = cat.kind_of_callable(self.ctx.qualname(func))
+        kind = cat.kind_of_callable(self.flow.qualname(func))
         if kind:
             return kind
         fn = self.flow.resolve(func, self.cls)
@@ -270,7 +270,7 @@ class ExprRules:
             return None  # instructor: the result is validated into a schema
         func = e.func
         if isinstance(func, ast.Name):
-            if self.ctx.qualname(func) in cat.MODULE_SOURCES:
+            if self.flow.qualname(func) in cat.MODULE_SOURCES:
                 return self.origin(e)
             if env.kinds.get(func.id) in cat.CALLABLE_KINDS:
                 return self.origin(e)
@@ -281,7 +281,7 @@ class ExprRules:
             return self.origin(e)
         if not isinstance(func, ast.Attribute):
             return None
-        if self.ctx.qualname(func) in cat.MODULE_SOURCES:
+        if self.flow.qualname(func) in cat.MODULE_SOURCES:
             return self.origin(e)
         path = [func.attr]
         node: ast.expr = func.value

@@ -65,6 +65,8 @@ class FileIndex:
     sink_scopes: set[Func | None] = field(default_factory=set)
     # A function defined inside another function (not in a class): its enclosing one.
     outer: dict[Func, Func] = field(default_factory=dict)
+    # Modules imported with `from m import *` (their names are bare in this file).
+    star_modules: list[str] = field(default_factory=list)
 
     def add_node(
         self, node: ast.AST, parent: ast.AST | None, enclosing: Func | None = None
@@ -86,6 +88,8 @@ class FileIndex:
             self.loaders.append((node.lineno, node.module.split(".")[-1]))
             for a in node.names:
                 self.loaders.append((node.lineno, a.name))
+                if a.name == "*" and not node.level:
+                    self.star_modules.append(node.module)
 
     def add_call(self, node: ast.Call, qual: str | None, scope: Func | None) -> None:
         func = node.func
@@ -140,6 +144,7 @@ class FileFlow:
         self.calls = index.calls
         self.sink_scopes = index.sink_scopes
         self.outer = index.outer
+        self.star_modules = index.star_modules
         self._outer_kinds: dict[Func, dict[str, str]] = {}
         self._sinkish: frozenset[str] = frozenset()
         self.by_name: dict[str, Func | None] = {}
@@ -153,6 +158,7 @@ class FileFlow:
         self._busy: set[Func] = set()
         self.kind_summaries: dict[Func, str | None] = {}
         self.modules = {q.split(".")[0] for q in ctx.aliases.values()}
+        self.modules |= {m.split(".")[0] for m in index.star_modules}
         self._triggers: frozenset[str] = frozenset()
         # Raw HTTP to a model API: only looked for when the text names such an endpoint.
         self.model_urls = cat.MODEL_URL.search(ctx.source.text) is not None
@@ -163,6 +169,21 @@ class FileFlow:
                     target = st.targets[0]
                     if isinstance(target, ast.Name):
                         self.constants[target.id] = st.value
+
+    def qualname(self, func: ast.expr) -> str | None:
+        """`ctx.qualname`, and for a bare name nothing binds, the name in a star-imported
+        module that the rules know (a sink, a model call or a client class)."""
+        qual = self.ctx.qualname(func)
+        if qual is not None or not self.star_modules or not isinstance(func, ast.Name):
+            return qual
+        name = func.id
+        if name in self.ctx.bound or name in self.ctx.aliases:
+            return None
+        for module in self.star_modules:
+            cand = f"{module}.{name}"
+            if cat.known_callable(cand):
+                return cand
+        return None
 
     def imports(self, *tops: str) -> bool:
         """Whether the file imports one of these libraries (or a `name_*` companion)."""

@@ -92,7 +92,7 @@ class SinkRules:
     def sink(self, call: ast.Call, env: Env) -> tuple[str, Origin | None] | None:
         """(category, the model text reaching it) when `call` runs its input."""
         func = call.func
-        qual = self.ctx.qualname(func)
+        qual = self.flow.qualname(func)
         if isinstance(func, ast.Name) and self.is_builtin(func.id):
             if func.id in cat.CODE_BUILTINS:
                 return cat.CODE, self.text(call_arg(call, 0, "source"), env)
