@@ -249,3 +249,16 @@ def test_option_defaults_that_are_not_keys(tmp_path: Path) -> None:
 def test_key_piped_into_wandb_login(tmp_path: Path) -> None:
     found = scan(tmp_path, "setup.sh", f'echo "{fake.wandb()}" | wandb login\n')
     assert [f.name for f in found] == ["wandb-api-key"]
+
+
+def test_one_very_long_line_is_scanned_in_bounded_time(tmp_path: Path) -> None:
+    # A 400 KB single-line .env once made the context scan backtrack for minutes.
+    import time
+
+    from mlvet.wrappers.secrets_context import _pairs
+
+    line = "API_TOKEN=" + "a1" * 200_000
+    start = time.perf_counter()
+    pairs = list(_pairs(line))
+    assert time.perf_counter() - start < 30  # a hang guard, not a speed target
+    assert pairs and pairs[0][0] == "API_TOKEN"

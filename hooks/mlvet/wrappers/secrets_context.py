@@ -27,7 +27,8 @@ from mlvet.wrappers.secrets_filters import hash_context, is_placeholder
 
 # name <sep> value, with the quoting of Python, shell, YAML, JSON, INI and TOML.
 _ASSIGN = re.compile(
-    r"(?P<name>[A-Za-z_][\w.\-]*)(?P<close>[\"'`]?\]?)[ \t]*"
+    # Bounded name: on one very long word an unbounded one backtracks quadratically.
+    r"(?P<name>[A-Za-z_][\w.\-]{0,100})(?P<close>[\"'`]?\]?)[ \t]*"
     # A Python annotation between name and value: `wandb_api_key: str = "..."`.
     r"(?::[ \t]*[A-Za-z_][\w.\[\], |]{0,40}?[ \t]*(?==))?"
     r"(?P<sep>=>|:=|==?|:|,|\(|[ \t](?=[ \t]*[\"']?[A-Za-z0-9]))[ \t]*"
@@ -303,7 +304,13 @@ def scan_context(text: str, filename: str) -> Iterator[ContextHit]:
             yield ContextHit(offset, vendor, value, where)
 
 
+# Context pairs are looked for in the first part of a line only: a minified or generated
+# line of megabytes holds no `NAME = value` a person wrote.
+MAX_CONTEXT_LINE = 20_000
+
+
 def _pairs(line: str) -> Iterator[tuple[str, str, int, str]]:
+    line = line[:MAX_CONTEXT_LINE]
     m = _DOCKER_ENV.match(line)
     if m:
         yield m.group("name"), m.group("value").strip("\"'"), m.start("value"), "="
