@@ -41,8 +41,15 @@ def build_torch_zip(path: Path, total_mb: int) -> int:
         ops.append(b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\n")
         key = str(i).encode()
         ops.append(b"X" + len(key).to_bytes(4, "little") + key + b"X\x03\x00\x00\x00cpu")
-        ops.append(b"J" + (per // 4).to_bytes(4, "little") + b"tQK\x00J" + (per // 4).to_bytes(4, "little")
-                   + b"\x85K\x01\x85\x89ccollections\nOrderedDict\n)Rtq" + bytes([2 + i % 200]) + b"R")
+        ops.append(
+            b"J"
+            + (per // 4).to_bytes(4, "little")
+            + b"tQK\x00J"
+            + (per // 4).to_bytes(4, "little")
+            + b"\x85K\x01\x85\x89ccollections\nOrderedDict\n)Rtq"
+            + bytes([2 + i % 200])
+            + b"R"
+        )
     ops.append(b"u.")
     data_pkl = b"".join(ops)
     with open(os.devnull, "w") as sink:
@@ -71,8 +78,13 @@ def build_raw_pickle(path: Path, total_mb: int) -> int:
     size = 0
     i = 0
     while size < target:
-        row = {"id": i, "name": f"feature_{i}", "score": i * 0.5, "tags": ["a", "b", str(i % 97)],
-               "nested": OrderedDict(w=i, b=-i)}
+        row = {
+            "id": i,
+            "name": f"feature_{i}",
+            "score": i * 0.5,
+            "tags": ["a", "b", str(i % 97)],
+            "nested": OrderedDict(w=i, b=-i),
+        }
         rows.append(row)
         size += 110
         i += 1
@@ -106,6 +118,7 @@ class ReadCounter:
 
             fh.read = c_read
             if readinto is not None:
+
                 def c_readinto(b: Any) -> int:
                     got = readinto(b)
                     counter.bytes += got or 0
@@ -128,7 +141,9 @@ def timed(fn: Any, *args: Any) -> tuple[float, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--zip-mb", type=int, default=400)
     parser.add_argument("--pickle-mb", type=int, default=200)
     args = parser.parse_args()
@@ -137,24 +152,30 @@ def main() -> int:
         zsize = build_torch_zip(zpath, args.zip_mb)
         with ReadCounter() as counter:
             secs, result = timed(scan_file, str(zpath))
-        print(f"torch zip checkpoint: {zsize / MB:.0f} MB, kind={result.kind}, "
-              f"scanned in {secs * 1000:.1f} ms, bytes read from the file: {counter.bytes:,} "
-              f"({counter.bytes / zsize:.4%} of it)")
+        print(
+            f"torch zip checkpoint: {zsize / MB:.0f} MB, kind={result.kind}, "
+            f"scanned in {secs * 1000:.1f} ms, bytes read from the file: {counter.bytes:,} "
+            f"({counter.bytes / zsize:.4%} of it)"
+        )
         assert not result.col.unreadable, result.col.unreadable
 
         ppath = Path(tmp) / "big.pkl"
         psize = build_raw_pickle(ppath, args.pickle_mb)
         secs, result = timed(scan_file, str(ppath))
         assert not result.col.unreadable, result.col.unreadable
-        print(f"raw pickle: {psize / MB:.0f} MB, mlvet: {secs:.2f} s = {psize / MB / secs:.0f} MB/s")
+        print(
+            f"raw pickle: {psize / MB:.0f} MB, mlvet: {secs:.2f} s = {psize / MB / secs:.0f} MB/s"
+        )
         try:
             from picklescan.scanner import scan_file_path  # type: ignore[import-untyped]
         except ImportError:
             print("picklescan: not installed (pip install picklescan to compare)")
             return 0
         secs_ps, _ = timed(scan_file_path, str(ppath))
-        print(f"raw pickle: picklescan: {secs_ps:.2f} s = {psize / MB / secs_ps:.0f} MB/s "
-              f"(mlvet is {secs_ps / secs:.1f}x picklescan's speed)")
+        print(
+            f"raw pickle: picklescan: {secs_ps:.2f} s = {psize / MB / secs_ps:.0f} MB/s "
+            f"(mlvet is {secs_ps / secs:.1f}x picklescan's speed)"
+        )
         secs_pz, _ = timed(scan_file_path, str(zpath))
         print(f"torch zip checkpoint: picklescan: {secs_pz * 1000:.1f} ms")
     return 0

@@ -28,21 +28,38 @@ def build(root: Path, deps: int, packages: int, files: int, seed: int = 7) -> Pa
     db = root / "db"
     db.mkdir()
     meta = {"schema_version": "2.0.0", "timestamp": 0}
-    (db / "insecure.json").write_text(json.dumps(
-        {"meta": meta, "vulnerable_packages": {n: ["<1.5"] for n in vulnerable}}))
-    full = {n: [{"specs": ["<1.5"], "ids": [{"type": "pyup", "id": str(90000 + i)}],
-                 "advisory": "generated", "fixed_versions": ["1.5"]}]
-            for i, n in enumerate(vulnerable)}
-    (db / "insecure_full.json").write_text(json.dumps(
-        {"meta": {**meta, "packages": {}}, "vulnerable_packages": full}))
+    (db / "insecure.json").write_text(
+        json.dumps({"meta": meta, "vulnerable_packages": {n: ["<1.5"] for n in vulnerable}})
+    )
+    full = {
+        n: [
+            {
+                "specs": ["<1.5"],
+                "ids": [{"type": "pyup", "id": str(90000 + i)}],
+                "advisory": "generated",
+                "fixed_versions": ["1.5"],
+            }
+        ]
+        for i, n in enumerate(vulnerable)
+    }
+    (db / "insecure_full.json").write_text(
+        json.dumps({"meta": {**meta, "packages": {}}, "vulnerable_packages": full})
+    )
     per_file = max(1, deps // max(files, 1))
     for f in range(files):
         lines = []
         for _ in range(per_file):
             name = rng.choice(names)
-            lines.append(rng.choice([f"{name}=={rng.randint(1, 2)}.{rng.randint(0, 9)}",
-                                     f"{name}>=1.0", name, f"{name}[extra]==1.{rng.randint(0, 9)} \\\n"
-                                     "    --hash=sha256:00"]))
+            lines.append(
+                rng.choice(
+                    [
+                        f"{name}=={rng.randint(1, 2)}.{rng.randint(0, 9)}",
+                        f"{name}>=1.0",
+                        name,
+                        f"{name}[extra]==1.{rng.randint(0, 9)} \\\n    --hash=sha256:00",
+                    ]
+                )
+            )
         (root / f"requirements-{f}.txt").write_text("\n".join(lines) + "\n")
     return db
 
@@ -75,7 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.chdir(old)
     n = len(collected.deps)
     ml601 = sum(f.rule == "ML601" for f in report.findings)
-    print(f"files: {len(collected.files)}  dependencies: {n}  vulnerable packages in db: {args.packages}")
+    print(
+        f"files: {len(collected.files)}  dependencies: {n}  vulnerable packages in db: {args.packages}"
+    )
     print(f"parse + ML602: {parse_s:.3f}s ({n / parse_s:,.0f} deps/s), {len(unpinned)} unpinned")
     print(f"full audit (incl. safety import and lookup): {full_s:.3f}s, {ml601} ML601 findings")
     return 0

@@ -55,9 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--runs", type=int, default=3, help="best of N (default 3)")
-    parser.add_argument("--verify", action="store_true",
-                        help="also check every file with the prefilters off and count the "
-                        "findings they held back (should be 0)")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="also check every file with the prefilters off and count the "
+        "findings they held back (should be 0)",
+    )
     args = parser.parse_args(argv)
     sources = load_corpus(args.paths)
     size = sum(len(s.text) for s in sources)
@@ -74,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                 assert c.pattern is not None
                 c.pattern.search(s.text)
 
-    config = Config().with_cli(select=["ML101", "ML102", "ML103", "ML104", "ML105", "ML106",
-                                       "ML107", "ML108"])
+    config = Config().with_cli(
+        select=["ML101", "ML102", "ML103", "ML104", "ML105", "ML106", "ML107", "ML108"]
+    )
     rules = selected_rules(config, NATIVE_PREFIXES)
     counts: Counter[str] = Counter()
 

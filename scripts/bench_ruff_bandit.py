@@ -1,6 +1,6 @@
 """Time `mlvet ruff` and `mlvet bandit` on a generated ML project; print the figures.
 
-    python scripts/bench_ruff_bandit.py [--files 200] [--notebooks 50]
+python scripts/bench_ruff_bandit.py [--files 200] [--notebooks 50]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SCRIPT = '''import pickle
+SCRIPT = """import pickle
 
 import numpy as np
 import pandas as pd
@@ -30,19 +30,33 @@ def load_{i}(path, cfg_path):
     if cfg["threshold"] == np.nan:
         return None
     return state, df.values
-'''
+"""
 
 
 def notebook(i: int) -> str:
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": [f"# Experiment {i}\n"]},
-        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-         "source": ["%matplotlib inline\n", "import numpy as np\n", "import torch\n"]},
-        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-         "source": ["np.random.seed(0)\n", "state = torch.load('model.pt')\n", "print(state)\n"]},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": ["%matplotlib inline\n", "import numpy as np\n", "import torch\n"],
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": ["np.random.seed(0)\n", "state = torch.load('model.pt')\n", "print(state)\n"],
+        },
     ]
-    nb = {"cells": cells, "metadata": {"language_info": {"name": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": cells,
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     return json.dumps(nb, indent=1)
 
 

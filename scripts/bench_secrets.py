@@ -49,8 +49,11 @@ def walk(tree: str) -> list[str]:
     out = []
     for root, dirs, names in os.walk(tree):
         dirs[:] = sorted(d for d in dirs if d not in ("__pycache__", ".git"))
-        out.extend(os.path.join(root, n) for n in sorted(names)
-                   if not os.path.islink(os.path.join(root, n)))
+        out.extend(
+            os.path.join(root, n)
+            for n in sorted(names)
+            if not os.path.islink(os.path.join(root, n))
+        )
     return out
 
 

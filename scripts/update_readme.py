@@ -1,7 +1,7 @@
 """Regenerate the README's rule table from the registry (the one source of truth).
 
-    python scripts/update_readme.py          # rewrite README.md
-    python scripts/update_readme.py --check  # exit 1 if README.md is stale
+python scripts/update_readme.py          # rewrite README.md
+python scripts/update_readme.py --check  # exit 1 if README.md is stale
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ def main() -> int:
     new = updated(text)
     if args.check:
         if new != text:
-            print("README.md rule table is stale: run python scripts/update_readme.py", file=sys.stderr)
+            print(
+                "README.md rule table is stale: run python scripts/update_readme.py",
+                file=sys.stderr,
+            )
             return 1
         return 0
     README.write_text(new, encoding="utf-8")

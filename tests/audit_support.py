@@ -16,7 +16,9 @@ import pytest
 FAKE = "mlvet-fakepkg"
 
 
-def _advisory(pyup: str, spec: str, fixed: list[str], text: str, cve: str | None = None) -> dict[str, Any]:
+def _advisory(
+    pyup: str, spec: str, fixed: list[str], text: str, cve: str | None = None
+) -> dict[str, Any]:
     ids = [{"type": "pyup", "id": pyup}]
     if cve:
         ids.append({"type": "cve", "id": cve})
@@ -38,20 +40,32 @@ def build_db(folder: Path) -> Path:
     meta = {"schema_version": "2.0.0", "advisory": "test data", "timestamp": 1700000000}
     short = {
         "meta": meta,
-        "vulnerable_packages": {FAKE: ["<1.2.0", ">=2.0,<2.1"], "torch": ["<0.0.5"],
-                                "mlvet-otherpkg": ["<3.0"]},
+        "vulnerable_packages": {
+            FAKE: ["<1.2.0", ">=2.0,<2.1"],
+            "torch": ["<0.0.5"],
+            "mlvet-otherpkg": ["<3.0"],
+        },
     }
     full = {
         "meta": {**meta, "base_domain": "https://example.invalid", "packages": {}},
         "vulnerable_packages": {
             FAKE: [
-                _advisory("99001", "<1.2.0", ["1.2.0", "0.9.9"],
-                          "Fakepkg before 1.2.0 evaluates untrusted input.", "CVE-2099-0001"),
+                _advisory(
+                    "99001",
+                    "<1.2.0",
+                    ["1.2.0", "0.9.9"],
+                    "Fakepkg before 1.2.0 evaluates untrusted input.",
+                    "CVE-2099-0001",
+                ),
                 _advisory("99002", ">=2.0,<2.1", ["2.1.0"], "Fakepkg 2.0 leaks files."),
             ],
             "torch": [_advisory("99003", "<0.0.5", [], "Invented advisory for a test.")],
-            "mlvet-otherpkg": [{**_advisory("99004", "<3.0", [], "Closest secure only."),
-                                "closest_secure_versions": {"upper": "3.0.1", "lower": None}}],
+            "mlvet-otherpkg": [
+                {
+                    **_advisory("99004", "<3.0", [], "Closest secure only."),
+                    "closest_secure_versions": {"upper": "3.0.1", "lower": None},
+                }
+            ],
         },
     }
     (folder / "insecure.json").write_text(json.dumps(short), encoding="utf-8")
@@ -78,5 +92,8 @@ def isolate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 def offline_env(tmp_path: Path) -> dict[str, str]:
     """The same isolation for a subprocess."""
-    return {"MLVET_CACHE_DIR": str(tmp_path / "cache"), "MLVET_SAFETY_DB_URL": refused_url(),
-            "CI": ""}
+    return {
+        "MLVET_CACHE_DIR": str(tmp_path / "cache"),
+        "MLVET_SAFETY_DB_URL": refused_url(),
+        "CI": "",
+    }

@@ -26,8 +26,13 @@ def rand(n: int, alphabet: str = ALNUM) -> str:
     while True:
         out = "".join(_RNG.choice(alphabet) for _ in range(n))
         low = out.lower()
-        kinds = sum((any(c.islower() for c in out), any(c.isupper() for c in out),
-                     any(c.isdigit() for c in out)))
+        kinds = sum(
+            (
+                any(c.islower() for c in out),
+                any(c.isupper() for c in out),
+                any(c.isdigit() for c in out),
+            )
+        )
         words = ("xxx", "here", "your", "none", "null", "fake", "todo", "test", "dummy")
         if kinds >= 2 and not any(w in low for w in words):
             return out
@@ -74,8 +79,11 @@ def google() -> str:
 
 
 def neptune() -> str:
-    payload = {"api_address": "https://app.neptune.ai", "api_url": "https://app.neptune.ai",
-               "api_key": uuid()}
+    payload = {
+        "api_address": "https://app.neptune.ai",
+        "api_url": "https://app.neptune.ai",
+        "api_key": uuid(),
+    }
     return base64.b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
 
 

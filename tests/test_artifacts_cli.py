@@ -27,6 +27,7 @@ def noise(n: int, seed: int = 7) -> bytes:
 
 # -- ML403 and Git LFS -----------------------------------------------------------------------
 
+
 def test_lfs_tracked_asks_git(git_repo: Path) -> None:
     (git_repo / ".gitattributes").write_text(LFS_ATTRS)
     tracked = write(git_repo / "models" / "big.bin", noise(3000))
@@ -40,8 +41,9 @@ def test_large_untracked_artifact_is_ml403(git_repo: Path) -> None:
     untracked = write(git_repo / "w.npy.part", noise(5000))
     small = write(git_repo / "s.dat", noise(100))
     config = Config(max_artifact_size=1000)
-    report = scan_paths([str(tracked), str(untracked), str(small)], config,
-                        {r.code: r for r in RULES})
+    report = scan_paths(
+        [str(tracked), str(untracked), str(small)], config, {r.code: r for r in RULES}
+    )
     found = [(f.rule, Path(f.path).name) for f in report.findings]
     assert found == [("ML403", "w.npy.part")]
     assert "4.9 KiB" in report.findings[0].message
@@ -74,8 +76,10 @@ def test_size_rule_through_cli_in_repo(git_repo: Path) -> None:
 
 # -- CLI ------------------------------------------------------------------------------------------
 
-def test_cli_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_cli_json_and_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "models" / "evil.pt", torch_zip({"data.pkl": EVIL}))
     write(tmp_path / "models" / "ok.pt", torch_zip({"data.pkl": STATE_DICT_PKL}))
@@ -93,8 +97,9 @@ def test_cli_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert data["errors"] == []
 
 
-def test_cli_clean_tree_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_clean_tree_exits_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "ok.pt", torch_zip({"data.pkl": STATE_DICT_PKL}))
     write(tmp_path / "notes.md", b"# hi\n")
@@ -103,20 +108,24 @@ def test_cli_clean_tree_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture
     assert json.loads(out)["findings"] == []
 
 
-def test_cli_fail_on_error_and_severity_override(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_fail_on_error_and_severity_override(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "custom.pkl", pickle.dumps(Plain()))
     code, _, _ = run_cli(["check", "--select", "ML4", "--fail-on", "error", "."], capsys)
     assert code == 0
     (tmp_path / "pyproject.toml").write_text('[tool.mlvet.severity]\nML402 = "error"\n')
-    code, out, _ = run_cli(["check", "--select", "ML4", "--format", "json", "--fail-on", "error", "."], capsys)
+    code, out, _ = run_cli(
+        ["check", "--select", "ML4", "--format", "json", "--fail-on", "error", "."], capsys
+    )
     assert code == 1
     assert json.loads(out)["findings"][0]["severity"] == "error"
 
 
-def test_cli_allowlist_and_per_file_ignores(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_allowlist_and_per_file_ignores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "custom.pkl", pickle.dumps(Plain()))
     write(tmp_path / "vendor" / "evil.pkl", EVIL)
@@ -131,8 +140,9 @@ def test_cli_allowlist_and_per_file_ignores(tmp_path: Path, capsys: pytest.Captu
     assert code == 0
 
 
-def test_cli_select_single_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_select_single_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "both.pkl", pickle.dumps([RunsCommand(), Plain()]))
     code, out, _ = run_cli(["check", "--select", "ML402", "--format", "json", "."], capsys)
@@ -144,7 +154,9 @@ def test_named_files_of_any_extension(tmp_path: Path) -> None:
     # pre-commit passes files by name: content decides, not the name.
     write(tmp_path / "weights.data", EVIL)
     write(tmp_path / "blob", torch_zip({"data.pkl": EVIL}))
-    proc = run_mlvet(["check", "--select", "ML4", "--format", "json", "weights.data", "blob"], cwd=tmp_path)
+    proc = run_mlvet(
+        ["check", "--select", "ML4", "--format", "json", "weights.data", "blob"], cwd=tmp_path
+    )
     assert proc.returncode == 1
     paths = sorted(f["path"] for f in json.loads(proc.stdout)["findings"])
     assert paths == ["blob", "weights.data"]
@@ -157,13 +169,31 @@ def test_bad_inputs_never_traceback(tmp_path: Path) -> None:
     write(tmp_path / "\u00e9t\u00e9.pkl", b"\x80\x04\x95")
     real = write(tmp_path / "real.pkl", EVIL)
     os.symlink(real, tmp_path / "link.pkl")
-    proc = run_mlvet(["check", "--select", "ML4", "--format", "json", "junk.pkl", "trunc.pt",
-                      "zero.npy", "\u00e9t\u00e9.pkl", "link.pkl", "missing.pkl"], cwd=tmp_path)
+    proc = run_mlvet(
+        [
+            "check",
+            "--select",
+            "ML4",
+            "--format",
+            "json",
+            "junk.pkl",
+            "trunc.pt",
+            "zero.npy",
+            "\u00e9t\u00e9.pkl",
+            "link.pkl",
+            "missing.pkl",
+        ],
+        cwd=tmp_path,
+    )
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
     assert sorted(f["path"] for f in data["findings"] if f["rule"] == "ML404") == [
-        "junk.pkl", "trunc.pt", "zero.npy", "\u00e9t\u00e9.pkl"]
+        "junk.pkl",
+        "trunc.pt",
+        "zero.npy",
+        "\u00e9t\u00e9.pkl",
+    ]
     errors = {e["path"]: e["message"] for e in data["errors"]}
     assert "symbolic link" in errors["link.pkl"]
     assert "missing.pkl" in errors

@@ -39,9 +39,12 @@ SYSTEM = f"{os.system.__module__}.system"
 
 # -- torch zip ------------------------------------------------------------------------------
 
+
 def test_torch_zip_benign_state_dict(tmp_path: Path) -> None:
-    path = write(tmp_path / "model.pt", torch_zip({"data.pkl": STATE_DICT_PKL, "version": b"3\n",
-                                                  "data/0": bytes(16)}))
+    path = write(
+        tmp_path / "model.pt",
+        torch_zip({"data.pkl": STATE_DICT_PKL, "version": b"3\n", "data/0": bytes(16)}),
+    )
     report = scan(path)
     assert report.findings == []
     assert report.files_checked == 1
@@ -56,8 +59,10 @@ def test_torch_zip_malicious_data_pkl_names_member(tmp_path: Path, folder: str) 
 
 def test_torch_zip_tensor_members_are_never_read(tmp_path: Path) -> None:
     # A tensor blob that happens to hold pickle bytes: torch never unpickles it.
-    path = write(tmp_path / "model.pth", torch_zip({"data.pkl": STATE_DICT_PKL, "data/0": EVIL,
-                                                   "data/1": b"\x80\x02\xff" * 100}))
+    path = write(
+        tmp_path / "model.pth",
+        torch_zip({"data.pkl": STATE_DICT_PKL, "data/0": EVIL, "data/1": b"\x80\x02\xff" * 100}),
+    )
     assert codes(path) == []
 
 
@@ -89,15 +94,17 @@ def test_corrupt_member_is_ml404(tmp_path: Path) -> None:
         zf.writestr("archive/data.pkl", STATE_DICT_PKL * 4)
     data = bytearray(buf.getvalue())
     at = data.index(b"PK\x03\x04") + 30 + len(b"archive/data.pkl")
-    data[at + 5:at + 25] = b"\xff" * 20  # garble the deflate stream
+    data[at + 5 : at + 25] = b"\xff" * 20  # garble the deflate stream
     path = write(tmp_path / "model.pt", bytes(data))
     assert "ML404" in codes(path)
 
 
 # -- legacy torch ------------------------------------------------------------------------------
 
-def legacy(main: bytes, keys: bytes = b"\x80\x02]q\x00X\x01\x00\x00\x000q\x01a.",
-           tail: bytes = b"") -> bytes:
+
+def legacy(
+    main: bytes, keys: bytes = b"\x80\x02]q\x00X\x01\x00\x00\x000q\x01a.", tail: bytes = b""
+) -> bytes:
     proto = pickle.dumps(1001, protocol=2)
     sys_info = pickle.dumps({"protocol_version": 1001, "little_endian": True}, protocol=2)
     return LEGACY_MAGIC + proto + sys_info + main + keys + tail
@@ -122,6 +129,7 @@ def test_legacy_torch_truncated(tmp_path: Path) -> None:
 
 
 # -- the old tar checkpoint format -------------------------------------------------------------
+
 
 def tar_bytes(members: dict[str, bytes], links: dict[str, str] | None = None) -> bytes:
     buf = io.BytesIO()
@@ -154,15 +162,27 @@ def tensors() -> bytes:
 
 
 def test_old_tar_checkpoint_benign(tmp_path: Path) -> None:
-    data = tar_bytes({"sys_info": pickle.dumps({"little_endian": True}, protocol=2),
-                      "storages": storages(), "tensors": tensors(), "pickle": STATE_DICT_PKL})
+    data = tar_bytes(
+        {
+            "sys_info": pickle.dumps({"little_endian": True}, protocol=2),
+            "storages": storages(),
+            "tensors": tensors(),
+            "pickle": STATE_DICT_PKL,
+        }
+    )
     path = write(tmp_path / "ancient.pt", data)
     assert codes(path) == []
 
 
 def test_old_tar_checkpoint_malicious_pickle_member(tmp_path: Path) -> None:
-    data = tar_bytes({"sys_info": pickle.dumps({}, protocol=2), "storages": storages(),
-                      "tensors": tensors(), "pickle": EVIL})
+    data = tar_bytes(
+        {
+            "sys_info": pickle.dumps({}, protocol=2),
+            "storages": storages(),
+            "tensors": tensors(),
+            "pickle": EVIL,
+        }
+    )
     path = write(tmp_path / "ancient.pt", data)
     assert "[pickle]" in message(path, "ML401")
 
@@ -175,8 +195,10 @@ def test_old_tar_checkpoint_malicious_storage_record(tmp_path: Path) -> None:
 
 
 def test_tar_traversal_and_links(tmp_path: Path) -> None:
-    data = tar_bytes({"../../evil.sh": b"x", "/etc/cron.d/job": b"y", "ok/file": b"z"},
-                     links={"ok/link": "../../../etc/passwd", "ok/fine": "file"})
+    data = tar_bytes(
+        {"../../evil.sh": b"x", "/etc/cron.d/job": b"y", "ok/file": b"z"},
+        links={"ok/link": "../../../etc/passwd", "ok/fine": "file"},
+    )
     path = write(tmp_path / "weights.tar", data)
     msg = message(path, "ML405")
     assert "'../../evil.sh'" in msg and "'/etc/cron.d/job'" in msg and "ok/link" in msg
@@ -189,6 +211,7 @@ def test_tar_gz_holding_a_pickle(tmp_path: Path) -> None:
 
 
 # -- npy / npz ---------------------------------------------------------------------------------
+
 
 def test_npy_object_array_with_malicious_item(tmp_path: Path) -> None:
     path = write(tmp_path / "feats.npy", object_npy([1, RunsCommand()]))
@@ -228,17 +251,41 @@ def test_npz_member_named(tmp_path: Path) -> None:
 
 # -- joblib ----------------------------------------------------------------------------------
 
+
 def joblib_stream(payload_after: bytes, extra: bytes = b"") -> bytes:
     """A joblib dump of {'a': <float64 array of 3>} written by hand: the wrapper's state
     is followed by the alignment byte, padding, and the raw array bytes."""
+
     def u(s: str) -> bytes:
         return b"\x8c" + bytes([len(s)]) + s.encode()
 
-    dtype = (u("numpy") + u("dtype") + b"\x93" + u("f8") + b"\x89\x88\x87R"
-             + b"(K\x03" + u("<") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb")
-    state = (b"}(" + u("subclass") + u("numpy") + u("ndarray") + b"\x93"
-             + u("shape") + b"K\x03\x85" + u("order") + u("C") + u("dtype") + dtype
-             + u("allow_mmap") + b"\x88" + u("numpy_array_alignment_bytes") + b"K\x10u")
+    dtype = (
+        u("numpy")
+        + u("dtype")
+        + b"\x93"
+        + u("f8")
+        + b"\x89\x88\x87R"
+        + b"(K\x03"
+        + u("<")
+        + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"
+    )
+    state = (
+        b"}("
+        + u("subclass")
+        + u("numpy")
+        + u("ndarray")
+        + b"\x93"
+        + u("shape")
+        + b"K\x03\x85"
+        + u("order")
+        + u("C")
+        + u("dtype")
+        + dtype
+        + u("allow_mmap")
+        + b"\x88"
+        + u("numpy_array_alignment_bytes")
+        + b"K\x10u"
+    )
     wrapper = u("joblib.numpy_pickle") + u("NumpyArrayWrapper") + b"\x93)\x81" + state + b"b"
     head = b"\x80\x04}(" + u("a") + wrapper
     return head + b"\x03" + b"\xff" * 3 + payload_after + extra + b"u."
@@ -257,8 +304,13 @@ def test_joblib_stream_misaligned_is_ml404(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "compress"),
-    [("m.joblib", zlib.compress), ("m.pkl.gz", gzip.compress), ("m.pkl.bz2", bz2.compress),
-     ("m.joblib.xz", lzma.compress), ("m.pkl.lzma", lambda d: lzma.compress(d, format=lzma.FORMAT_ALONE))],
+    [
+        ("m.joblib", zlib.compress),
+        ("m.pkl.gz", gzip.compress),
+        ("m.pkl.bz2", bz2.compress),
+        ("m.joblib.xz", lzma.compress),
+        ("m.pkl.lzma", lambda d: lzma.compress(d, format=lzma.FORMAT_ALONE)),
+    ],
 )
 def test_compressed_dumps(tmp_path: Path, name: str, compress: object) -> None:
     bad = write(tmp_path / name, compress(EVIL))  # type: ignore[operator]
@@ -304,8 +356,10 @@ def test_real_joblib_with_numpy(tmp_path: Path, kind: str) -> None:
     joblib.dump({"w": np.arange(1000.0), "b": np.ones((3, 4), dtype=np.int32), "s": "x"}, clean)
     assert codes(clean) == []
     bad = tmp_path / "bad.joblib"
-    joblib.dump({"w": np.arange(10.0), "o": np.array([RunsCommand(), 1], dtype=object),
-                 "z": np.zeros(5)}, bad)
+    joblib.dump(
+        {"w": np.arange(10.0), "o": np.array([RunsCommand(), 1], dtype=object), "z": np.zeros(5)},
+        bad,
+    )
     assert codes(bad) == ["ML401"]
     comp = tmp_path / f"bad.joblib.{kind}"
     joblib.dump({"w": np.arange(10.0), "e": RunsCommand()}, comp, compress=(kind, 3))
@@ -317,6 +371,7 @@ def test_real_joblib_with_numpy(tmp_path: Path, kind: str) -> None:
 
 # -- Keras ----------------------------------------------------------------------------------
 
+
 def keras_zip(config: dict[str, object]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -327,8 +382,12 @@ def keras_zip(config: dict[str, object]) -> bytes:
 
 
 def dense(name: str) -> dict[str, object]:
-    return {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
-            "config": {"name": name, "units": 4}}
+    return {
+        "module": "keras.layers",
+        "class_name": "Dense",
+        "registered_name": None,
+        "config": {"name": name, "units": 4},
+    }
 
 
 def test_keras_plain_model(tmp_path: Path) -> None:
@@ -337,9 +396,14 @@ def test_keras_plain_model(tmp_path: Path) -> None:
 
 
 def test_keras_lambda_nested_in_submodel(tmp_path: Path) -> None:
-    lam = {"module": "keras.layers", "class_name": "Lambda",
-           "config": {"name": "sneaky", "function": {"class_name": "__lambda__",
-                                                     "config": {"code": "4wEAAAAA"}}}}
+    lam = {
+        "module": "keras.layers",
+        "class_name": "Lambda",
+        "config": {
+            "name": "sneaky",
+            "function": {"class_name": "__lambda__", "config": {"code": "4wEAAAAA"}},
+        },
+    }
     inner = {"module": "keras", "class_name": "Functional", "config": {"layers": [dense("a"), lam]}}
     cfg = {"module": "keras", "class_name": "Sequential", "config": {"layers": [inner]}}
     path = write(tmp_path / "m.keras", keras_zip(cfg))
@@ -348,20 +412,33 @@ def test_keras_lambda_nested_in_submodel(tmp_path: Path) -> None:
 
 
 def test_keras_module_import_of_dangerous_function(tmp_path: Path) -> None:
-    bad = {"module": "builtins", "class_name": "function", "config": "exec",
-           "registered_name": "function"}
-    cfg = {"module": "keras", "class_name": "Sequential",
-           "config": {"layers": [dense("a")], "activation": bad}}
+    bad = {
+        "module": "builtins",
+        "class_name": "function",
+        "config": "exec",
+        "registered_name": "function",
+    }
+    cfg = {
+        "module": "keras",
+        "class_name": "Sequential",
+        "config": {"layers": [dense("a")], "activation": bad},
+    }
     path = write(tmp_path / "m.keras", keras_zip(cfg))
     assert "builtins.exec" in message(path, "ML401")
     osmod = {"module": "os", "class_name": "system", "config": {}}
-    path2 = write(tmp_path / "n.keras", keras_zip({"class_name": "Sequential", "config": {"layers": [osmod]}}))
+    path2 = write(
+        tmp_path / "n.keras", keras_zip({"class_name": "Sequential", "config": {"layers": [osmod]}})
+    )
     assert codes(path2) == ["ML401"]
 
 
 def test_keras_custom_module_is_ml402(tmp_path: Path) -> None:
-    custom = {"module": "my_project.layers", "class_name": "Attention",
-              "registered_name": "MyProject>Attention", "config": {}}
+    custom = {
+        "module": "my_project.layers",
+        "class_name": "Attention",
+        "registered_name": "MyProject>Attention",
+        "config": {},
+    }
     cfg = {"module": "keras", "class_name": "Sequential", "config": {"layers": [custom]}}
     path = write(tmp_path / "m.keras", keras_zip(cfg))
     assert codes(path) == ["ML402"]
@@ -374,21 +451,37 @@ def h5_with_config(config: dict[str, object]) -> bytes:
 
 
 def test_h5_lambda_layer(tmp_path: Path) -> None:
-    cfg = {"class_name": "Sequential", "config": {"layers": [
-        {"class_name": "Dense", "config": {"name": "d"}},
-        {"class_name": "Lambda", "config": {"name": "lam", "function": ["4wEAAAAA", None, None],
-                                            "function_type": "lambda"}}]}}
+    cfg = {
+        "class_name": "Sequential",
+        "config": {
+            "layers": [
+                {"class_name": "Dense", "config": {"name": "d"}},
+                {
+                    "class_name": "Lambda",
+                    "config": {
+                        "name": "lam",
+                        "function": ["4wEAAAAA", None, None],
+                        "function_type": "lambda",
+                    },
+                },
+            ]
+        },
+    }
     path = write(tmp_path / "model.h5", h5_with_config(cfg))
     assert codes(path) == ["ML401"]
     assert "'lam'" in message(path, "ML401")
 
 
 def test_h5_without_code(tmp_path: Path) -> None:
-    cfg = {"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {}}]}}
+    cfg = {
+        "class_name": "Sequential",
+        "config": {"layers": [{"class_name": "Dense", "config": {}}]},
+    }
     assert codes(write(tmp_path / "model.h5", h5_with_config(cfg))) == []
 
 
 # -- ONNX ----------------------------------------------------------------------------------
+
 
 def varint(n: int) -> bytes:
     out = bytearray()
@@ -406,8 +499,15 @@ def field(number: int, payload: bytes) -> bytes:
 
 def tensor(location: str) -> bytes:
     entry = field(1, b"location") + field(2, location.encode())
-    return (field(8, b"w") + varint(2 << 3) + varint(1) + field(13, entry)
-            + varint(14 << 3) + varint(1) + field(9, bytes(32)))
+    return (
+        field(8, b"w")
+        + varint(2 << 3)
+        + varint(1)
+        + field(13, entry)
+        + varint(14 << 3)
+        + varint(1)
+        + field(9, bytes(32))
+    )
 
 
 def onnx_model(graph: bytes) -> bytes:
@@ -421,8 +521,9 @@ def test_onnx_external_data_inside_folder(tmp_path: Path, location: str) -> None
     assert report.findings == [] and report.files_checked == 1
 
 
-@pytest.mark.parametrize("location", ["../../etc/passwd", "/etc/shadow", "C:\\secrets.txt",
-                                      "a/../../x.bin", "..\\..\\x"])
+@pytest.mark.parametrize(
+    "location", ["../../etc/passwd", "/etc/shadow", "C:\\secrets.txt", "a/../../x.bin", "..\\..\\x"]
+)
 def test_onnx_external_data_escaping(tmp_path: Path, location: str) -> None:
     path = write(tmp_path / "m.onnx", onnx_model(field(5, tensor(location))))
     assert codes(path) == ["ML405"]
@@ -443,9 +544,14 @@ def test_onnx_malformed(tmp_path: Path) -> None:
 
 # -- safetensors, gguf, lfs, other files ------------------------------------------------------
 
+
 def safetensors(end: int, data: bytes) -> bytes:
-    header = json.dumps({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, end]},
-                         "__metadata__": {"format": "pt"}}).encode()
+    header = json.dumps(
+        {
+            "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, end]},
+            "__metadata__": {"format": "pt"},
+        }
+    ).encode()
     return struct.pack("<Q", len(header)) + header + data
 
 
@@ -465,7 +571,11 @@ def test_gguf_passes(tmp_path: Path) -> None:
 
 
 def test_lfs_pointer_is_fine(tmp_path: Path) -> None:
-    pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"0" * 64 + b"\nsize 524288000\n"
+    pointer = (
+        b"version https://git-lfs.github.com/spec/v1\noid sha256:"
+        + b"0" * 64
+        + b"\nsize 524288000\n"
+    )
     for name in ("model.pt", "model.pkl", "weights.safetensors", "w.npy"):
         assert codes(write(tmp_path / name, pointer)) == []
 
@@ -480,15 +590,19 @@ def test_unknown_content_under_model_name_is_ml404(tmp_path: Path) -> None:
 
 
 def test_non_artifacts_are_dismissed(tmp_path: Path) -> None:
-    files = [write(tmp_path / "a.png", b"\x89PNG\r\n\x1a\n" + bytes(100)),
-             write(tmp_path / "b.csv", b"a,b\n1,2\n"), write(tmp_path / "w.bin", bytes(range(200))),
-             write(tmp_path / "c.json", b'{"a": 1}')]
+    files = [
+        write(tmp_path / "a.png", b"\x89PNG\r\n\x1a\n" + bytes(100)),
+        write(tmp_path / "b.csv", b"a,b\n1,2\n"),
+        write(tmp_path / "w.bin", bytes(range(200))),
+        write(tmp_path / "c.json", b'{"a": 1}'),
+    ]
     for path in files:
         report = scan(path)
         assert report.findings == [] and report.files_checked == 0, path
 
 
 # -- hostile archives --------------------------------------------------------------------------
+
 
 def test_zip_member_traversal(tmp_path: Path) -> None:
     buf = io.BytesIO()
@@ -506,7 +620,7 @@ def _patch_central(data: bytes, index: int, offset: int, value: bytes) -> bytes:
     at = -1
     for _ in range(index + 1):
         at = data.index(b"PK\x01\x02", at + 1)
-    return data[:at + offset] + value + data[at + offset + len(value):]
+    return data[: at + offset] + value + data[at + offset + len(value) :]
 
 
 def test_zip_declared_size_bomb(tmp_path: Path) -> None:
@@ -580,7 +694,10 @@ def test_lz4_joblib_is_read_or_reported(tmp_path: Path) -> None:
 
 def test_keras_metadata_pb_lambda(tmp_path: Path) -> None:
     cfg = {"class_name": "Lambda", "config": {"name": "lam", "function": ["4wEAAAAA", None, None]}}
-    data = b"\n\x05keras" + json.dumps({"class_name": "Sequential", "config": {"layers": [cfg]}}).encode()
+    data = (
+        b"\n\x05keras"
+        + json.dumps({"class_name": "Sequential", "config": {"layers": [cfg]}}).encode()
+    )
     path = write(tmp_path / "saved" / "keras_metadata.pb", data)
     assert codes(path) == ["ML401"]
 
@@ -621,8 +738,8 @@ def test_torch_zip_tensor_members_are_not_even_opened(tmp_path: Path) -> None:
     # Break the local header of the tensor member: opening it would fail (ML404).
     data = bytearray(torch_zip({"data.pkl": STATE_DICT_PKL, "data/0": b"\x01" * 4096}))
     at = data.index(b"archive/data/0") - 30
-    assert data[at:at + 4] == b"PK\x03\x04"
-    data[at:at + 4] = b"XXXX"
+    assert data[at : at + 4] == b"PK\x03\x04"
+    data[at : at + 4] = b"XXXX"
     assert codes(write(tmp_path / "model.pt", bytes(data))) == []
     # The same damage in a member a generic zip does open is reported.
     generic = bytes(data).replace(b"archive/data.pkl", b"archive/data.txt")

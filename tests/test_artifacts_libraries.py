@@ -35,14 +35,22 @@ def estimators() -> list[Any]:
     )
 
     return [
-        linear_model.LogisticRegression(max_iter=300), ensemble.RandomForestClassifier(4),
+        linear_model.LogisticRegression(max_iter=300),
+        ensemble.RandomForestClassifier(4),
         ensemble.GradientBoostingClassifier(n_estimators=4),
-        ensemble.HistGradientBoostingClassifier(max_iter=4), tree.DecisionTreeClassifier(),
-        svm.SVC(), neighbors.KNeighborsClassifier(), naive_bayes.GaussianNB(),
+        ensemble.HistGradientBoostingClassifier(max_iter=4),
+        tree.DecisionTreeClassifier(),
+        svm.SVC(),
+        neighbors.KNeighborsClassifier(),
+        naive_bayes.GaussianNB(),
         neural_network.MLPClassifier(max_iter=10),
         calibration.CalibratedClassifierCV(linear_model.LogisticRegression(), cv=2),
-        pipeline.make_pipeline(preprocessing.StandardScaler(), impute.SimpleImputer(),
-                               decomposition.PCA(3), linear_model.LogisticRegression()),
+        pipeline.make_pipeline(
+            preprocessing.StandardScaler(),
+            impute.SimpleImputer(),
+            decomposition.PCA(3),
+            linear_model.LogisticRegression(),
+        ),
     ]
 
 
@@ -58,7 +66,10 @@ def test_fitted_sklearn_estimators_are_clean(data: tuple[Any, Any], tmp_path: Pa
         as_pickle.write_bytes(pickle.dumps(model))
         for path in (as_joblib, as_pickle):
             report = scan(path)
-            assert report.findings == [], (type(model).__name__, [f.message for f in report.findings])
+            assert report.findings == [], (
+                type(model).__name__,
+                [f.message for f in report.findings],
+            )
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -75,8 +86,14 @@ def test_estimator_carrying_a_payload(data: tuple[Any, Any], tmp_path: Path) -> 
 
 def test_pandas_frame_pickle_is_clean(tmp_path: Path) -> None:
     pd = pytest.importorskip("pandas")
-    frame = pd.DataFrame({"a": [1, 2], "s": ["x", "y"], "c": pd.Categorical(["u", "v"]),
-                          "t": pd.to_datetime(["2020-01-01", "2021-06-01"])})
+    frame = pd.DataFrame(
+        {
+            "a": [1, 2],
+            "s": ["x", "y"],
+            "c": pd.Categorical(["u", "v"]),
+            "t": pd.to_datetime(["2020-01-01", "2021-06-01"]),
+        }
+    )
     path = tmp_path / "frame.pkl"
     frame.to_pickle(path)
     assert codes(path) == []

@@ -53,6 +53,7 @@ def dumped(obj: Any, protocol: int) -> bytes:
 
 # -- every protocol ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("protocol", range(6))
 def test_os_system_found_in_every_protocol(protocol: int) -> None:
     rec = read(dumped(RunsCommand(), protocol))
@@ -61,8 +62,14 @@ def test_os_system_found_in_every_protocol(protocol: int) -> None:
 
 @pytest.mark.parametrize("protocol", range(6))
 def test_benign_containers_import_only_safe_names(protocol: int) -> None:
-    obj = {"a": [1, 2.5, "x", b"y", None, True], "od": collections.OrderedDict(k=1),
-           "s": {1, 2}, "f": frozenset({3}), "t": (1, (2, 3)), "c": complex(1, 2)}
+    obj = {
+        "a": [1, 2.5, "x", b"y", None, True],
+        "od": collections.OrderedDict(k=1),
+        "s": {1, 2},
+        "f": frozenset({3}),
+        "t": (1, (2, 3)),
+        "c": complex(1, 2),
+    }
     rec = read(dumped(obj, protocol))
     assert all(classify(m, n) == "safe" for m, n in rec.globals), rec.globals
 
@@ -93,23 +100,26 @@ def test_obj_opcode_with_global_class() -> None:
 
 def test_stack_global_names_through_memo() -> None:
     # Module and name memoized, then fetched with BINGET for a second STACK_GLOBAL.
-    data = (b"\x80\x04\x8c\x08builtins\x94\x8c\x04eval\x94\x93\x94"
-            b"h\x00h\x01\x93\x94\x8c\x031+1\x85R0.")
+    data = (
+        b"\x80\x04\x8c\x08builtins\x94\x8c\x04eval\x94\x93\x94h\x00h\x01\x93\x94\x8c\x031+1\x85R0."
+    )
     data = data[:-2] + b"."
     rec = read(data)
     assert rec.globals == [("builtins", "eval"), ("builtins", "eval")]
 
 
 def test_stack_global_names_through_long_binget_and_text_get() -> None:
-    data = (b"\x80\x04\x8c\x02os\x94\x8c\x06system\x94"
-            b"j\x00\x00\x00\x00j\x01\x00\x00\x00\x93" b"0g0\ng1\n\x930N.")
+    data = (
+        b"\x80\x04\x8c\x02os\x94\x8c\x06system\x94"
+        b"j\x00\x00\x00\x00j\x01\x00\x00\x00\x93"
+        b"0g0\ng1\n\x930N."
+    )
     rec = read(data)
     assert rec.globals == [("os", "system"), ("os", "system")]
 
 
 def test_stack_global_from_put_keys_out_of_order() -> None:
-    data = (b"\x80\x04\x8c\x02os" b"r\x05\x00\x00\x00" b"\x8c\x05popen" b"q\x02" b"0"
-            b"0h\x05h\x02\x93N0.")
+    data = b"\x80\x04\x8c\x02osr\x05\x00\x00\x00\x8c\x05popenq\x0200h\x05h\x02\x93N0."
     data = b"\x80\x04\x8c\x02osr\x05\x00\x00\x00\x8c\x05popenq\x020" + b"0h\x05h\x02\x93."
     rec = read(data)
     assert rec.globals == [("os", "popen")]
@@ -153,8 +163,12 @@ def test_nested_pickle_behind_base64_is_decoded() -> None:
     import base64
 
     payload = base64.b64encode(pickle.dumps(Evals(), protocol=2))
-    outer = (b"\x80\x04cpickle\nloads\ncbase64\nb64decode\n\x8c" + bytes([len(payload)])
-             + payload + b"\x85R\x85R.")
+    outer = (
+        b"\x80\x04cpickle\nloads\ncbase64\nb64decode\n\x8c"
+        + bytes([len(payload)])
+        + payload
+        + b"\x85R\x85R."
+    )
     rec = read(outer)
     assert ("builtins", "eval") in rec.globals or ("__builtin__", "eval") in rec.globals
 
@@ -179,6 +193,7 @@ def test_sequence_of_pickles() -> None:
 
 
 # -- malformed streams --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("data", "fragment"),
@@ -219,6 +234,7 @@ def test_a_million_nested_lists_is_flat_work(tmp_path: Path) -> None:
 
 # -- through the file scanner -------------------------------------------------------------
 
+
 def test_raw_pickle_files(tmp_path: Path) -> None:
     bad = write(tmp_path / "model.pkl", pickle.dumps(RunsCommand()))
     good = write(tmp_path / "ok.pkl", pickle.dumps({"weights": [0.1, 0.2]}))
@@ -253,36 +269,72 @@ def test_ext_codes_are_ml402_naming_the_code(tmp_path: Path) -> None:
 
 
 def test_unresolved_stack_global_is_ml401(tmp_path: Path) -> None:
-    path = write(tmp_path / "dyn.pkl", b"\x80\x04cbuiltins\nstr\n\x8c\x02os\x85R\x8c\x06system\x93.")
+    path = write(
+        tmp_path / "dyn.pkl", b"\x80\x04cbuiltins\nstr\n\x8c\x02os\x85R\x8c\x06system\x93."
+    )
     assert "ML401" in codes(path)
     assert "hidden import" in message(path, "ML401")
 
 
 # -- policy ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("module", "name"),
     [
-        ("os", "system"), ("posix", "system"), ("nt", "system"), ("subprocess", "Popen"),
-        ("subprocess", "check_output"), ("builtins", "eval"), ("builtins", "exec"),
-        ("__builtin__", "eval"), ("builtins", "getattr"), ("builtins", "__import__"),
-        ("builtins", "open"), ("builtins", "compile"), ("runpy", "run_path"),
-        ("importlib", "import_module"), ("socket", "create_connection"), ("shutil", "rmtree"),
-        ("webbrowser", "open"), ("pty", "spawn"), ("sys", "exit"), ("pickle", "loads"),
-        ("_pickle", "loads"), ("cPickle", "loads"), ("operator", "attrgetter"),
-        ("operator", "methodcaller"), ("_operator", "itemgetter"), ("code", "InteractiveInterpreter"),
-        ("ctypes", "CDLL"), ("asyncio.subprocess", "create_subprocess_shell"),
-        ("commands", "getoutput"), ("torch.serialization", "os.system"),
-        ("pathlib", "Path.write_text"), ("builtins", "object.__subclasses__"),
-        ("numpy.testing._private.utils", "runstring"), ("types", "CodeType"),
-        ("marshal", "loads"), ("dill._dill", "_create_code"), ("pandas", "eval"),
-        ("torch", "load"), ("numpy", "load"), ("yaml", "unsafe_load"), ("timeit", "timeit"),
-        ("torch._C", "_load_for_lite_interpreter"), ("torch._C", "_jit_pass_inline"),
-        ("asyncio.unix_events", "_UnixSubprocessTransport._start"), ("torch", "hub.load"),
-        ("asyncio", "subprocess.create_subprocess_exec"), ("pip", "main"),
-        ("torch.fx.graph_module", "reduce_graph_module"), ("pandas", "read_json"),
-        ("code", "InteractiveConsole.interact"), ("mypkg", "code.interact"),
-        ("os.path", "join"), ("importlib.machinery", "SourceFileLoader"),
+        ("os", "system"),
+        ("posix", "system"),
+        ("nt", "system"),
+        ("subprocess", "Popen"),
+        ("subprocess", "check_output"),
+        ("builtins", "eval"),
+        ("builtins", "exec"),
+        ("__builtin__", "eval"),
+        ("builtins", "getattr"),
+        ("builtins", "__import__"),
+        ("builtins", "open"),
+        ("builtins", "compile"),
+        ("runpy", "run_path"),
+        ("importlib", "import_module"),
+        ("socket", "create_connection"),
+        ("shutil", "rmtree"),
+        ("webbrowser", "open"),
+        ("pty", "spawn"),
+        ("sys", "exit"),
+        ("pickle", "loads"),
+        ("_pickle", "loads"),
+        ("cPickle", "loads"),
+        ("operator", "attrgetter"),
+        ("operator", "methodcaller"),
+        ("_operator", "itemgetter"),
+        ("code", "InteractiveInterpreter"),
+        ("ctypes", "CDLL"),
+        ("asyncio.subprocess", "create_subprocess_shell"),
+        ("commands", "getoutput"),
+        ("torch.serialization", "os.system"),
+        ("pathlib", "Path.write_text"),
+        ("builtins", "object.__subclasses__"),
+        ("numpy.testing._private.utils", "runstring"),
+        ("types", "CodeType"),
+        ("marshal", "loads"),
+        ("dill._dill", "_create_code"),
+        ("pandas", "eval"),
+        ("torch", "load"),
+        ("numpy", "load"),
+        ("yaml", "unsafe_load"),
+        ("timeit", "timeit"),
+        ("torch._C", "_load_for_lite_interpreter"),
+        ("torch._C", "_jit_pass_inline"),
+        ("asyncio.unix_events", "_UnixSubprocessTransport._start"),
+        ("torch", "hub.load"),
+        ("asyncio", "subprocess.create_subprocess_exec"),
+        ("pip", "main"),
+        ("torch.fx.graph_module", "reduce_graph_module"),
+        ("pandas", "read_json"),
+        ("code", "InteractiveConsole.interact"),
+        ("mypkg", "code.interact"),
+        ("os.path", "join"),
+        ("importlib.machinery", "SourceFileLoader"),
     ],
 )
 def test_dangerous_globals(module: str, name: str) -> None:
@@ -293,23 +345,40 @@ def test_dangerous_globals(module: str, name: str) -> None:
 @pytest.mark.parametrize(
     ("module", "name"),
     [
-        ("collections", "OrderedDict"), ("torch._utils", "_rebuild_tensor_v2"),
-        ("torch._utils", "_rebuild_parameter"), ("torch", "FloatStorage"),
-        ("torch", "BFloat16Storage"), ("torch", "float16"), ("torch", "Size"),
-        ("torch.nn.parameter", "Parameter"), ("torch._tensor", "_rebuild_from_type_v2"),
-        ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
-        ("numpy", "float64"), ("numpy.dtypes", "Float64DType"), ("_codecs", "encode"),
-        ("joblib.numpy_pickle", "NumpyArrayWrapper"), ("builtins", "set"),
-        ("__builtin__", "set"), ("copy_reg", "_reconstructor"),
+        ("collections", "OrderedDict"),
+        ("torch._utils", "_rebuild_tensor_v2"),
+        ("torch._utils", "_rebuild_parameter"),
+        ("torch", "FloatStorage"),
+        ("torch", "BFloat16Storage"),
+        ("torch", "float16"),
+        ("torch", "Size"),
+        ("torch.nn.parameter", "Parameter"),
+        ("torch._tensor", "_rebuild_from_type_v2"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy", "float64"),
+        ("numpy.dtypes", "Float64DType"),
+        ("_codecs", "encode"),
+        ("joblib.numpy_pickle", "NumpyArrayWrapper"),
+        ("builtins", "set"),
+        ("__builtin__", "set"),
+        ("copy_reg", "_reconstructor"),
         ("sklearn.linear_model._logistic", "LogisticRegression"),
-        ("sklearn.ensemble._forest", "RandomForestClassifier"), ("sklearn.tree._tree", "Tree"),
-        ("sklearn.preprocessing._data", "StandardScaler"), ("sklearn.pipeline", "Pipeline"),
-        ("xgboost.sklearn", "XGBClassifier"), ("lightgbm.sklearn", "LGBMRegressor"),
-        ("torch.nn.modules.linear", "Linear"), ("torch.nn.functional", "relu"),
+        ("sklearn.ensemble._forest", "RandomForestClassifier"),
+        ("sklearn.tree._tree", "Tree"),
+        ("sklearn.preprocessing._data", "StandardScaler"),
+        ("sklearn.pipeline", "Pipeline"),
+        ("xgboost.sklearn", "XGBClassifier"),
+        ("lightgbm.sklearn", "LGBMRegressor"),
+        ("torch.nn.modules.linear", "Linear"),
+        ("torch.nn.functional", "relu"),
         ("transformers.training_args", "TrainingArguments"),
         ("transformers.trainer_utils", "IntervalStrategy"),
-        ("accelerate.utils.dataclasses", "DistributedType"), ("logging", "getLogger"),
+        ("accelerate.utils.dataclasses", "DistributedType"),
+        ("logging", "getLogger"),
         ("torch._C._nn", "gelu"),
     ],
 )
@@ -319,9 +388,17 @@ def test_safe_globals(module: str, name: str) -> None:
 
 @pytest.mark.parametrize(
     ("module", "name"),
-    [("collections", "namedtuple"), ("mypkg.models", "Net"), ("__main__", "Model"),
-     ("sklearn.utils", "some_function"), ("torch._C", "_nn"), ("io", "BytesIO"),
-     ("code.models", "Net"), ("site.utils", "Config"), ("mypkg.os", "Thing")],
+    [
+        ("collections", "namedtuple"),
+        ("mypkg.models", "Net"),
+        ("__main__", "Model"),
+        ("sklearn.utils", "some_function"),
+        ("torch._C", "_nn"),
+        ("io", "BytesIO"),
+        ("code.models", "Net"),
+        ("site.utils", "Config"),
+        ("mypkg.os", "Thing"),
+    ],
 )
 def test_unknown_globals(module: str, name: str) -> None:
     assert classify(module, name) == "unknown"
@@ -374,7 +451,9 @@ def test_endless_opcode_stream_is_capped(tmp_path: Path, monkeypatch: pytest.Mon
     assert "scan stopped" in message(path, "ML404")
 
 
-def test_big_payloads_do_not_count_toward_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_big_payloads_do_not_count_toward_the_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from mlvet.artifacts import pickles
 
     monkeypatch.setattr(pickles, "MAX_SCAN_BYTES", 2 << 20)

@@ -20,18 +20,29 @@ def torch() -> Any:
 
 
 def small_model(torch: Any) -> Any:
-    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.BatchNorm1d(8),
-                               torch.nn.Linear(8, 2))
+    return torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.BatchNorm1d(8), torch.nn.Linear(8, 2)
+    )
 
 
 @pytest.mark.parametrize("zipfile_format", [True, False])
-def test_state_dict_and_checkpoint_are_clean(torch: Any, tmp_path: Path, zipfile_format: bool) -> None:
+def test_state_dict_and_checkpoint_are_clean(
+    torch: Any, tmp_path: Path, zipfile_format: bool
+) -> None:
     model = small_model(torch)
     opt = torch.optim.AdamW(model.parameters())
     path = tmp_path / "ckpt.pt"
-    torch.save({"model": model.state_dict(), "optim": opt.state_dict(), "epoch": 3,
-                "dtype": torch.float16, "shape": torch.Size([2, 3])}, path,
-               _use_new_zipfile_serialization=zipfile_format)
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optim": opt.state_dict(),
+            "epoch": 3,
+            "dtype": torch.float16,
+            "shape": torch.Size([2, 3]),
+        },
+        path,
+        _use_new_zipfile_serialization=zipfile_format,
+    )
     report = scan(path)
     assert report.findings == [], [f.message for f in report.findings]
     assert report.files_checked == 1
@@ -40,8 +51,11 @@ def test_state_dict_and_checkpoint_are_clean(torch: Any, tmp_path: Path, zipfile
 @pytest.mark.parametrize("zipfile_format", [True, False])
 def test_malicious_object_in_checkpoint(torch: Any, tmp_path: Path, zipfile_format: bool) -> None:
     path = tmp_path / "ckpt.pt"
-    torch.save({"w": torch.zeros(2), "x": RunsCommand()}, path,
-               _use_new_zipfile_serialization=zipfile_format)
+    torch.save(
+        {"w": torch.zeros(2), "x": RunsCommand()},
+        path,
+        _use_new_zipfile_serialization=zipfile_format,
+    )
     assert codes(path) == ["ML401"]
     if zipfile_format:
         assert "ckpt/data.pkl" in message(path, "ML401")

@@ -30,7 +30,9 @@ def db(tmp_path: Path) -> str:
     return str(build_db(tmp_path / "db"))
 
 
-def audit_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any], str]:
+def audit_json(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, dict[str, Any], str]:
     code, out, err = run_cli(["audit", "--format", "json", *args], capsys)
     return code, json.loads(out), err
 
@@ -41,7 +43,10 @@ def rules_at(data: dict[str, Any]) -> list[tuple[str, str, int]]:
 
 # -- ML601 -------------------------------------------------------------------------------
 
-def test_vulnerable_pin_is_ml601_from_safety(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_vulnerable_pin_is_ml601_from_safety(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "requirements.txt").write_text(f"numpy==1.26.4\n{FAKE}==1.1.0\n")
     code, data, _ = audit_json(["--db", db], capsys)
     assert code == 1
@@ -56,14 +61,18 @@ def test_vulnerable_pin_is_ml601_from_safety(project: Path, db: str, capsys: pyt
     assert "1.2.0" in finding["fix"]
 
 
-def test_unaffected_version_passes(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unaffected_version_passes(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "requirements.txt").write_text(f"{FAKE}==1.2.0\n")
     code, data, err = audit_json(["--db", db], capsys)
     assert (code, data["findings"], data["errors"]) == (0, [], [])
     assert err == ""
 
 
-def test_every_file_kind_is_audited(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_file_kind_is_audited(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "pyproject.toml").write_text(
         f'[project]\nname = "x"\ndependencies = [\n  "{FAKE}==2.0.1",\n]\n'
     )
@@ -72,8 +81,10 @@ def test_every_file_kind_is_audited(project: Path, db: str, capsys: pytest.Captu
     )
     code, data, _ = audit_json(["--db", db], capsys)
     assert code == 1
-    got = sorted((f["rule"], f["path"], f["line"], f["message"].split("(")[1].split(")")[0])
-                 for f in data["findings"])
+    got = sorted(
+        (f["rule"], f["path"], f["line"], f["message"].split("(")[1].split(")")[0])
+        for f in data["findings"]
+    )
     assert got == [
         ("ML601", "environment.yml", 2, "safety 99003"),
         ("ML601", "environment.yml", 4, "safety 99001, CVE-2099-0001"),
@@ -81,7 +92,9 @@ def test_every_file_kind_is_audited(project: Path, db: str, capsys: pytest.Captu
     ]
 
 
-def test_ignore_vulnerabilities_config(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_ignore_vulnerabilities_config(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / ".mlvet.toml").write_text('[audit]\nignore-vulnerabilities = ["cve-2099-0001"]\n')
     (project / "requirements.txt").write_text(f"{FAKE}==1.1.0\n{FAKE}==2.0.0\n")
     code, data, _ = audit_json(["--db", db], capsys)
@@ -101,7 +114,9 @@ def test_db_from_config_is_relative_to_the_config_file(
     assert "warning" not in err
 
 
-def test_unknown_audit_key_is_a_notice(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_audit_key_is_a_notice(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / ".mlvet.toml").write_text("[audit]\nbd = 'typo'\n")
     (project / "requirements.txt").write_text("numpy==1.0\n")
     code, _, err = run_cli(["audit", "--db", db], capsys)
@@ -134,7 +149,10 @@ def test_broken_named_database_is_exit_2_in_one_line(
 
 # -- ML602 -------------------------------------------------------------------------------
 
-def test_unpinned_positives_and_negatives(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_unpinned_positives_and_negatives(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "requirements.txt").write_text(
         "numpy==1.26.4\n"
         "torch>=2.0\n"
@@ -153,7 +171,9 @@ def test_unpinned_positives_and_negatives(project: Path, db: str, capsys: pytest
     assert all(f["severity"] == "warning" and f["source"] == "mlvet" for f in data["findings"])
 
 
-def test_constraints_file_pins_requirements(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_constraints_file_pins_requirements(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "requirements.txt").write_text("-c constraints.txt\nscipy\nnumpy\n")
     (project / "constraints.txt").write_text("scipy==1.11.4\nnumpy>=1.20\n")
     _, data, _ = audit_json(["--db", db], capsys)
@@ -204,7 +224,9 @@ def test_inline_suppression_and_per_file_ignores(
     assert rules_at(data) == [("ML602", "requirements.txt", 2)]
 
 
-def test_severity_override_and_fail_on(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_severity_override_and_fail_on(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "requirements.txt").write_text("numpy\n")
     code, _, _ = audit_json(["--db", db, "--fail-on", "error"], capsys)
     assert code == 0
@@ -222,6 +244,7 @@ def test_select_and_ignore(project: Path, db: str, capsys: pytest.CaptureFixture
 
 
 # -- without a database ------------------------------------------------------------------
+
 
 def test_no_db_on_a_developer_machine_warns_and_ml602_decides(
     project: Path, capsys: pytest.CaptureFixture[str]
@@ -295,6 +318,7 @@ def test_ci_exit_2_in_a_real_process_without_traceback(tmp_path: Path, project: 
 
 # -- broken files ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
@@ -317,12 +341,15 @@ def test_broken_files_are_one_line_errors(
     assert "requirements-dev.txt:1:1: ML602" in out  # the other file is still audited
 
 
-def test_missing_path_is_an_error(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_path_is_an_error(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, data, _ = audit_json(["--db", db, "nope/requirements.txt"], capsys)
     assert code == 1 and data["errors"][0]["path"] == "nope/requirements.txt"
 
 
 # -- formats -----------------------------------------------------------------------------
+
 
 def _two_findings(project: Path) -> None:
     (project / "requirements.txt").write_text(f"numpy\n{FAKE}==1.1.0\n")
@@ -337,7 +364,9 @@ def test_text_output(project: Path, db: str, capsys: pytest.CaptureFixture[str])
     assert "1 file checked" in out
 
 
-def test_sarif_output(project: Path, db: str, capsys: pytest.CaptureFixture[str], sarif_validator: Any) -> None:
+def test_sarif_output(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str], sarif_validator: Any
+) -> None:
     _two_findings(project)
     code, out, _ = run_cli(["audit", "--db", db, "--format", "sarif"], capsys)
     assert code == 1
@@ -371,9 +400,12 @@ def test_output_file(project: Path, db: str, capsys: pytest.CaptureFixture[str])
 
 # -- start-up cost -----------------------------------------------------------------------
 
+
 def test_rules_catalogue_does_not_import_safety() -> None:
-    code = ("import sys, mlvet.registry as r; r.all_rules(); import mlvet.commands.audit; "
-            "print('safety' in sys.modules, 'mlvet.wrappers.audit' in sys.modules)")
+    code = (
+        "import sys, mlvet.registry as r; r.all_rules(); import mlvet.commands.audit; "
+        "print('safety' in sys.modules, 'mlvet.wrappers.audit' in sys.modules)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.split() == ["False", "False"]
 
@@ -397,12 +429,16 @@ def test_one_file_reached_by_two_spellings_is_reported_once(
     assert [(f["rule"], f["line"]) for f in data["findings"]] == [("ML602", 1)]
 
 
-def test_conda_pip_include_is_audited(project: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_conda_pip_include_is_audited(
+    project: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "envs").mkdir()
     (project / "envs" / "environment.yml").write_text(
         "dependencies:\n  - python=3.11\n  - pip:\n    - -r file:requirements-pip.txt\n"
     )
-    (project / "envs" / "requirements-pip.txt").write_text(f"{FAKE}==1.1.0  # mlvet: ignore[ML602]\n")
+    (project / "envs" / "requirements-pip.txt").write_text(
+        f"{FAKE}==1.1.0  # mlvet: ignore[ML602]\n"
+    )
     code, data, _ = audit_json(["--db", db, "envs/environment.yml"], capsys)
     assert code == 1
     assert rules_at(data) == [("ML601", "envs/requirements-pip.txt", 1)]
@@ -436,7 +472,9 @@ def test_named_files_of_other_formats_are_skipped_with_a_notice(
     assert "setup.py: not a dependency file" in err
 
 
-def test_real_process_with_a_database_prints_nothing_on_stderr(tmp_path: Path, project: Path, db: str) -> None:
+def test_real_process_with_a_database_prints_nothing_on_stderr(
+    tmp_path: Path, project: Path, db: str
+) -> None:
     (project / "requirements.txt").write_text(f"{FAKE}==1.1.0\n")
     proc = run_mlvet(["audit", "--db", db, "--format", "json"], project, env=offline_env(tmp_path))
     assert proc.returncode == 1

@@ -41,15 +41,31 @@ def test_spec_helpers_total(text: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(TEXT)
 def test_manifest_parsers_total(text: str) -> None:
-    for manifest in (parse_pyproject(text, "pyproject.toml"),
-                     parse_environment(text, "environment.yml")):
+    for manifest in (
+        parse_pyproject(text, "pyproject.toml"),
+        parse_environment(text, "environment.yml"),
+    ):
         for error in manifest.errors:
             assert error.path in ("pyproject.toml", "environment.yml")
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from(["numpy", "torch>=2", "'pandas==2.2.2'", "\"x @ git+https://h/o/r@v1\"",
-                                 "{include-group = 'a'}", "3", "[1]"]), max_size=6))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "numpy",
+                "torch>=2",
+                "'pandas==2.2.2'",
+                '"x @ git+https://h/o/r@v1"',
+                "{include-group = 'a'}",
+                "3",
+                "[1]",
+            ]
+        ),
+        max_size=6,
+    )
+)
 def test_pyproject_lists_of_anything(items: list[str]) -> None:
     text = f'[project]\nname = "p"\ndependencies = [{", ".join(items)}]\n'
     manifest = parse_pyproject(text, "pyproject.toml")

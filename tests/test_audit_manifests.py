@@ -71,13 +71,14 @@ def test_dynamic_dependencies_and_no_project_table() -> None:
 def test_dependency_string_with_marker_and_url() -> None:
     text = (
         '[project]\nname = "x"\ndependencies = [\n'
-        '  "tensorflow==2.16.1; sys_platform != \'darwin\'",\n'
+        "  \"tensorflow==2.16.1; sys_platform != 'darwin'\",\n"
         '  "lib @ git+https://github.com/org/lib.git@main",\n'
-        ']\n'
+        "]\n"
     )
     manifest = parse_pyproject(text, "pyproject.toml")
     assert [(d.name, d.version, d.pinned) for d in manifest.deps] == [
-        ("tensorflow", "2.16.1", True), ("lib", None, False)
+        ("tensorflow", "2.16.1", True),
+        ("lib", None, False),
     ]
 
 
@@ -99,7 +100,9 @@ def test_wrong_types_are_errors_not_crashes() -> None:
 
 
 def test_bad_requirement_string_names_its_line() -> None:
-    manifest = parse_pyproject('[project]\nname = "x"\ndependencies = [\n  "not valid !!",\n]\n', "p")
+    manifest = parse_pyproject(
+        '[project]\nname = "x"\ndependencies = [\n  "not valid !!",\n]\n', "p"
+    )
     assert [e.message for e in manifest.errors] == ["line 4: not a valid requirement"]
 
 
@@ -178,8 +181,17 @@ def test_conda_exact(spec: str, version: str) -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    ["numpy", "numpy=1.24", "numpy>=1.20", "numpy=1.24.*", "numpy 1.24.*", "numpy>=1.20,<2",
-     "numpy=1.2|1.3", "numpy[version='>=1.2']", "numpy[build=py310*]"],
+    [
+        "numpy",
+        "numpy=1.24",
+        "numpy>=1.20",
+        "numpy=1.24.*",
+        "numpy 1.24.*",
+        "numpy>=1.20,<2",
+        "numpy=1.2|1.3",
+        "numpy[version='>=1.2']",
+        "numpy[build=py310*]",
+    ],
 )
 def test_conda_not_exact(spec: str) -> None:
     parsed = parse_conda_spec(spec)
@@ -191,8 +203,17 @@ def test_conda_names() -> None:
     assert conda_to_pypi("pytorch") == "torch"
     assert conda_to_pypi("py-xgboost") == "xgboost"
     assert conda_to_pypi("scikit-learn") == "scikit-learn"
-    for skipped in ("python", "cudatoolkit", "cuda-nvcc", "gxx_linux-64", "libcublas", "_openmp_mutex",
-                    "r-base", "pytorch-cuda", "mkl"):
+    for skipped in (
+        "python",
+        "cudatoolkit",
+        "cuda-nvcc",
+        "gxx_linux-64",
+        "libcublas",
+        "_openmp_mutex",
+        "r-base",
+        "pytorch-cuda",
+        "mkl",
+    ):
         assert conda_skipped(skipped), skipped
     for kept in ("numpy", "librosa", "lightgbm", "pytorch"):
         assert not conda_skipped(kept), kept
@@ -245,6 +266,6 @@ def test_escaped_requirement_string_is_still_located() -> None:
         '[project]\nname = "x"\ndependencies = [\n'
         '  "numpy>=1.26",\n'
         '  "tomli>=2; python_version < \\"3.11\\"",\n'
-        ']\n'
+        "]\n"
     )
     assert located(text) == [("numpy", 4, 3, False), ("tomli", 5, 3, False)]

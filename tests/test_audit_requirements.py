@@ -62,7 +62,7 @@ def test_plain_requirements_with_markers_extras_and_comments() -> None:
     text = (
         "# training stack\n"
         "numpy==1.26.4  # pinned\n"
-        "pandas>=2.0 ; python_version >= \"3.9\"\n"
+        'pandas>=2.0 ; python_version >= "3.9"\n'
         "transformers[torch,sentencepiece]==4.40.1\n"
         "Scikit_Learn\n"
         "  \n"
@@ -166,7 +166,9 @@ def test_url_requirements(line: str, pinned: bool) -> None:
 
 
 def test_url_with_hash_option_counts_as_pinned() -> None:
-    parsed = parse_requirements_text("lib @ https://example.invalid/lib.tar.gz --hash=sha256:ab\n", "r")
+    parsed = parse_requirements_text(
+        "lib @ https://example.invalid/lib.tar.gz --hash=sha256:ab\n", "r"
+    )
     assert parsed.deps[0].pinned
 
 
@@ -194,11 +196,16 @@ def test_invalid_lines_are_reported_with_their_number() -> None:
 def test_include_options_in_every_spelling() -> None:
     parsed = parse_requirements_text(
         "-r base.txt\n--requirement dev.txt\n--requirement=lint.txt\n-rtest.txt\n"
-        "-c constraints.txt\n--constraint=pins.txt\n", "r.txt"
+        "-c constraints.txt\n--constraint=pins.txt\n",
+        "r.txt",
     )
     assert [(i.kind, i.target, i.line) for i in parsed.includes] == [
-        ("r", "base.txt", 1), ("r", "dev.txt", 2), ("r", "lint.txt", 3), ("r", "test.txt", 4),
-        ("c", "constraints.txt", 5), ("c", "pins.txt", 6),
+        ("r", "base.txt", 1),
+        ("r", "dev.txt", 2),
+        ("r", "lint.txt", 3),
+        ("r", "test.txt", 4),
+        ("c", "constraints.txt", 5),
+        ("c", "pins.txt", 6),
     ]
     assert not parsed.deps
 
@@ -211,6 +218,7 @@ def test_include_path_is_relative_to_the_including_file() -> None:
 
 
 # -- include trees on disk ---------------------------------------------------------------
+
 
 @pytest.fixture
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -225,7 +233,8 @@ def test_tree_follows_includes_and_cuts_cycles(in_tmp: Path) -> None:
     tree = load_tree("requirements.txt")
     assert not tree.errors
     assert sorted((d.path, d.name) for d in tree.deps) == [
-        ("reqs/dev.txt", "pytest"), ("requirements.txt", "numpy")
+        ("reqs/dev.txt", "pytest"),
+        ("requirements.txt", "numpy"),
     ]
     assert tree.files == ["requirements.txt", "reqs/dev.txt"]
 
@@ -259,6 +268,7 @@ def test_deep_include_chain_terminates(in_tmp: Path) -> None:
 
 
 # -- reading -----------------------------------------------------------------------------
+
 
 def test_read_rejects_non_utf8(tmp_path: Path) -> None:
     p = tmp_path / "requirements.txt"

@@ -41,16 +41,28 @@ def db(tmp_path: Path) -> Path:
 
 
 def dep(name: str, version: str | None, line: int = 1) -> Dependency:
-    return Dependency(name=name, path="requirements.txt", line=line, column=1,
-                      text=f"{name}=={version}", origin="requirements", version=version,
-                      reason="" if version else "no version given")
+    return Dependency(
+        name=name,
+        path="requirements.txt",
+        line=line,
+        column=1,
+        text=f"{name}=={version}",
+        origin="requirements",
+        version=version,
+        reason="" if version else "no version given",
+    )
 
 
 def test_vulnerable_pin_names_advisory_range_and_fix(db: Path) -> None:
     found = lookup([dep(FAKE, "1.1.0")], str(db))
     assert len(found) == 1
     adv = found[0]
-    assert (adv.vuln_id, adv.cve, adv.affected, adv.fixed) == ("99001", "CVE-2099-0001", "<1.2.0", "1.2.0")
+    assert (adv.vuln_id, adv.cve, adv.affected, adv.fixed) == (
+        "99001",
+        "CVE-2099-0001",
+        "<1.2.0",
+        "1.2.0",
+    )
     assert "untrusted input" in adv.summary
     assert adv.dep.line == 1
 
@@ -75,8 +87,14 @@ def test_unpinned_and_unknown_packages_are_not_looked_up(db: Path) -> None:
 
 
 def test_same_pin_in_two_places_reports_both(db: Path) -> None:
-    found = lookup([dep(FAKE, "1.0", line=3), dep(FAKE, "1.0", line=9), dep(FAKE, "2.0.1", line=4)], str(db))
-    assert sorted((a.dep.line, a.vuln_id) for a in found) == [(3, "99001"), (4, "99002"), (9, "99001")]
+    found = lookup(
+        [dep(FAKE, "1.0", line=3), dep(FAKE, "1.0", line=9), dep(FAKE, "2.0.1", line=4)], str(db)
+    )
+    assert sorted((a.dep.line, a.vuln_id) for a in found) == [
+        (3, "99001"),
+        (4, "99002"),
+        (9, "99001"),
+    ]
 
 
 def test_no_fixed_version_known(db: Path) -> None:
@@ -99,6 +117,7 @@ def test_malformed_database_is_one_line(tmp_path: Path, db: Path) -> None:
 
 
 # -- database sources ----------------------------------------------------------------------
+
 
 def test_problem_with_checks_files_and_schema(tmp_path: Path, db: Path) -> None:
     assert problem_with(db) is None

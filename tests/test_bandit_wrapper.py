@@ -140,7 +140,10 @@ def test_exit_codes_follow_severity(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     _write(tmp_path / "only_info.py", "def f(x):\n    assert x\n")
-    _write(tmp_path / "bad.py", "import yaml\n\n\ndef f(s):\n    return yaml.load(s, Loader=yaml.Loader)\n")
+    _write(
+        tmp_path / "bad.py",
+        "import yaml\n\n\ndef f(s):\n    return yaml.load(s, Loader=yaml.Loader)\n",
+    )
     _write(tmp_path / "good.py", "import yaml\n\n\ndef f(s):\n    return yaml.safe_load(s)\n")
     assert run_cli(["bandit", "good.py"], capsys)[0] == 0
     assert run_cli(["bandit", "only_info.py"], capsys)[0] == 0
@@ -273,7 +276,8 @@ def test_mlvet_ignore_per_file_and_inline(tmp_path: Path, monkeypatch: pytest.Mo
     _write(tmp_path / "legacy" / "b.py", "import pickle\n\npickle.loads(b'')\n")
     config = config_from_table(
         {"ignore": ["B403"], "per-file-ignores": {"legacy/**": ["B3"]}},
-        tmp_path, tmp_path / "pyproject.toml",
+        tmp_path,
+        tmp_path / "pyproject.toml",
     )
     report = run_bandit(["."], config)
     assert [(f.path, f.rule, f.line) for f in report.findings] == [("a.py", "B301", 5)]
@@ -285,7 +289,10 @@ def test_inline_suppression_inside_a_notebook_cell(
     monkeypatch.chdir(tmp_path)
     _nb(
         tmp_path / "nb.ipynb",
-        ["import pickle  # mlvet: ignore[B403]\n", "a = pickle.loads(b'')  # mlvet: ignore\nb = pickle.loads(b'')\n"],
+        [
+            "import pickle  # mlvet: ignore[B403]\n",
+            "a = pickle.loads(b'')  # mlvet: ignore\nb = pickle.loads(b'')\n",
+        ],
     )
     report = run_bandit(["nb.ipynb"], Config())
     assert [(f.rule, f.cell, f.line) for f in report.findings] == [("B301", 2, 2)]
@@ -301,7 +308,10 @@ def test_sarif_and_github_point_at_notebook_lines(
     sarif_validator: Any,
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    nb = _nb(tmp_path / "nb.ipynb", [("markdown", "# t\n"), "import yaml\ncfg = yaml.load(open('c'), Loader=yaml.Loader)\n"])
+    nb = _nb(
+        tmp_path / "nb.ipynb",
+        [("markdown", "# t\n"), "import yaml\ncfg = yaml.load(open('c'), Loader=yaml.Loader)\n"],
+    )
     raw = nb.read_text(encoding="utf-8").splitlines()
     physical = next(i for i, ln in enumerate(raw, 1) if "yaml.load" in ln)
     code, out, _ = run_cli(["bandit", "--format", "sarif", "nb.ipynb"], capsys)
@@ -318,7 +328,10 @@ def test_sarif_and_github_point_at_notebook_lines(
 
 
 def test_text_output_on_the_console_entry(tmp_path: Path) -> None:
-    _write(tmp_path / "b.py", "import yaml\n\n\ndef f(s):\n    return yaml.load(s, Loader=yaml.Loader)\n")
+    _write(
+        tmp_path / "b.py",
+        "import yaml\n\n\ndef f(s):\n    return yaml.load(s, Loader=yaml.Loader)\n",
+    )
     proc = run_mlvet(["bandit", "b.py"], cwd=tmp_path)
     assert proc.returncode == 1
     assert "b.py:5:12: B506" in proc.stdout
@@ -329,8 +342,12 @@ def test_missing_bandit_names_the_extra(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
     hooks = Path(__file__).resolve().parent.parent / "hooks"
     proc = subprocess.run(
-        [sys.executable, "-S", "-m", "mlvet", "bandit", "a.py"], cwd=tmp_path,
-        capture_output=True, text=True, timeout=120, check=False,
+        [sys.executable, "-S", "-m", "mlvet", "bandit", "a.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={"PYTHONPATH": str(hooks), "PATH": os.defpath, "NO_COLOR": "1"},
     )
     assert proc.returncode == 2, proc.stderr
@@ -352,8 +369,12 @@ def test_profile_contents() -> None:
 
 def test_merge_rules() -> None:
     user = UserBandit(
-        tests=("B311",), skips=("B101", "B614"),
-        options={"hardcoded_tmp_directory": {"tmp_dirs": ["/scratch"]}, "assert_used": {"skips": ["x"]}},
+        tests=("B311",),
+        skips=("B101", "B614"),
+        options={
+            "hardcoded_tmp_directory": {"tmp_dirs": ["/scratch"]},
+            "assert_used": {"skips": ["x"]},
+        },
     )
     merged = merged_profile(user)
     assert "B311" in merged["tests"] and "B301" in merged["tests"]
@@ -398,7 +419,8 @@ def test_a_named_bandit_yaml_is_merged(
     code, out, _ = run_cli(["bandit", "--format", "json", "."], capsys)
     assert code == 1
     assert {(f["path"], f["rule"]) for f in json.loads(out)["findings"]} == {
-        ("a.py", "B301"), ("a.py", "B403")
+        ("a.py", "B301"),
+        ("a.py", "B403"),
     }
     _write(tmp_path / "pyproject.toml", '[tool.mlvet.bandit]\nconfig = "nope.yaml"\n')
     code, out, err = run_cli(["bandit", "a.py"], capsys)
@@ -422,28 +444,46 @@ def test_columns_count_characters_not_bytes(
 # -- ML code as it is written: many cases in one run ------------------------------------
 
 BANDIT_POSITIVE = {
-    "aliased_pickle.py": ("B301", "import pickle as pk\n\nwith open('f.pkl', 'rb') as fh:\n    obj = pk.load(fh)\n"),
+    "aliased_pickle.py": (
+        "B301",
+        "import pickle as pk\n\nwith open('f.pkl', 'rb') as fh:\n    obj = pk.load(fh)\n",
+    ),
     "marshal_load.py": ("B302", "import marshal\n\ncode = marshal.loads(b'')\n"),
     "pickle_import.py": ("B403", "from pickle import loads\n"),
     "yaml_multiline.py": (
         "B506",
         "import yaml\n\ncfg = yaml.load(\n    open('c.yaml'),\n    Loader=yaml.FullLoader,\n)\n",
     ),
-    "torch_load.py": ("B614", "import torch\n\nstate = torch.load('ckpt.pt', map_location='cpu')\n"),
+    "torch_load.py": (
+        "B614",
+        "import torch\n\nstate = torch.load('ckpt.pt', map_location='cpu')\n",
+    ),
     "hf_download.py": (
         "B615",
         "from huggingface_hub import hf_hub_download\n\n"
         "path = hf_hub_download(repo_id='org/model', filename='model.safetensors')\n",
     ),
-    "hf_dataset.py": ("B615", "from datasets import load_dataset\n\nds = load_dataset('org/data')\n"),
+    "hf_dataset.py": (
+        "B615",
+        "from datasets import load_dataset\n\nds = load_dataset('org/data')\n",
+    ),
     "exec_code.py": ("B102", "exec(open('gen.py').read())\n"),
     "eval_expr.py": ("B307", "cfg = eval(open('cfg.txt').read())\n"),
     "os_system.py": ("B605", "import os\n\nos.system('nvidia-smi')\n"),
     "popen_shell.py": ("B602", "import subprocess\n\nsubprocess.Popen('ls', shell=True)\n"),
-    "no_timeout.py": ("B113", "import requests\n\nr = requests.post('https://example.org/x', json={})\n"),
-    "no_verify.py": ("B501", "import requests\n\nr = requests.get('https://e.org', timeout=5, verify=False)\n"),
+    "no_timeout.py": (
+        "B113",
+        "import requests\n\nr = requests.post('https://example.org/x', json={})\n",
+    ),
+    "no_verify.py": (
+        "B501",
+        "import requests\n\nr = requests.get('https://e.org', timeout=5, verify=False)\n",
+    ),
     "tar.py": ("B202", "import tarfile\n\ntarfile.open('ds.tgz').extractall('data')\n"),
-    "sql.py": ("B608", "def q(cur, t):\n    return cur.execute('SELECT * FROM ' + t + ' WHERE 1')\n"),
+    "sql.py": (
+        "B608",
+        "def q(cur, t):\n    return cur.execute('SELECT * FROM ' + t + ' WHERE 1')\n",
+    ),
     "md5.py": ("B324", "import hashlib\n\nh = hashlib.md5(b'x').hexdigest()\n"),
     "bind_all.py": ("B104", "HOST = '0.0.0.0'\n"),
     "urlopen.py": ("B310", "import urllib.request\n\nurllib.request.urlopen(url)\n"),

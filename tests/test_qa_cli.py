@@ -106,7 +106,9 @@ def test_run_with_an_empty_hook_list_runs_the_default_checks(
     assert "ML101" in rules
 
 
-def test_run_unknown_hook_is_a_usage_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_unknown_hook_is_a_usage_error(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run_cli(["run", "--hooks", "mlvet,nope", "."], capsys)
     assert code == 2
     assert "nope" in _one_error_line(err)
@@ -125,12 +127,26 @@ def test_exit_zero_still_fails_on_unreadable_files(
 def test_run_baseline_filters_every_side_file_alike(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_cli(["run", "--hooks", "mlvet", "--baseline-write", "base.json", "."], capsys)[0] == 0
+    assert (
+        run_cli(["run", "--hooks", "mlvet", "--baseline-write", "base.json", "."], capsys)[0] == 0
+    )
     (project / "new.py").write_text("import yaml\nyaml.load(open('c.yaml'))\n")
     code, out, _ = run_cli(
         [
-            "run", "--hooks", "mlvet", "--baseline", "base.json", "--format", "json",
-            "--sarif", "r.sarif", "--json", "r.json", "--outputs", "outputs.txt", ".",
+            "run",
+            "--hooks",
+            "mlvet",
+            "--baseline",
+            "base.json",
+            "--format",
+            "json",
+            "--sarif",
+            "r.sarif",
+            "--json",
+            "r.json",
+            "--outputs",
+            "outputs.txt",
+            ".",
         ],
         capsys,
     )
@@ -213,7 +229,9 @@ def test_run_with_an_ml_only_select_keeps_ruff_and_bandit_findings(
     # the Action's command, must agree with them.
     (project / ".mlvet.toml").write_text('select = ["ML1", "ML4"]\n[audit]\noffline = true\n')
     (project / "seeds.py").write_text("import numpy as np\nx = np.random.rand(3)\n")
-    code, out, _ = run_cli(["run", "--hooks", "mlvet,ruff-ml,bandit-ml", "--format", "json", "."], capsys)
+    code, out, _ = run_cli(
+        ["run", "--hooks", "mlvet,ruff-ml,bandit-ml", "--format", "json", "."], capsys
+    )
     assert code == 1
     by_source = {(f["source"], f["rule"]) for f in json.loads(out)["findings"]}
     assert ("mlvet", "ML101") in by_source
@@ -236,7 +254,15 @@ def test_run_on_named_files_audits_only_dependency_files(
     assert "not a dependency file" not in err
     (project / "requirements.txt").write_text("numpy\n")
     code, out, err = run_cli(
-        ["run", "--hooks", "audit-dependencies", "--format", "json", "train.py", "requirements.txt"],
+        [
+            "run",
+            "--hooks",
+            "audit-dependencies",
+            "--format",
+            "json",
+            "train.py",
+            "requirements.txt",
+        ],
         capsys,
     )
     assert code == 1

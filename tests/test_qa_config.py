@@ -22,9 +22,7 @@ def test_non_utf8_pyproject_with_an_mlvet_table_is_a_config_error(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Latin-1 bytes in a comment: the [tool.mlvet] below must not be ignored in silence.
-    (project / "pyproject.toml").write_bytes(
-        b"# caf\xe9\n[tool.mlvet]\nignore = [\"ML101\"]\n"
-    )
+    (project / "pyproject.toml").write_bytes(b'# caf\xe9\n[tool.mlvet]\nignore = ["ML101"]\n')
     code, out, err = run_cli(["check", "."], capsys)
     assert code == 2, out
     assert err.startswith("mlvet: error: ") and "pyproject.toml" in err
@@ -53,7 +51,7 @@ def test_mlvet_toml_that_is_a_folder_is_a_config_error(
     [
         ('select = ["ML1"]\nselect = ["ML2"]\n', "not valid TOML"),
         ('fail-on = "fatal"\n', "fail-on"),
-        ('exclude = [1]\n', "exclude"),
+        ("exclude = [1]\n", "exclude"),
         ("per-file-ignores = 3\n", "per-file-ignores"),
         ('max-artifact-size = "-5MB"\n', "max-artifact-size"),
         ('[severity]\nML101 = "loud"\n', "severity"),

@@ -27,11 +27,6 @@ def test_secrets_names_a_binary_file_given_by_name(
     assert [e["path"] for e in json.loads(out)["errors"]] == [name]
 
 
-@pytest.mark.xfail(
-    reason="secrets refuses notebooks over the 20 MiB text limit; outputs make notebooks "
-    "large, and other commands read them up to 256 MiB (wrappers/secrets_sources.py)",
-    strict=False,
-)
 def test_secrets_scans_a_notebook_larger_than_the_text_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -55,11 +50,6 @@ def test_secrets_scans_a_notebook_larger_than_the_text_limit(
     assert code == 1 and token not in out
 
 
-@pytest.mark.xfail(
-    reason="secrets --baseline-write into a folder ends in 'internal error: IsADirectoryError' "
-    "(commands/secrets.py, wrappers/secrets_baseline.py)",
-    strict=False,
-)
 def test_secrets_baseline_write_into_a_folder_is_one_clear_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

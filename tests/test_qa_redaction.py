@@ -53,13 +53,29 @@ def test_credentials_in_urls_are_masked_in_every_writer(
         f"private-pkg @ git+https://{token}@github.com/org/repo.git\n"
     )
     code, out, err = run_cli(
-        ["run", "--hooks", "audit-dependencies", "--format", fmt, "--sarif", "r.sarif",
-         "--json", "r.json", "--summary", "s.md", "--annotations", "."],
+        [
+            "run",
+            "--hooks",
+            "audit-dependencies",
+            "--format",
+            fmt,
+            "--sarif",
+            "r.sarif",
+            "--json",
+            "r.json",
+            "--summary",
+            "s.md",
+            "--annotations",
+            ".",
+        ],
         capsys,
     )
     assert code == 1
-    for text in (out, err, *(p.read_text() for p in (offline / "r.sarif", offline / "r.json",
-                                                     offline / "s.md"))):
+    for text in (
+        out,
+        err,
+        *(p.read_text() for p in (offline / "r.sarif", offline / "r.json", offline / "s.md")),
+    ):
         assert token not in text
 
 

@@ -20,7 +20,11 @@ def _mlvet(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     # A short timeout: reading a named pipe would block for ever.
     return subprocess.run(
         [sys.executable, "-m", "mlvet", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=60, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
         env={**os.environ, "NO_COLOR": "1"},
     )
 

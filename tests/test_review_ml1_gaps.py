@@ -41,40 +41,58 @@ def test_conditional_value_is_not_the_literal_safe_value(rule: str) -> None:
 
 # `from module import *` brings the loader in under its bare name.
 STAR = {
-    "ML102-torch": ("ML102", """
+    "ML102-torch": (
+        "ML102",
+        """
         from torch import *
         state = load("model.pt", map_location="cpu")  # !
         fine = load("model.pt", weights_only=True)
-    """),
-    "ML102-serialization": ("ML102", """
+    """,
+    ),
+    "ML102-serialization": (
+        "ML102",
+        """
         from torch.serialization import *
         state = load("model.pt")  # !
-    """),
-    "ML103-numpy": ("ML103", """
+    """,
+    ),
+    "ML103-numpy": (
+        "ML103",
+        """
         from numpy import *
         x = zeros(3)
         meta = load("meta.npy", allow_pickle=True).item()  # !
         arr = load("arr.npy")
-    """),
-    "ML104-yaml": ("ML104", """
+    """,
+    ),
+    "ML104-yaml": (
+        "ML104",
+        """
         from yaml import *
         with open("config.yaml") as f:
             cfg = load(f)  # !
         docs = load_all(open("runs.yaml"), Loader=Loader)  # !
         ok = load(open("c.yaml"), Loader=SafeLoader)
         ok2 = safe_load(open("c.yaml"))
-    """),
-    "ML105-keras": ("ML105", """
+    """,
+    ),
+    "ML105-keras": (
+        "ML105",
+        """
         from tensorflow.keras.models import *
         def restore(path, unsafe):
             return load_model(path, compile=False, safe_mode=not unsafe)  # !
         ok = load_model("m.keras")
-    """),
-    "ML107-hub": ("ML107", """
+    """,
+    ),
+    "ML107-hub": (
+        "ML107",
+        """
         from torch.hub import *
         model = load("ultralytics/yolov5", "yolov5s")  # !
         pinned = load("pytorch/vision:v0.17.0", "resnet18")
-    """),
+    """,
+    ),
 }
 
 
@@ -86,34 +104,49 @@ def test_star_import_resolves_the_bare_name(case: str) -> None:
 
 STAR_NEGATIVE = {
     # The last star import that exports the name wins, as in Python.
-    "yaml-then-numpy": ("ML104", """
+    "yaml-then-numpy": (
+        "ML104",
+        """
         from yaml import *
         from numpy import *
         arr = load("a.npy")
-    """),
-    "numpy-then-torch": ("ML103", """
+    """,
+    ),
+    "numpy-then-torch": (
+        "ML103",
+        """
         from numpy import *
         from torch import *
         state = load("m.pt", None, True)
-    """),
+    """,
+    ),
     # An unknown module star-imported later may export its own `load`: stay silent.
-    "unknown-later": ("ML102", """
+    "unknown-later": (
+        "ML102",
+        """
         from torch import *
         from helpers import *
         state = load("m.pt")
-    """),
+    """,
+    ),
     # A local definition shadows the star import.
-    "local-def": ("ML104", """
+    "local-def": (
+        "ML104",
+        """
         from yaml import *
         def load(path):
             return path
         cfg = load("c.yaml")
-    """),
+    """,
+    ),
     # Without a star import a bare `load` is nobody's.
-    "no-star": ("ML102", """
+    "no-star": (
+        "ML102",
+        """
         import torch
         state = load("m.pt")
-    """),
+    """,
+    ),
 }
 
 
@@ -161,9 +194,12 @@ def test_introspecting_a_loader_is_not_calling_it(rule: str) -> None:
 
 def test_keras_safe_mode_given_positionally() -> None:
     # load_model(filepath, custom_objects=None, compile=True, safe_mode=True)
-    assert_marked("""
+    assert_marked(
+        """
         import keras
         m = keras.models.load_model("m.keras", None, False, False)  # !
         ok = keras.models.load_model("m.keras", None, False, True)
         ok2 = keras.models.load_model("m.keras", {"Scale": object}, False)
-    """, "ML105")
+    """,
+        "ML105",
+    )

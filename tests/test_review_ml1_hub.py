@@ -8,22 +8,50 @@ from mlvet.rules.remote_code import is_hub_id
 
 # Folders that Trainer / Lightning / PEFT scripts write and read back.
 LOCAL = [
-    "output_dir/final_model", "my_output/model", "ckpt_dir/model", "save_dir/bert",
-    "lightning_logs/version_0", "model_output/checkpoint", "trained_models/bert",
-    "model_dir/bert", "finetuned_model/adapter", "cache_dir/m", "work_dirs/run",
-    "peft_model/adapter_model", "mlruns/0", "sft_output/merged", "merged_model/fp16",
-    "export/model", "saved_models/1", "dataset/train", "training/output",
+    "output_dir/final_model",
+    "my_output/model",
+    "ckpt_dir/model",
+    "save_dir/bert",
+    "lightning_logs/version_0",
+    "model_output/checkpoint",
+    "trained_models/bert",
+    "model_dir/bert",
+    "finetuned_model/adapter",
+    "cache_dir/m",
+    "work_dirs/run",
+    "peft_model/adapter_model",
+    "mlruns/0",
+    "sft_output/merged",
+    "merged_model/fp16",
+    "export/model",
+    "saved_models/1",
+    "dataset/train",
+    "training/output",
 ]
 HUB = [
-    "meta-llama/Llama-2-7b-hf", "google-bert/bert-base-uncased", "TheBloke/Llama-2-7B-GGUF",
-    "Qwen/Qwen2.5-0.5B", "EleutherAI/gpt-neo-1.3B", "timm/resnet50.a1_in1k",
-    "sentence-transformers/all-MiniLM-L6-v2", "HuggingFaceH4/zephyr-7b-beta",
-    "BAAI/bge-small-en-v1.5", "openai-community/gpt2", "deepseek-ai/deepseek-coder-6.7b-base",
-    "onnx-community/whisper-tiny", "peft-internal-testing/tiny-dummy-qwen2",
-    "hf-internal-testing/tiny-random-bert", "stanfordnlp/imdb", "lora-library/B-LoRA",
+    "meta-llama/Llama-2-7b-hf",
+    "google-bert/bert-base-uncased",
+    "TheBloke/Llama-2-7B-GGUF",
+    "Qwen/Qwen2.5-0.5B",
+    "EleutherAI/gpt-neo-1.3B",
+    "timm/resnet50.a1_in1k",
+    "sentence-transformers/all-MiniLM-L6-v2",
+    "HuggingFaceH4/zephyr-7b-beta",
+    "BAAI/bge-small-en-v1.5",
+    "openai-community/gpt2",
+    "deepseek-ai/deepseek-coder-6.7b-base",
+    "onnx-community/whisper-tiny",
+    "peft-internal-testing/tiny-dummy-qwen2",
+    "hf-internal-testing/tiny-random-bert",
+    "stanfordnlp/imdb",
+    "lora-library/B-LoRA",
     # placeholder ids as tutorials write them
-    "org/model", "my-org/model", "acme/adapter",
-    "unsloth/llama-3-8b-bnb-4bit", "Helsinki-NLP/opus-mt-en-de", "nomic-ai/nomic-embed-text-v1",
+    "org/model",
+    "my-org/model",
+    "acme/adapter",
+    "unsloth/llama-3-8b-bnb-4bit",
+    "Helsinki-NLP/opus-mt-en-de",
+    "nomic-ai/nomic-embed-text-v1",
 ]
 
 
@@ -38,7 +66,8 @@ def test_real_hub_ids_stay_hub_ids(repo: str) -> None:
 
 
 def test_trainer_script_reads_back_its_own_output() -> None:
-    assert_marked("""
+    assert_marked(
+        """
         from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trainer
 
         base = "microsoft/deberta-v3-base"
@@ -47,4 +76,6 @@ def test_trainer_script_reads_back_its_own_output() -> None:
         trainer.save_model("output_dir/final_model")
         best = AutoModelForSequenceClassification.from_pretrained("output_dir/final_model")
         tok2 = AutoTokenizer.from_pretrained("save_dir/tokenizer")
-    """, "ML108")
+    """,
+        "ML108",
+    )

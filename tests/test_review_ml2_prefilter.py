@@ -144,7 +144,10 @@ def test_guarded_regexes_still_skip_doctest_lines() -> None:
     [
         ("import torch\n@torch.no_grad()\ndef run(model, x):\n    return model(x)\n", True),
         ("@torch.no_grad()\ndef run(model, x):\n    return model(x)\nimport torch\n", True),
-        ("import torch\nclass A:\n    @torch.no_grad()\n    def run(self, x):\n        pass\n", False),
+        (
+            "import torch\nclass A:\n    @torch.no_grad()\n    def run(self, x):\n        pass\n",
+            False,
+        ),
     ],
 )
 def test_ml205_decorator_at_line_start_only(text: str, passes: bool) -> None:

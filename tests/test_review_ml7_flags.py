@@ -19,47 +19,71 @@ def marked(code: str) -> set[int]:
 
 
 CASES: dict[str, tuple[str, str]] = {
-    "forward_parameter": ("ML702", """
+    "forward_parameter": (
+        "ML702",
+        """
         from langchain_community.agent_toolkits.openapi.toolkit import RequestsToolkit
         def make_toolkit(wrapper, allow_dangerous_requests: bool = False):
             return RequestsToolkit(requests_wrapper=wrapper, allow_dangerous_requests=allow_dangerous_requests)
-    """),
-    "forward_attribute": ("ML702", """
+    """,
+    ),
+    "forward_attribute": (
+        "ML702",
+        """
         from langchain_community.tools.requests.tool import RequestsGetTool
         class Kit:
             def tools(self):
                 return [RequestsGetTool(requests_wrapper=self.w, allow_dangerous_requests=self.allow_dangerous_requests)]
-    """),
-    "forward_dict_get": ("ML703", """
+    """,
+    ),
+    "forward_dict_get": (
+        "ML703",
+        """
         from langchain_community.vectorstores import FAISS
         def load(data, emb):
             return FAISS.load_local(data["path"], emb, allow_dangerous_deserialization=data.get("allow_dangerous_deserialization", False))
-    """),
-    "forward_config_subscript": ("ML703", """
+    """,
+    ),
+    "forward_config_subscript": (
+        "ML703",
+        """
         from langchain_community.vectorstores import FAISS
         def load(cfg, emb):
             return FAISS.load_local(cfg.path, emb, allow_dangerous_deserialization=cfg["allow_dangerous_deserialization"])
-    """),
-    "caller_sets_it": ("ML702", """
+    """,
+    ),
+    "caller_sets_it": (
+        "ML702",
+        """
         from langchain_community.agent_toolkits.openapi.toolkit import RequestsToolkit
         def make_toolkit(wrapper, allow_dangerous_requests: bool = False):
             return RequestsToolkit(requests_wrapper=wrapper, allow_dangerous_requests=allow_dangerous_requests)
         kit = make_toolkit(None, allow_dangerous_requests=True)  # BAD
-    """),
-    "other_variable_still_reported": ("ML703", """
+    """,
+    ),
+    "other_variable_still_reported": (
+        "ML703",
+        """
         from langchain_community.vectorstores import FAISS
         TRUST_INDEX = True
         db = FAISS.load_local("idx", None, allow_dangerous_deserialization=TRUST_INDEX)  # BAD
-    """),
-    "literal_true_still_reported": ("ML703", """
+    """,
+    ),
+    "literal_true_still_reported": (
+        "ML703",
+        """
         from langchain_community.vectorstores import FAISS
         def load(allow_dangerous_deserialization=False):
             return FAISS.load_local("idx", None, allow_dangerous_deserialization=True)  # BAD
-    """),
-    "agent_flag_from_settings": ("ML702", """
+    """,
+    ),
+    "agent_flag_from_settings": (
+        "ML702",
+        """
         from langchain_experimental.agents import create_pandas_dataframe_agent
         agent = create_pandas_dataframe_agent(llm, df, allow_dangerous_code=settings.agent_code)  # BAD
-    """),
+    """,
+    ),
 }
 
 

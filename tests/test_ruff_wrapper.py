@@ -215,7 +215,10 @@ def test_project_select_is_kept_and_gains_ml_rules(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     _write(tmp_path / "pyproject.toml", '[tool.ruff.lint]\nselect = ["I"]\nignore = ["S101"]\n')
-    _write(tmp_path / "m.py", "import sys\nimport os\nimport pickle\n\nassert os, sys\npickle.loads(b'')\n")
+    _write(
+        tmp_path / "m.py",
+        "import sys\nimport os\nimport pickle\n\nassert os, sys\npickle.loads(b'')\n",
+    )
     rules = {f.rule for f in run_ruff(["m.py"], Config()).report.findings}
     assert "I001" in rules  # theirs
     assert "S301" in rules  # ours
@@ -241,7 +244,9 @@ def test_project_ignore_of_a_family_and_narrower_select(
     assert "S602" in rules  # the rest of the bundle still applies
 
 
-def test_project_per_file_ignores_are_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_project_per_file_ignores_are_honoured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     _write(
         tmp_path / "pyproject.toml",
@@ -383,7 +388,9 @@ def test_fix_rewrites_and_fails_once(
 
 def test_fix_in_notebook_keeps_other_cells(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    nb = _nb(tmp_path, [("markdown", "# Title\n"), "import os\nimport sys\nprint(sys.argv)\n", "x = 1\n"])
+    nb = _nb(
+        tmp_path, [("markdown", "# Title\n"), "import os\nimport sys\nprint(sys.argv)\n", "x = 1\n"]
+    )
     result = run_ruff([nb.name], Config(), fix=True)
     assert result.changed == [nb.name]
     data = json.loads(nb.read_text(encoding="utf-8"))
@@ -456,8 +463,13 @@ def _run_isolated(cwd: Path, args: list[str], env: dict[str, str]) -> Any:
     import subprocess
 
     return subprocess.run(
-        [sys.executable, "-S", "-m", "mlvet", *args], cwd=cwd, capture_output=True, text=True,
-        env={**env, "NO_COLOR": "1"}, timeout=120, check=False,
+        [sys.executable, "-S", "-m", "mlvet", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**env, "NO_COLOR": "1"},
+        timeout=120,
+        check=False,
     )
 
 
@@ -474,12 +486,16 @@ def test_console_entry_end_to_end(tmp_path: Path) -> None:
 
 def test_selection_args_respect_project_ignores() -> None:
     bundle = Bundle(("F", "S", "PLW0177"), ("S311",), (("*.ipynb", ("E402",)),))
-    args = selection_args(bundle, UserRuff(Path("pyproject.toml"), select=(), ignore=("S101", "PLW")))
+    args = selection_args(
+        bundle, UserRuff(Path("pyproject.toml"), select=(), ignore=("S101", "PLW"))
+    )
     assert args[0] == "--extend-select=F,S"
     assert args[1] == "--ignore=S101,PLW,S311"
     assert args[2:] == ["--config", 'lint.extend-per-file-ignores = {"*.ipynb" = ["E402"]}']
     # Their select of a code the bundle leaves out keeps it.
-    args = selection_args(bundle, UserRuff(Path("pyproject.toml"), select=("S3",), ignore=("S101",)))
+    args = selection_args(
+        bundle, UserRuff(Path("pyproject.toml"), select=("S3",), ignore=("S101",))
+    )
     assert "--ignore=S101" in args and "--extend-select=F,S,PLW0177,S3" in args
     # Ignoring everything leaves nothing to add.
     assert selection_args(Bundle(("S",), (), ()), UserRuff(Path("p.toml"), ignore=("ALL",))) == []
@@ -489,7 +505,10 @@ def test_selection_args_respect_project_ignores() -> None:
 
 def test_read_user_ruff_follows_extend(tmp_path: Path) -> None:
     _write(tmp_path / "base.toml", '[lint]\nignore = ["E501"]\nselect = ["E"]\n')
-    _write(tmp_path / "pyproject.toml", '[tool.ruff]\nextend = "base.toml"\n[tool.ruff.lint]\nextend-ignore = ["S101"]\n')
+    _write(
+        tmp_path / "pyproject.toml",
+        '[tool.ruff]\nextend = "base.toml"\n[tool.ruff.lint]\nextend-ignore = ["S101"]\n',
+    )
     user = read_user_ruff(tmp_path / "pyproject.toml")
     assert user.select == ("E",)
     assert user.ignore == ("E501", "S101")
@@ -516,16 +535,31 @@ RUFF_POSITIVE = {
         "def make():\n    cbs = []\n    for lr in (0.1, 0.2):\n"
         "        cbs.append(lambda step: lr * step)\n    return cbs\n",
     ),
-    "no_timeout.py": ("S113", "import requests\n\nr = requests.get('https://example.org/data.csv')\n"),
+    "no_timeout.py": (
+        "S113",
+        "import requests\n\nr = requests.get('https://example.org/data.csv')\n",
+    ),
     "no_verify.py": (
         "S501",
         "import requests\n\nr = requests.get(\n    'https://example.org/w.bin',\n"
         "    timeout=10,\n    verify=False,\n)\n",
     ),
-    "tar.py": ("S202", "import tarfile\n\nwith tarfile.open('ds.tgz') as t:\n    t.extractall('data')\n"),
-    "yaml_load.py": ("S506", "import yaml\n\nwith open('c.yaml') as fh:\n    cfg = yaml.load(fh, Loader=yaml.Loader)\n"),
-    "shell.py": ("S602", "import subprocess\n\nsubprocess.run('nvidia-smi', shell=True, check=True)\n"),
-    "aliased_pickle.py": ("S301", "import pickle as pk\n\nwith open('f.pkl', 'rb') as fh:\n    obj = pk.load(fh)\n"),
+    "tar.py": (
+        "S202",
+        "import tarfile\n\nwith tarfile.open('ds.tgz') as t:\n    t.extractall('data')\n",
+    ),
+    "yaml_load.py": (
+        "S506",
+        "import yaml\n\nwith open('c.yaml') as fh:\n    cfg = yaml.load(fh, Loader=yaml.Loader)\n",
+    ),
+    "shell.py": (
+        "S602",
+        "import subprocess\n\nsubprocess.run('nvidia-smi', shell=True, check=True)\n",
+    ),
+    "aliased_pickle.py": (
+        "S301",
+        "import pickle as pk\n\nwith open('f.pkl', 'rb') as fh:\n    obj = pk.load(fh)\n",
+    ),
     "marshal_load.py": ("S302", "import marshal\n\ncode = marshal.loads(b'')\n"),
     "exec_code.py": ("S102", "exec(open('gen.py').read())\n"),
     "isnull.py": ("PD003", "import pandas as pd\n\nmissing = pd.DataFrame().isnull()\n"),

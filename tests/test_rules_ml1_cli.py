@@ -24,17 +24,23 @@ SCRIPT = (
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "train.py").write_text(SCRIPT, encoding="utf-8")
-    nb = make_notebook([("markdown", "# demo"), "import yaml", "%time cfg = yaml.load(open('c.yml'))"])
+    nb = make_notebook(
+        [("markdown", "# demo"), "import yaml", "%time cfg = yaml.load(open('c.yml'))"]
+    )
     (tmp_path / "explore.ipynb").write_text(notebook_text(nb), encoding="utf-8")
     return tmp_path
 
 
 def findings(out: str) -> list[tuple[str, str, int, int, int | None]]:
     data = json.loads(out)
-    return sorted((f["rule"], f["path"], f["line"], f["column"], f["cell"]) for f in data["findings"])
+    return sorted(
+        (f["rule"], f["path"], f["line"], f["column"], f["cell"]) for f in data["findings"]
+    )
 
 
-def test_check_pickle_load_hook_selection(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_pickle_load_hook_selection(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = run_cli(
         ["check", "--select", "ML101,ML102,ML103,ML104,ML105", "--format", "json", "."], capsys
     )
@@ -46,8 +52,12 @@ def test_check_pickle_load_hook_selection(project: Path, capsys: pytest.CaptureF
     ]
 
 
-def test_check_remote_code_hook_selection(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_cli(["check", "--select", "ML106,ML107,ML108", "--format", "json", "."], capsys)
+def test_check_remote_code_hook_selection(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(
+        ["check", "--select", "ML106,ML107,ML108", "--format", "json", "."], capsys
+    )
     assert code == 1
     assert findings(out) == [("ML106", "train.py", 7, 5, None), ("ML108", "train.py", 7, 5, None)]
     data = json.loads(out)
@@ -56,8 +66,9 @@ def test_check_remote_code_hook_selection(project: Path, capsys: pytest.CaptureF
     assert all(f["source"] == "mlvet" and f["message"] and f["fix"] for f in data["findings"])
 
 
-def test_clean_project_exits_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_clean_project_exits_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "ok.py").write_text(
         "import json, torch, yaml\ncfg = yaml.safe_load(open('c'))\n"

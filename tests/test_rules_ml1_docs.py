@@ -15,8 +15,14 @@ OURS: list[Rule] = [*deserialization.RULES, *remote_code.RULES]
 def test_codes_names_and_checkers() -> None:
     assert [r.code for r in OURS] == [f"ML10{i}" for i in range(1, 9)]
     assert [r.name for r in OURS] == [
-        "pickle-load", "torch-load-unsafe", "numpy-allow-pickle", "yaml-unsafe-load",
-        "keras-unsafe-load", "trust-remote-code", "torch-hub-load", "unpinned-hub-download",
+        "pickle-load",
+        "torch-load-unsafe",
+        "numpy-allow-pickle",
+        "yaml-unsafe-load",
+        "keras-unsafe-load",
+        "trust-remote-code",
+        "torch-hub-load",
+        "unpinned-hub-download",
     ]
     covered = {code for c in [*deserialization.CHECKERS, *remote_code.CHECKERS] for code in c.codes}
     assert covered == {r.code for r in OURS}

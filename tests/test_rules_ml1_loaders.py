@@ -373,18 +373,33 @@ def test_keras_unsafe_load(code: str) -> None:
     ("code", "rule", "words"),
     [
         ("import torch\ntorch.load(p)\n", "ML102", ["`torch.load()`", "weights_only=True"]),
-        ("import torch\ntorch.load(p, weights_only=False)\n", "ML102",
-         ["weights_only=False", "safetensors"]),
-        ("import numpy as np\nnp.load(p, allow_pickle=True)\n", "ML103",
-         ["`numpy.load()`", "allow_pickle=True", "allow_pickle=False"]),
+        (
+            "import torch\ntorch.load(p, weights_only=False)\n",
+            "ML102",
+            ["weights_only=False", "safetensors"],
+        ),
+        (
+            "import numpy as np\nnp.load(p, allow_pickle=True)\n",
+            "ML103",
+            ["`numpy.load()`", "allow_pickle=True", "allow_pickle=False"],
+        ),
         ("import yaml\nyaml.load(f)\n", "ML104", ["`yaml.load()`", "yaml.safe_load()"]),
-        ("import yaml\nyaml.load(f, Loader=yaml.UnsafeLoader)\n", "ML104",
-         ["yaml.UnsafeLoader", "SafeLoader"]),
+        (
+            "import yaml\nyaml.load(f, Loader=yaml.UnsafeLoader)\n",
+            "ML104",
+            ["yaml.UnsafeLoader", "SafeLoader"],
+        ),
         ("import yaml\nyaml.unsafe_load(f)\n", "ML104", ["`yaml.unsafe_load()`", "safe_load"]),
-        ("import keras\nkeras.models.load_model(p, safe_mode=False)\n", "ML105",
-         ["`keras.models.load_model()`", "safe_mode=False", "safe_mode=True"]),
-        ("import keras\nkeras.config.enable_unsafe_deserialization()\n", "ML105",
-         ["enable_unsafe_deserialization", "safe mode"]),
+        (
+            "import keras\nkeras.models.load_model(p, safe_mode=False)\n",
+            "ML105",
+            ["`keras.models.load_model()`", "safe_mode=False", "safe_mode=True"],
+        ),
+        (
+            "import keras\nkeras.config.enable_unsafe_deserialization()\n",
+            "ML105",
+            ["enable_unsafe_deserialization", "safe mode"],
+        ),
     ],
 )
 def test_messages_name_api_and_alternative(code: str, rule: str, words: list[str]) -> None:

@@ -15,12 +15,14 @@ def found(nb: dict[str, Any], select: list[str]) -> list[tuple[str, int | None, 
 
 
 def test_imports_in_one_cell_resolve_calls_in_a_later_cell() -> None:
-    nb = make_notebook([
-        ("markdown", "# Load the model"),
-        "import pickle as pk\nimport torch",
-        ("markdown", "Now load"),
-        "x = 1\nmodel = pk.load(open('m.pkl', 'rb'))\nsd = torch.load('m.pt')",
-    ])
+    nb = make_notebook(
+        [
+            ("markdown", "# Load the model"),
+            "import pickle as pk\nimport torch",
+            ("markdown", "Now load"),
+            "x = 1\nmodel = pk.load(open('m.pkl', 'rb'))\nsd = torch.load('m.pt')",
+        ]
+    )
     assert found(nb, ["ML101", "ML102"]) == [("ML101", 4, 2, 9), ("ML102", 4, 3, 6)]
 
 
@@ -42,45 +44,55 @@ def test_time_cell_magic_body_is_checked() -> None:
 
 
 def test_bash_and_writefile_cells_are_skipped() -> None:
-    nb = make_notebook([
-        "import pickle",
-        "%%bash\npython -c 'import pickle; pickle.load(open(\"x\", \"rb\"))'\n",
-        "%%writefile train.py\nimport torch\nsd = torch.load('m.pt')\n",
-    ])
+    nb = make_notebook(
+        [
+            "import pickle",
+            '%%bash\npython -c \'import pickle; pickle.load(open("x", "rb"))\'\n',
+            "%%writefile train.py\nimport torch\nsd = torch.load('m.pt')\n",
+        ]
+    )
     assert found(nb, ["ML101", "ML102"]) == []
 
 
 def test_shell_lines_do_not_hide_later_code() -> None:
-    nb = make_notebook([
-        "!pip install transformers\nfrom transformers import AutoModel\n"
-        "m = AutoModel.from_pretrained('org/m', trust_remote_code=True)",
-    ])
+    nb = make_notebook(
+        [
+            "!pip install transformers\nfrom transformers import AutoModel\n"
+            "m = AutoModel.from_pretrained('org/m', trust_remote_code=True)",
+        ]
+    )
     assert found(nb, ["ML106", "ML108"]) == [("ML106", 1, 3, 5), ("ML108", 1, 3, 5)]
 
 
 def test_conventional_names_without_imports_in_cells() -> None:
-    nb = make_notebook([
-        "df = pd.read_pickle('frame.pkl')",
-        "arr = np.load('a.npy', allow_pickle=True)",
-        "cfg = yaml.load(open('c.yaml'))",
-    ])
+    nb = make_notebook(
+        [
+            "df = pd.read_pickle('frame.pkl')",
+            "arr = np.load('a.npy', allow_pickle=True)",
+            "cfg = yaml.load(open('c.yaml'))",
+        ]
+    )
     assert found(nb, ["ML1"]) == [("ML101", 1, 1, 6), ("ML103", 2, 1, 7), ("ML104", 3, 1, 7)]
 
 
 def test_suppression_in_a_cell() -> None:
-    nb = make_notebook([
-        "import pickle",
-        "a = pickle.load(f)  # mlvet: ignore[ML101]\nb = pickle.load(g)  # mlvet: ignore",
-        "c = pickle.load(h)  # mlvet: ignore[ML104]",
-    ])
+    nb = make_notebook(
+        [
+            "import pickle",
+            "a = pickle.load(f)  # mlvet: ignore[ML101]\nb = pickle.load(g)  # mlvet: ignore",
+            "c = pickle.load(h)  # mlvet: ignore[ML104]",
+        ]
+    )
     assert found(nb, ["ML101"]) == [("ML101", 3, 1, 5)]
 
 
 def test_multi_line_call_in_a_cell_points_at_its_first_line() -> None:
-    nb = make_notebook([
-        "import torch",
-        "model = torch.hub.load(\n    'facebookresearch/dinov2',\n    'dinov2_vits14',\n)",
-    ])
+    nb = make_notebook(
+        [
+            "import torch",
+            "model = torch.hub.load(\n    'facebookresearch/dinov2',\n    'dinov2_vits14',\n)",
+        ]
+    )
     assert found(nb, ["ML107"]) == [("ML107", 2, 1, 9)]
 
 

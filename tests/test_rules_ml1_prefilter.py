@@ -47,8 +47,11 @@ def test_gate_lets_every_firing_case_through(code: str, name: str, text: str) ->
         ("ML101", '"""\n>>> obj = pickle.loads(blob)\n"""\n'),
         ("ML102", "import torch\nx = torch.zeros(3)\n"),
         ("ML102", "import torch\nmodel.load_state_dict(sd)\n"),
-        ("ML102", "import torch\nsd = torch.load(p, map_location=torch.device('cpu'),\n"
-                  "                weights_only=True)\n"),
+        (
+            "ML102",
+            "import torch\nsd = torch.load(p, map_location=torch.device('cpu'),\n"
+            "                weights_only=True)\n",
+        ),
         ("ML103", "import numpy as np\narr = np.load(path)\nx = download(a, b, c)\n"),
         ("ML103", "import numpy as np\narr = np.load(p, allow_pickle=False)\n"),
         ("ML103", "def f(allow_pickle: bool = False):\n    x = loader.load(a, b, c)\n"),
@@ -83,7 +86,9 @@ def test_torch_gate_is_conservative_about_weights_only(text: str) -> None:
 def test_docstring_skip_counts_triple_quotes_before_the_match() -> None:
     gate = CHECKER_OF["ML108"].pattern
     assert gate is not None
-    text = '"""Doc: AutoModel.from_pretrained("org/a")."""\nm = AutoModel.from_pretrained("org/b")\n'
+    text = (
+        '"""Doc: AutoModel.from_pretrained("org/a")."""\nm = AutoModel.from_pretrained("org/b")\n'
+    )
     assert gate.search(text)
 
 

@@ -262,9 +262,19 @@ def test_unpinned_hub_download(code: str) -> None:
 @pytest.mark.parametrize(
     ("ref", "pinned"),
     [
-        ("v0.10.0", True), ("0.12", True), ("r1.4", True), ("4b1d9c3", True), (SHA, True),
-        ("main", False), ("master", False), ("dev", False), ("develop", False),
-        ("trunk", False), ("HEAD", False), ("feature/x", False), ("fix-typo", False),
+        ("v0.10.0", True),
+        ("0.12", True),
+        ("r1.4", True),
+        ("4b1d9c3", True),
+        (SHA, True),
+        ("main", False),
+        ("master", False),
+        ("dev", False),
+        ("develop", False),
+        ("trunk", False),
+        ("HEAD", False),
+        ("feature/x", False),
+        ("fix-typo", False),
     ],
 )
 def test_ref_is_pinned(ref: str, pinned: bool) -> None:
@@ -274,10 +284,19 @@ def test_ref_is_pinned(ref: str, pinned: bool) -> None:
 @pytest.mark.parametrize(
     ("text", "hub"),
     [
-        ("meta-llama/Llama-2-7b-hf", True), ("stabilityai/stable-diffusion-xl-base-1.0", True),
-        ("org/m", True), ("gpt2", False), ("./ckpt", False), ("/abs/x", False),
-        ("~/x", False), ("C:\\x", False), ("a/b/c", False), ("outputs/checkpoint-500", False),
-        ("org/model.safetensors", False), ("../up/x", False), ("org/", False),
+        ("meta-llama/Llama-2-7b-hf", True),
+        ("stabilityai/stable-diffusion-xl-base-1.0", True),
+        ("org/m", True),
+        ("gpt2", False),
+        ("./ckpt", False),
+        ("/abs/x", False),
+        ("~/x", False),
+        ("C:\\x", False),
+        ("a/b/c", False),
+        ("outputs/checkpoint-500", False),
+        ("org/model.safetensors", False),
+        ("../up/x", False),
+        ("org/", False),
     ],
 )
 def test_is_hub_id(text: str, hub: bool) -> None:

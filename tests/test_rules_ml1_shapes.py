@@ -54,15 +54,19 @@ def test_odd_shapes_do_not_crash_and_fire_only_where_they_should() -> None:
     def line_of(text: str) -> int:
         return next(i for i, line in enumerate(lines, 1) if text in line)
 
-    assert found == sorted([
-        ("ML101", line_of("pickle.loads(xs[n])")),
-        ("ML101", line_of("run_in_executor")),
-        ("ML101", line_of("staticmethod(pickle.load)")),
-        ("ML102", line_of("torch.load(*paths)")),
-    ])
+    assert found == sorted(
+        [
+            ("ML101", line_of("pickle.loads(xs[n])")),
+            ("ML101", line_of("run_in_executor")),
+            ("ML101", line_of("staticmethod(pickle.load)")),
+            ("ML102", line_of("torch.load(*paths)")),
+        ]
+    )
 
 
 def test_empty_and_comment_only_files() -> None:
     assert check_code("", select=["ML1"]) == []
-    assert check_code("# pickle.load(f) torch.load(p) trust_remote_code=True\n", select=["ML1"]) == []
+    assert (
+        check_code("# pickle.load(f) torch.load(p) trust_remote_code=True\n", select=["ML1"]) == []
+    )
     assert check_code('"""yaml.load(f)\ntorch.hub.load("a/b", "m")"""\n', select=["ML1"]) == []

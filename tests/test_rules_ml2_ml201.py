@@ -346,12 +346,21 @@ def test_dropout_like_draws_in_training_code_are_not_findings() -> None:
 CLOCK_SEEDED = [
     ("import time\nimport random\nrandom.seed(time.time())\nrandom.shuffle(a)\n", [4]),
     ("import time\nimport numpy as np\nnp.random.seed(int(time.time()))\nnp.random.rand(2)\n", [4]),
-    ("import os\nimport torch\ntorch.manual_seed(int.from_bytes(os.urandom(4)))\ntorch.rand(2)\n", [4]),
+    (
+        "import os\nimport torch\ntorch.manual_seed(int.from_bytes(os.urandom(4)))\ntorch.rand(2)\n",
+        [4],
+    ),
     ("import time\nimport numpy as np\nrng = np.random.default_rng(int(time.time()))\n", [3]),
-    ("import time\nimport numpy as np\nseed = time.time_ns()\nrng = np.random.default_rng(seed)\n", [4]),
+    (
+        "import time\nimport numpy as np\nseed = time.time_ns()\nrng = np.random.default_rng(seed)\n",
+        [4],
+    ),
     ("import time\nimport jax\nseed = int(time.time())\nkey = jax.random.PRNGKey(seed)\n", [4]),
-    ("import time\nfrom transformers import set_seed\nset_seed(int(time.time()))\nimport torch\n"
-     "x = torch.randn(2)\n", [5]),
+    (
+        "import time\nfrom transformers import set_seed\nset_seed(int(time.time()))\nimport torch\n"
+        "x = torch.randn(2)\n",
+        [5],
+    ),
 ]
 
 

@@ -36,7 +36,10 @@ POSITIVE = [
     ("import sklearn.ensemble as ens\nclf = ens.RandomForestClassifier(n_estimators=10)\n", [2]),
     ("from sklearn.ensemble import RandomForestRegressor as RFR\nm = RFR()\n", [2]),
     ("from sklearn.ensemble import ExtraTreesClassifier\nm = ExtraTreesClassifier()\n", [2]),
-    ("from sklearn.ensemble import GradientBoostingRegressor\nm = GradientBoostingRegressor()\n", [2]),
+    (
+        "from sklearn.ensemble import GradientBoostingRegressor\nm = GradientBoostingRegressor()\n",
+        [2],
+    ),
     (
         "from sklearn.ensemble import HistGradientBoostingClassifier\n"
         "m = HistGradientBoostingClassifier(max_iter=100)\n",
@@ -50,7 +53,10 @@ POSITIVE = [
     ("from sklearn.decomposition import PCA\np = PCA(10, svd_solver='randomized')\n", [2]),
     ("from sklearn.linear_model import SGDClassifier\nm = SGDClassifier()\n", [2]),
     ("from sklearn.neural_network import MLPClassifier\nm = MLPClassifier((64,))\n", [2]),
-    ("from sklearn.linear_model import LogisticRegression\nm = LogisticRegression(solver='saga')\n", [2]),
+    (
+        "from sklearn.linear_model import LogisticRegression\nm = LogisticRegression(solver='saga')\n",
+        [2],
+    ),
     (
         "from sklearn.linear_model import LogisticRegression\n"
         "m = LogisticRegression(C=1.0, solver='liblinear')\n",
@@ -68,7 +74,10 @@ POSITIVE = [
     ("import lightgbm as lgb\nm = lgb.LGBMClassifier(num_leaves=31)\n", [2]),
     ("from lightgbm import LGBMRegressor\nm = LGBMRegressor()\n", [2]),
     ("from sklearn.datasets import make_moons\nX, y = make_moons(200, noise=0.1)\n", [2]),
-    ("from sklearn.datasets import make_circles\nX, y = make_circles(shuffle=False, noise=0.05)\n", [2]),
+    (
+        "from sklearn.datasets import make_circles\nX, y = make_circles(shuffle=False, noise=0.05)\n",
+        [2],
+    ),
     (
         "from sklearn.ensemble import AdaBoostClassifier\n"
         "from sklearn.tree import DecisionTreeClassifier\n"

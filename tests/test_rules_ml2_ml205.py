@@ -413,7 +413,11 @@ def test_notebook() -> None:
     )
     found = check_notebook(nb, select=["ML205"])
     assert [(f.cell, f.line) for f in found] == [(4, 2)]
-    nb["cells"][3]["source"] = ["model.eval()\n", "with torch.no_grad():\n", "    preds = model(X_test)"]
+    nb["cells"][3]["source"] = [
+        "model.eval()\n",
+        "with torch.no_grad():\n",
+        "    preds = model(X_test)",
+    ]
     assert check_notebook(nb, select=["ML205"]) == []
 
 

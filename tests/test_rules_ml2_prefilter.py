@@ -34,7 +34,9 @@ def passes(checker: type[Checker], text: str) -> bool:
     return bool(checker.pattern.search(textwrap.dedent(text)))
 
 
-@pytest.mark.parametrize(("code", "src"), FIRING, ids=[f"{c}-{i}" for i, (c, _) in enumerate(FIRING)])
+@pytest.mark.parametrize(
+    ("code", "src"), FIRING, ids=[f"{c}-{i}" for i, (c, _) in enumerate(FIRING)]
+)
 def test_every_firing_case_gets_through(code: str, src: str) -> None:
     assert passes(CHECKER[code], src)
 
@@ -57,7 +59,7 @@ class Block(nn.Module):
         return x + self.drop(self.fc(self.norm(x)))
 '''
 
-UTIL_FILE = '''\
+UTIL_FILE = """\
 import os
 import json
 from pathlib import Path
@@ -68,7 +70,7 @@ def read_config(path: str) -> dict:
         cfg = json.load(f)
     cfg["paths"]["root"] = os.fspath(Path(path).parent)
     return cfg
-'''
+"""
 
 
 @pytest.mark.parametrize("code", sorted(CHECKER))

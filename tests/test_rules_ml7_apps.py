@@ -19,13 +19,15 @@ def ml7(code: str) -> list[tuple[str, int]]:
 
 
 def test_notebook_flow_across_cells() -> None:
-    nb = make_notebook([
-        ("markdown", "# Code interpreter demo"),
-        "%pip install openai\nfrom openai import OpenAI\nclient = OpenAI()",
-        "resp = client.chat.completions.create(\n    model='gpt-4o',\n    messages=[{'role': 'user', 'content': 'plot a sine wave'}],\n)\ncode = resp.choices[0].message.content",
-        ("markdown", "Run what the model wrote:"),
-        "print(code)\nexec(code)",
-    ])
+    nb = make_notebook(
+        [
+            ("markdown", "# Code interpreter demo"),
+            "%pip install openai\nfrom openai import OpenAI\nclient = OpenAI()",
+            "resp = client.chat.completions.create(\n    model='gpt-4o',\n    messages=[{'role': 'user', 'content': 'plot a sine wave'}],\n)\ncode = resp.choices[0].message.content",
+            ("markdown", "Run what the model wrote:"),
+            "print(code)\nexec(code)",
+        ]
+    )
     (f,) = check_notebook(nb, select=["ML701"])
     assert (f.cell, f.line, f.column) == (5, 2, 1)
     assert "client.chat.completions.create() (cell 3, line 1)" in f.message
@@ -34,38 +36,46 @@ def test_notebook_flow_across_cells() -> None:
 
 
 def test_notebook_get_ipython_run_cell() -> None:
-    nb = make_notebook([
-        "from openai import OpenAI\nclient = OpenAI()",
-        "code = client.chat.completions.create(model='gpt-4o', messages=m).choices[0].message.content",
-        "get_ipython().run_cell(code)\nget_ipython().system(code)\nget_ipython().run_cell('x = 1')",
-    ])
+    nb = make_notebook(
+        [
+            "from openai import OpenAI\nclient = OpenAI()",
+            "code = client.chat.completions.create(model='gpt-4o', messages=m).choices[0].message.content",
+            "get_ipython().run_cell(code)\nget_ipython().system(code)\nget_ipython().run_cell('x = 1')",
+        ]
+    )
     found = [(f.cell, f.line) for f in check_notebook(nb, select=["ML701"])]
     assert found == [(3, 1), (3, 2)]
 
 
 def test_notebook_magics_and_shell_escapes_do_not_count() -> None:
-    nb = make_notebook([
-        "!pip install langchain-openai\nfrom langchain_openai import ChatOpenAI\nllm = ChatOpenAI()",
-        "answer = llm.invoke('hello').content\n!echo done\n%time print(answer)",
-    ])
+    nb = make_notebook(
+        [
+            "!pip install langchain-openai\nfrom langchain_openai import ChatOpenAI\nllm = ChatOpenAI()",
+            "answer = llm.invoke('hello').content\n!echo done\n%time print(answer)",
+        ]
+    )
     assert check_notebook(nb, select=["ML7"]) == []
 
 
 def test_notebook_suppression_in_cell() -> None:
-    nb = make_notebook([
-        "import anthropic, subprocess\nc = anthropic.Anthropic()",
-        "m = c.messages.create(model='claude-3-haiku', max_tokens=100, messages=msgs)\n"
-        "subprocess.run(m.content[0].text, shell=True)  # mlvet: ignore[ML701]",
-    ])
+    nb = make_notebook(
+        [
+            "import anthropic, subprocess\nc = anthropic.Anthropic()",
+            "m = c.messages.create(model='claude-3-haiku', max_tokens=100, messages=msgs)\n"
+            "subprocess.run(m.content[0].text, shell=True)  # mlvet: ignore[ML701]",
+        ]
+    )
     assert check_notebook(nb, select=["ML701"]) == []
 
 
 def test_notebook_agent_tools_and_faiss() -> None:
-    nb = make_notebook([
-        "from langchain_community.vectorstores import FAISS\nfrom langchain_experimental.tools import PythonREPLTool",
-        "db = FAISS.load_local('idx', emb, allow_dangerous_deserialization=True)",
-        "tools = [PythonREPLTool()]",
-    ])
+    nb = make_notebook(
+        [
+            "from langchain_community.vectorstores import FAISS\nfrom langchain_experimental.tools import PythonREPLTool",
+            "db = FAISS.load_local('idx', emb, allow_dangerous_deserialization=True)",
+            "tools = [PythonREPLTool()]",
+        ]
+    )
     found = sorted((f.rule, f.cell, f.line) for f in check_notebook(nb, select=["ML7"]))
     assert found == [("ML702", 3, 1), ("ML703", 2, 1)]
 
@@ -142,10 +152,12 @@ def test_code_interpreter_inline_exec_is_found() -> None:
     code = CODE_INTERPRETER.replace("output = run_code(code)", "exec(code)\n        output = ''")
     findings = check_code(code, select=["ML701"])
     assert [f.line for f in findings] == [39]
-    assert "client.chat.completions.create() (line 35) reaches exec() (line 39)" in findings[0].message
+    assert (
+        "client.chat.completions.create() (line 35) reaches exec() (line 39)" in findings[0].message
+    )
 
 
-TEXT_TO_SQL = '''
+TEXT_TO_SQL = """
 import sqlite3
 
 import streamlit as st
@@ -184,7 +196,7 @@ def answer_safely(question: str):
 q = st.text_input("Ask about your orders")
 if q:
     st.dataframe(answer(q))
-'''
+"""
 
 
 def test_text_to_sql_app() -> None:
@@ -194,7 +206,7 @@ def test_text_to_sql_app() -> None:
     assert "cur.execute() (line 26)" in findings[0].message
 
 
-AGENT_APP = '''
+AGENT_APP = """
 import os
 from langchain.agents import AgentType, initialize_agent
 from langchain_community.agent_toolkits.load_tools import load_tools
@@ -212,14 +224,14 @@ def main(question):
     context = store.similarity_search(question, k=4)
     result = agent.run(f"{question}\\n\\nContext: {context}")
     print(result)
-'''
+"""
 
 
 def test_agent_app() -> None:
     assert ml7(AGENT_APP) == [("ML702", 12), ("ML703", 10)]
 
 
-CHATBOT = '''
+CHATBOT = """
 import json
 from anthropic import Anthropic
 from pydantic import BaseModel
@@ -241,7 +253,7 @@ def respond(history):
     if call.name in TOOLS:
         return TOOLS[call.name](call.city)
     return text
-'''
+"""
 
 
 def test_plain_chatbot_is_silent() -> None:
@@ -249,7 +261,7 @@ def test_plain_chatbot_is_silent() -> None:
 
 
 def test_ml_training_code_with_generate_is_silent() -> None:
-    code = '''
+    code = """
     import subprocess
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -260,7 +272,7 @@ def test_ml_training_code_with_generate_is_silent() -> None:
     print(tok.decode(out[0]))
     subprocess.run(["nvidia-smi"], check=True)
     model = torch.compile(model)
-    '''
+    """
     assert ml7(code) == []
 
 
@@ -270,10 +282,16 @@ def test_ml_training_code_with_generate_is_silent() -> None:
 def test_cli_check_select_ml7(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "app.py").write_text(TEXT_TO_SQL, encoding="utf-8")
     (tmp_path / "agent.py").write_text(AGENT_APP, encoding="utf-8")
-    nb = make_notebook(["from openai import OpenAI\nc = OpenAI()",
-                        "exec(c.chat.completions.create(model='m', messages=[]).choices[0].message.content)"])
+    nb = make_notebook(
+        [
+            "from openai import OpenAI\nc = OpenAI()",
+            "exec(c.chat.completions.create(model='m', messages=[]).choices[0].message.content)",
+        ]
+    )
     (tmp_path / "demo.ipynb").write_text(notebook_text(nb), encoding="utf-8")
-    code, out, err = run_cli(["check", "--select", "ML7", "--format", "json", str(tmp_path)], capsys)
+    code, out, err = run_cli(
+        ["check", "--select", "ML7", "--format", "json", str(tmp_path)], capsys
+    )
     assert code == 1, err
     data = json.loads(out)
     got = sorted((Path(f["path"]).name, f["rule"], f["line"], f["cell"]) for f in data["findings"])
@@ -290,7 +308,9 @@ def test_cli_broken_file_is_an_error_not_a_crash(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "bad.py").write_text("from openai import OpenAI\nexec(\n", encoding="utf-8")
-    code, out, err = run_cli(["check", "--select", "ML7", "--format", "json", str(tmp_path)], capsys)
+    code, out, err = run_cli(
+        ["check", "--select", "ML7", "--format", "json", str(tmp_path)], capsys
+    )
     data = json.loads(out)
     assert code != 0
     assert [Path(e["path"]).name for e in data["errors"]] == ["bad.py"]
@@ -309,7 +329,7 @@ def test_very_long_expression_does_not_fail_the_file() -> None:
     assert [(f.rule, f.line) for f in findings] == [("ML701", 6)]
 
 
-ODD_SYNTAX = '''
+ODD_SYNTAX = """
 import subprocess
 from openai import OpenAI
 
@@ -344,7 +364,7 @@ async def agent(*args, task=None, **kwargs):
         code = client.chat.completions.create(model="m", messages=[]).choices[0].message.content
     with open("log.txt", "a") as fh, open("x.py") as src:
         fh.write(src.read())
-'''
+"""
 
 
 def test_odd_syntax_is_followed_without_errors() -> None:

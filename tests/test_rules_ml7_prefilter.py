@@ -12,9 +12,15 @@ from mlvet.rules.llm_prefilter import has_sink_word, imported_llm_libraries
     [
         ("import openai\n", {"openai"}),
         ("import os, openai\n", {"openai"}),
-        ("from langchain_openai import ChatOpenAI\nfrom langchain.chains import LLMChain\n", {"langchain"}),
+        (
+            "from langchain_openai import ChatOpenAI\nfrom langchain.chains import LLMChain\n",
+            {"langchain"},
+        ),
         ("from llama_index.core import VectorStoreIndex\n", {"llama_index"}),
-        ("import anthropic as ac\nfrom transformers import pipeline\n", {"anthropic", "transformers"}),
+        (
+            "import anthropic as ac\nfrom transformers import pipeline\n",
+            {"anthropic", "transformers"},
+        ),
         ("import torch\nimport numpy as np\n", set()),
         ("# we could use openai one day\n", set()),
         ("import openai_helpers\n", set()),
@@ -46,7 +52,9 @@ def _gates(text: str) -> set[str]:
 
 
 def test_plain_ml_training_script_passes_no_gate() -> None:
-    text = "import torch\nfrom torch import nn\nmodel.eval()\nwith open('log.txt') as f:\n    pass\n"
+    text = (
+        "import torch\nfrom torch import nn\nmodel.eval()\nwith open('log.txt') as f:\n    pass\n"
+    )
     assert _gates(text) == set()
 
 
@@ -60,7 +68,9 @@ def test_agent_and_pickle_gates_need_their_names() -> None:
     imports = "from langchain_experimental.tools import PythonREPLTool\n"
     assert "DangerousAgentToolChecker" in _gates(imports + "tools = [PythonREPLTool()]")
     assert "DangerousAgentToolChecker" not in _gates("from langchain_openai import ChatOpenAI\n")
-    assert "DangerousAgentToolChecker" in _gates("create_csv_agent(llm, p, allow_dangerous_code=True)")
+    assert "DangerousAgentToolChecker" in _gates(
+        "create_csv_agent(llm, p, allow_dangerous_code=True)"
+    )
     assert "DangerousDeserializationChecker" in _gates("x(allow_dangerous_deserialization=True)")
     assert "DangerousDeserializationChecker" in _gates("sio.load(p, trusted=True)")
     assert "DangerousDeserializationChecker" not in _gates("sio.load(p, trusted=[T])")

@@ -40,7 +40,8 @@ def test_exit_codes(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_subprocess_no_traceback_on_bad_files(project: Path) -> None:
     (project / "bin.dat").write_bytes(b"\x00\x01" + os.urandom(64))
     (project / "latin.env").write_bytes(
-        ("NAME=caf\xe9\nHF_TOKEN=" + fake.hugging_face() + "\n").encode("latin-1"))
+        ("NAME=caf\xe9\nHF_TOKEN=" + fake.hugging_face() + "\n").encode("latin-1")
+    )
     (project / "broken.ipynb").write_text("{not json")
     os.symlink("nowhere.py", project / "dangling.py")
     proc = run_mlvet(["secrets", "bin.dat", "latin.env", "broken.ipynb", "dangling.py"], project)
@@ -62,11 +63,18 @@ def test_huge_file_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def _leaky_tree(root: Path) -> list[str]:
-    tokens = [fake.hugging_face(), fake.openai_project(), fake.wandb(), fake.github(),
-              fake.aws_access_key_id(), fake.anthropic()]
+    tokens = [
+        fake.hugging_face(),
+        fake.openai_project(),
+        fake.wandb(),
+        fake.github(),
+        fake.aws_access_key_id(),
+        fake.anthropic(),
+    ]
     (root / "train.py").write_text(
         f"HF_TOKEN = '{tokens[0]}'\nimport wandb\nwandb.login(key='{tokens[2]}')\n"
-        f"GH = '{tokens[3]}'\nAWS = '{tokens[4]}'\n")
+        f"GH = '{tokens[3]}'\nAWS = '{tokens[4]}'\n"
+    )
     (root / ".env").write_text(f"OPENAI_API_KEY={tokens[1]}\n")
     out = {"output_type": "stream", "name": "stdout", "text": [f"key={tokens[5]}\n"]}
     nb = make_notebook(["print(1)\n"])
@@ -94,8 +102,9 @@ def test_no_format_ever_prints_a_secret(project: Path, capsys: pytest.CaptureFix
         assert not any(t in f.snippet or t[4:12] in f.message for t in tokens)
 
 
-def test_sarif_is_valid(project: Path, capsys: pytest.CaptureFixture[str],
-                        sarif_validator: Any) -> None:
+def test_sarif_is_valid(
+    project: Path, capsys: pytest.CaptureFixture[str], sarif_validator: Any
+) -> None:
     _leaky_tree(project)
     code, out, _ = run_cli(["secrets", ".", "--format", "sarif"], capsys)
     assert code == 1
@@ -103,12 +112,18 @@ def test_sarif_is_valid(project: Path, capsys: pytest.CaptureFixture[str],
     sarif_validator.validate(sarif)
     tools = [run["tool"]["driver"]["name"] for run in sarif["runs"]]
     assert tools == ["mlvet", "detect-secrets"]
-    nb_results = [r for run in sarif["runs"] for r in run["results"]
-                  if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "nb.ipynb"]
+    nb_results = [
+        r
+        for run in sarif["runs"]
+        for r in run["results"]
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "nb.ipynb"
+    ]
     assert nb_results and nb_results[0]["properties"]["cell"] == 1
 
 
-def test_detect_secrets_baseline_round_trip(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_detect_secrets_baseline_round_trip(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tokens = _leaky_tree(project)
     code, _, err = run_cli(["secrets", ".", "--baseline-write", ".secrets.baseline"], capsys)
     assert code == 0 and "wrote 6 secret(s)" in err
@@ -130,8 +145,9 @@ def test_detect_secrets_baseline_round_trip(project: Path, capsys: pytest.Captur
     train = project / "train.py"
     new = fake.groq()
     train.write_text("# header\n" + train.read_text() + f"G = '{new}'\n")
-    code, out, _ = run_cli(["secrets", ".", "--baseline", ".secrets.baseline", "--format", "json"],
-                           capsys)
+    code, out, _ = run_cli(
+        ["secrets", ".", "--baseline", ".secrets.baseline", "--format", "json"], capsys
+    )
     assert code == 1
     assert [f["name"] for f in json.loads(out)["findings"]] == ["groq-api-key"]
     # A baseline found by default (in the current folder) applies without the option.
@@ -140,7 +156,9 @@ def test_detect_secrets_baseline_round_trip(project: Path, capsys: pytest.Captur
     assert run_cli(["secrets", "."], capsys)[0] == 0
 
 
-def test_update_baseline_keeps_audit_marks(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_update_baseline_keeps_audit_marks(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tok = fake.hugging_face()
     (project / "a.py").write_text(f"T = '{tok}'\n")
     run_cli(["secrets", ".", "--baseline-write", ".secrets.baseline"], capsys)
@@ -148,8 +166,9 @@ def test_update_baseline_keeps_audit_marks(project: Path, capsys: pytest.Capture
     data["results"]["a.py"][0]["is_secret"] = False
     (project / ".secrets.baseline").write_text(json.dumps(data))
     (project / "b.py").write_text(f"T = '{fake.replicate()}'\n")
-    code, _, _ = run_cli(["secrets", ".", "--baseline", ".secrets.baseline", "--update-baseline"],
-                         capsys)
+    code, _, _ = run_cli(
+        ["secrets", ".", "--baseline", ".secrets.baseline", "--update-baseline"], capsys
+    )
     assert code == 0
     new = json.loads((project / ".secrets.baseline").read_text())
     assert set(new["results"]) == {"a.py", "b.py"}
@@ -157,8 +176,9 @@ def test_update_baseline_keeps_audit_marks(project: Path, capsys: pytest.Capture
     assert new["results"]["a.py"][0]["type"] == "Hugging Face token"
 
 
-def test_stock_detect_secrets_baseline_is_honoured(project: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_stock_detect_secrets_baseline_is_honoured(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from detect_secrets import SecretsCollection
     from detect_secrets.core import baseline
     from detect_secrets.settings import default_settings
@@ -172,7 +192,9 @@ def test_stock_detect_secrets_baseline_is_honoured(project: Path,
     assert run_cli(["secrets", "k.py", "--baseline", ".secrets.baseline"], capsys)[0] == 0
 
 
-def test_mlvet_format_baseline_also_works(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_mlvet_format_baseline_also_works(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from mlvet.baseline import write_baseline
 
     (project / "k.py").write_text(f"T = '{fake.hugging_face()}'\n")
@@ -182,19 +204,23 @@ def test_mlvet_format_baseline_also_works(project: Path, capsys: pytest.CaptureF
     assert code == 2 and "not found" in err
 
 
-def test_config_severity_ignores_and_allow(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_severity_ignores_and_allow(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     tok = fake.hugging_face()
     (project / "a.py").write_text(f"T = '{tok}'\n")
     (project / "docs").mkdir()
     (project / "docs" / "b.py").write_text(f"T = '{fake.groq()}'\n")
     (project / ".mlvet.toml").write_text(
-        '[per-file-ignores]\n"docs/**" = ["ML501"]\n[severity]\nML501 = "warning"\n')
+        '[per-file-ignores]\n"docs/**" = ["ML501"]\n[severity]\nML501 = "warning"\n'
+    )
     code, out, _ = run_cli(["secrets", ".", "--format", "json"], capsys)
     found = json.loads(out)["findings"]
     assert code == 1 and [(f["path"], f["severity"]) for f in found] == [("a.py", "warning")]
     assert run_cli(["secrets", ".", "--fail-on", "error"], capsys)[0] == 0
     (project / ".mlvet.toml").write_text(
-        f'[secrets]\nallow = ["^{tok[:10]}"]\n[per-file-ignores]\n"docs/**" = ["ML501"]\n')
+        f'[secrets]\nallow = ["^{tok[:10]}"]\n[per-file-ignores]\n"docs/**" = ["ML501"]\n'
+    )
     assert run_cli(["secrets", "."], capsys)[0] == 0
 
 
@@ -211,8 +237,9 @@ def test_git_ignored_files_are_not_scanned(git_repo: Path) -> None:
 
 
 def test_this_repository_has_no_secrets() -> None:
-    listed = subprocess.run(["git", "-C", str(REPO_ROOT), "ls-files", "-z"], capture_output=True,
-                            check=False)
+    listed = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "ls-files", "-z"], capture_output=True, check=False
+    )
     if listed.returncode != 0:
         pytest.skip("not a git checkout")
     files = [str(REPO_ROOT / n) for n in listed.stdout.decode().split("\0") if n]
@@ -243,7 +270,9 @@ def test_junk_and_truncated_files_never_raise(tmp_path: Path) -> None:
     assert all(f.path in files for f in report.findings)
 
 
-def test_without_detect_secrets_only_mlvet_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_detect_secrets_only_mlvet_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from mlvet.wrappers import secrets_ds
 
     monkeypatch.setattr(secrets_ds, "available", lambda: False)
@@ -255,7 +284,9 @@ def test_without_detect_secrets_only_mlvet_runs(tmp_path: Path, monkeypatch: pyt
     assert any("detect-secrets is not installed" in n for n in report.notices)
 
 
-def test_process_pool_gives_the_same_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_process_pool_gives_the_same_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from mlvet.wrappers import secrets as secrets_mod
 
     files = []
@@ -271,8 +302,9 @@ def test_process_pool_gives_the_same_report(tmp_path: Path, monkeypatch: pytest.
     assert len(pooled.findings) == 4 and pooled.files_checked == 12
 
 
-def test_only_the_baseline_named_scans_nothing(project: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_only_the_baseline_named_scans_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (project / "leak.py").write_text(f"T = '{fake.hugging_face()}'\n")
     (project / ".secrets.baseline").write_text(json.dumps({"version": "1.5.0", "results": {}}))
     code, out, _ = run_cli(["secrets", ".secrets.baseline"], capsys)
@@ -280,8 +312,9 @@ def test_only_the_baseline_named_scans_nothing(project: Path,
 
 
 @pytest.mark.parametrize("name", ["junk.py", "junk.ipynb"])
-def test_binary_source_or_notebook_is_named(project: Path, capsys: pytest.CaptureFixture[str],
-                                           name: str) -> None:
+def test_binary_source_or_notebook_is_named(
+    project: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
     (project / name).write_bytes(bytes(range(256)) * 8)
     (project / "image.png").write_bytes(bytes(range(256)) * 8)
     code, out, _ = run_cli(["secrets", "--format", "json", name, "image.png"], capsys)

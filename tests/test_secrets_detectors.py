@@ -27,8 +27,11 @@ def names(findings: list[Finding]) -> list[str]:
 
 # -- prefixed vendor tokens ------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("slug", "make"), fake.PREFIXED, ids=[s for s, _ in fake.PREFIXED])
-def test_prefixed_token_in_python_is_found(tmp_path: Path, slug: str, make: Callable[[], str]) -> None:
+def test_prefixed_token_in_python_is_found(
+    tmp_path: Path, slug: str, make: Callable[[], str]
+) -> None:
     token = make()
     found = scan(tmp_path, "train.py", f'import os\nAPI_TOKEN = "{token}"\n')
     assert names(found) == [slug]
@@ -39,7 +42,9 @@ def test_prefixed_token_in_python_is_found(tmp_path: Path, slug: str, make: Call
 
 
 @pytest.mark.parametrize(("slug", "make"), fake.PREFIXED, ids=[s for s, _ in fake.PREFIXED])
-def test_prefixed_token_unquoted_in_env_file(tmp_path: Path, slug: str, make: Callable[[], str]) -> None:
+def test_prefixed_token_unquoted_in_env_file(
+    tmp_path: Path, slug: str, make: Callable[[], str]
+) -> None:
     found = scan(tmp_path, ".env", f"# keys\nMY_KEY={make()}\n")
     assert names(found) == [slug]
     assert found[0].line == 2
@@ -58,7 +63,7 @@ def test_token_inside_a_call_and_multiline_string(tmp_path: Path) -> None:
     code = (
         "from openai import OpenAI\n"
         "client = OpenAI(\n"
-        f"    api_key=\"{t1}\",\n"
+        f'    api_key="{t1}",\n'
         ")\n"
         "PROMPT = '''\n"
         f"use {t2} please\n"
@@ -75,6 +80,7 @@ def test_two_tokens_on_one_line(tmp_path: Path) -> None:
 
 
 # -- unquoted values in every config style ------------------------------------------------
+
 
 def test_shell_export_and_slurm_script(tmp_path: Path) -> None:
     hf, wb = fake.hugging_face(), fake.wandb()
@@ -134,6 +140,7 @@ def test_kubernetes_env_list(tmp_path: Path) -> None:
 
 # -- keys found only through their context ------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("code", "slug"),
     [
@@ -141,16 +148,24 @@ def test_kubernetes_env_list(tmp_path: Path) -> None:
         ('import wandb\nwandb.login(\n    relogin=True,\n    key="{wandb}",\n)\n', "wandb-api-key"),
         ('import os\nos.environ["WANDB_API_KEY"] = "{wandb}"\n', "wandb-api-key"),
         ('import os\nos.environ.setdefault("KAGGLE_KEY", "{kaggle}")\n', "kaggle-api-key"),
-        ('from comet_ml import Experiment\nexp = Experiment(api_key="{comet}", project_name="x")\n',
-         "comet-api-key"),
+        (
+            'from comet_ml import Experiment\nexp = Experiment(api_key="{comet}", project_name="x")\n',
+            "comet-api-key",
+        ),
         ('import comet_ml\ncomet_ml.init(api_key="{comet}")\n', "comet-api-key"),
         ('import cohere\nco = cohere.Client("{cohere}")\n', "cohere-api-key"),
         ('import cohere\nco = cohere.ClientV2(api_key="{cohere}")\n', "cohere-api-key"),
         ('from cohere import Client\nco = Client(api_key="{cohere}")\n', "cohere-api-key"),
-        ('from mistralai import Mistral\nclient = Mistral(api_key="{mistral}")\n', "mistral-api-key"),
+        (
+            'from mistralai import Mistral\nclient = Mistral(api_key="{mistral}")\n',
+            "mistral-api-key",
+        ),
         ('MISTRAL_API_KEY = "{mistral}"\n', "mistral-api-key"),
-        ('from openai import AzureOpenAI\nclient = AzureOpenAI(\n    api_key="{azure}",\n'
-         '    api_version="2024-02-01",\n)\n', "azure-openai-key"),
+        (
+            'from openai import AzureOpenAI\nclient = AzureOpenAI(\n    api_key="{azure}",\n'
+            '    api_version="2024-02-01",\n)\n',
+            "azure-openai-key",
+        ),
         ('AZURE_OPENAI_API_KEY = "{azure}"\n', "azure-openai-key"),
         ('from pinecone import Pinecone\npc = Pinecone(api_key="{uuid}")\n', "pinecone-api-key"),
         ('TOGETHER_API_KEY = "{sha256}"\n', "together-api-key"),
@@ -158,9 +173,16 @@ def test_kubernetes_env_list(tmp_path: Path) -> None:
     ],
 )
 def test_context_only_keys_are_found(tmp_path: Path, code: str, slug: str) -> None:
-    values = {"wandb": fake.wandb(), "kaggle": fake.kaggle(), "comet": fake.comet(),
-              "cohere": fake.cohere(), "mistral": fake.mistral(), "azure": fake.azure_openai(),
-              "uuid": fake.uuid(), "sha256": fake.sha256_hex()}
+    values = {
+        "wandb": fake.wandb(),
+        "kaggle": fake.kaggle(),
+        "comet": fake.comet(),
+        "cohere": fake.cohere(),
+        "mistral": fake.mistral(),
+        "azure": fake.azure_openai(),
+        "uuid": fake.uuid(),
+        "sha256": fake.sha256_hex(),
+    }
     found = scan(tmp_path, "train.py", code.format(**values))
     assert names(found) == [slug]
 
@@ -191,8 +213,12 @@ def test_wandb_login_message_names_the_call(tmp_path: Path) -> None:
     ],
 )
 def test_hashes_and_ids_stay_quiet(tmp_path: Path, code: str) -> None:
-    values = {"sha1": fake.sha1_hex(), "sha256": fake.sha256_hex(), "md5": fake.md5_hex(),
-              "uuid": fake.uuid()}
+    values = {
+        "sha1": fake.sha1_hex(),
+        "sha256": fake.sha256_hex(),
+        "md5": fake.md5_hex(),
+        "uuid": fake.uuid(),
+    }
     assert scan(tmp_path, "x.py", code.format(**values)) == []
 
 
@@ -209,6 +235,7 @@ def test_hash_file_and_lockfile_shapes(tmp_path: Path) -> None:
 
 
 # -- placeholders and look-alikes ---------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "line",
@@ -229,7 +256,7 @@ def test_hash_file_and_lockfile_shapes(tmp_path: Path) -> None:
         'repo = "openai/whisper-large-v3"',
         'hf_hub_download(repo_id="org/model-name", filename="model.safetensors")',
         'password = "changeme"',  # pragma: allowlist secret
-        'password = get_password()',
+        "password = get_password()",
         'DATABASE_URL = "postgres://user:password@localhost:5432/db"',  # pragma: allowlist secret
         'DATABASE_URL = "postgres://${DB_USER}:${DB_PASSWORD}@db:5432/app"',
         'url = "https://user:<token>@github.com/org/repo.git"',
@@ -248,9 +275,12 @@ def test_placeholders_in_env_example(tmp_path: Path) -> None:
 
 # -- URLs --------------------------------------------------------------------------------
 
+
 def test_credentials_in_database_url(tmp_path: Path) -> None:
     pw = fake.password().replace("#", "x").replace("%", "y")
-    (f,) = scan(tmp_path, "db.py", f'URL = "postgresql://trainer:{pw}@db.internal.example:5432/x"\n')
+    (f,) = scan(
+        tmp_path, "db.py", f'URL = "postgresql://trainer:{pw}@db.internal.example:5432/x"\n'
+    )
     assert f.name == "url-credentials"
     assert pw not in f.message and "db.internal.example" in f.message
 
@@ -264,6 +294,7 @@ def test_token_in_requirements_index_url(tmp_path: Path) -> None:
 
 
 # -- credential files by name -------------------------------------------------------------
+
 
 def test_kaggle_json(tmp_path: Path) -> None:
     (f,) = scan(tmp_path, "kaggle.json", json.dumps({"username": "alice", "key": fake.kaggle()}))
@@ -282,11 +313,15 @@ def test_comet_config(tmp_path: Path) -> None:
 
 
 def test_aws_credentials_ini(tmp_path: Path) -> None:
-    text = (f"[default]\naws_access_key_id = {fake.aws_access_key_id()}\n"
-            f"aws_secret_access_key = {fake.aws_secret_access_key()}\n")
+    text = (
+        f"[default]\naws_access_key_id = {fake.aws_access_key_id()}\n"
+        f"aws_secret_access_key = {fake.aws_secret_access_key()}\n"
+    )
     found = scan(tmp_path, ".aws/credentials", text)
     assert sorted((f.name, f.line) for f in found) == [
-        ("aws-access-key", 2), ("aws-secret-access-key", 3)]
+        ("aws-access-key", 2),
+        ("aws-secret-access-key", 3),
+    ]
     assert {f.source for f in found} == {"detect-secrets", "mlvet"}
 
 
@@ -298,18 +333,23 @@ def test_gcp_service_account_json(tmp_path: Path) -> None:
 
 
 def test_streamlit_secrets_toml(tmp_path: Path) -> None:
-    text = f'[openai]\nOPENAI_API_KEY = "{fake.openai_project()}"\n[wandb]\nkey = "{fake.wandb()}"\n'
+    text = (
+        f'[openai]\nOPENAI_API_KEY = "{fake.openai_project()}"\n[wandb]\nkey = "{fake.wandb()}"\n'
+    )
     found = scan(tmp_path, ".streamlit/secrets.toml", text)
     assert names(found) == ["openai-api-key", "wandb-api-key"]
 
 
 # -- what detect-secrets' own plugins add -------------------------------------------------
 
+
 def test_detect_secrets_plugins_report_with_their_source(tmp_path: Path) -> None:
     text = f'GITHUB_TOKEN = "{fake.github()}"\nAWS_KEY = "{fake.aws_access_key_id()}"\n'
     found = scan(tmp_path, "ci.py", text)
     assert [(f.name, f.source) for f in found] == [
-        ("github-token", "detect-secrets"), ("aws-access-key", "detect-secrets")]
+        ("github-token", "detect-secrets"),
+        ("aws-access-key", "detect-secrets"),
+    ]
     assert found[0].message.startswith("GitHub Token ghp_…")
     assert scan(tmp_path, "ci2.py", text, ds=False) == []
 
@@ -326,6 +366,7 @@ def test_one_finding_when_both_engines_see_the_same_token(tmp_path: Path) -> Non
 
 # -- suppressions ------------------------------------------------------------------------
 
+
 def test_allowlist_pragma_and_mlvet_ignore(tmp_path: Path) -> None:
     text = (
         f'A = "{fake.hugging_face()}"  # pragma: allowlist secret\n'
@@ -340,10 +381,12 @@ def test_allowlist_pragma_and_mlvet_ignore(tmp_path: Path) -> None:
 
 # -- more ML habits ------------------------------------------------------------------------
 
+
 def test_wandb_cli_login_and_printed_netrc(tmp_path: Path) -> None:
     key = fake.wandb()
-    assert names(scan(tmp_path, "setup.sh", f"pip install wandb\nwandb login --relogin {key}\n")) \
-        == ["wandb-api-key"]
+    assert names(
+        scan(tmp_path, "setup.sh", f"pip install wandb\nwandb login --relogin {key}\n")
+    ) == ["wandb-api-key"]
     printed = f"machine api.wandb.ai\n  login user\n  password {fake.wandb()}\n"
     assert names(scan(tmp_path, "out.txt", printed)) == ["wandb-api-key"]
 
@@ -365,8 +408,10 @@ def test_azure_key_set_on_the_openai_module(tmp_path: Path) -> None:
 
 
 def test_azure_chat_model_with_openai_keyword(tmp_path: Path) -> None:
-    code = ("from langchain_openai import AzureChatOpenAI\nllm = AzureChatOpenAI(\n"
-            f'    openai_api_key="{fake.azure_openai()}",\n    azure_deployment="gpt4",\n)\n')
+    code = (
+        "from langchain_openai import AzureChatOpenAI\nllm = AzureChatOpenAI(\n"
+        f'    openai_api_key="{fake.azure_openai()}",\n    azure_deployment="gpt4",\n)\n'
+    )
     (f,) = scan(tmp_path, "llm.py", code)
     assert (f.name, f.line) == ("azure-openai-key", 3)
 
@@ -420,16 +465,20 @@ def test_dedicated_secrets_files_report_any_credential(tmp_path: Path) -> None:
 
 def test_aliases_far_from_the_import(tmp_path: Path) -> None:
     filler = "x = 1\n" * 40
-    code = (f"import wandb as wb\nfrom comet_ml import Experiment\n{filler}"
-            f'wb.login(key="{fake.wandb()}")\nexp = Experiment(api_key="{fake.comet()}")\n')
+    code = (
+        f"import wandb as wb\nfrom comet_ml import Experiment\n{filler}"
+        f'wb.login(key="{fake.wandb()}")\nexp = Experiment(api_key="{fake.comet()}")\n'
+    )
     found = scan(tmp_path, "far.py", code)
     assert [(f.name, f.line) for f in found] == [("wandb-api-key", 43), ("comet-api-key", 44)]
 
 
 def test_annotated_class_attributes(tmp_path: Path) -> None:
     hf, wb = fake.hugging_face(), fake.wandb()
-    code = (f"class Settings(BaseSettings):\n    hf_token: str = '{hf}'\n"
-            f"    wandb_api_key: Optional[str] = \"{wb}\"\n")
+    code = (
+        f"class Settings(BaseSettings):\n    hf_token: str = '{hf}'\n"
+        f'    wandb_api_key: Optional[str] = "{wb}"\n'
+    )
     found = scan(tmp_path, "settings.py", code)
     assert [(f.name, f.line) for f in found] == [("hugging-face-token", 2), ("wandb-api-key", 3)]
     assert found[0].message.endswith("assigned to hf_token")

@@ -33,8 +33,14 @@ def physical(path: str, needle: str) -> int:
 
 
 def code_cell(source: str, outputs: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"cell_type": "code", "execution_count": 1, "id": "x" + str(len(source)),
-            "metadata": {}, "outputs": outputs, "source": source.splitlines(keepends=True)}
+    return {
+        "cell_type": "code",
+        "execution_count": 1,
+        "id": "x" + str(len(source)),
+        "metadata": {},
+        "outputs": outputs,
+        "source": source.splitlines(keepends=True),
+    }
 
 
 def test_token_in_code_cell_reports_cell_and_line(tmp_path: Path) -> None:
@@ -49,8 +55,11 @@ def test_token_in_code_cell_reports_cell_and_line(tmp_path: Path) -> None:
 
 def test_token_printed_in_stream_output(tmp_path: Path) -> None:
     token = fake.openai_project()
-    out = {"name": "stdout", "output_type": "stream",
-           "text": ["loaded config\n", f"OPENAI_API_KEY={token}\n"]}
+    out = {
+        "name": "stdout",
+        "output_type": "stream",
+        "text": ["loaded config\n", f"OPENAI_API_KEY={token}\n"],
+    }
     nb = make_notebook(["print('hi')\n", code_cell("print(os.environ)\n", [out])])
     path = write_nb(tmp_path, nb)
     (f,) = scan_file(path, Options())[0]
@@ -61,10 +70,18 @@ def test_token_printed_in_stream_output(tmp_path: Path) -> None:
 
 def test_token_in_execute_result_and_traceback(tmp_path: Path) -> None:
     t1, t2 = fake.wandb(), fake.anthropic()
-    result = {"output_type": "execute_result", "execution_count": 1, "metadata": {},
-              "data": {"text/plain": [f"{{'WANDB_API_KEY': '{t1}'}}"]}}
-    error = {"output_type": "error", "ename": "AuthenticationError", "evalue": "bad key",
-             "traceback": ["Traceback", f"AuthenticationError: invalid key {t2}"]}
+    result = {
+        "output_type": "execute_result",
+        "execution_count": 1,
+        "metadata": {},
+        "data": {"text/plain": [f"{{'WANDB_API_KEY': '{t1}'}}"]},
+    }
+    error = {
+        "output_type": "error",
+        "ename": "AuthenticationError",
+        "evalue": "bad key",
+        "traceback": ["Traceback", f"AuthenticationError: invalid key {t2}"],
+    }
     nb = make_notebook([code_cell("dict(os.environ)\n", [result]), code_cell("call()\n", [error])])
     found = scan_nb(tmp_path, nb)
     assert [(f.cell, f.name) for f in found] == [(1, "wandb-api-key"), (2, "anthropic-api-key")]
@@ -74,21 +91,29 @@ def test_image_data_in_outputs_is_not_scanned(tmp_path: Path) -> None:
     # Base64 image data full of token-like runs: a chance "AIza..." must not match.
     blob = base64.b64encode(bytes(range(256)) * 40).decode()
     blob = blob[:500] + "AIza" + fake.rand(35) + blob[500:]
-    out = {"output_type": "display_data", "metadata": {},
-           "data": {"image/png": blob, "text/plain": ["<Figure size 640x480>"]}}
-    html = {"output_type": "display_data", "metadata": {},
-            "data": {"text/html": [f'<img src="data:image/png;base64,{blob}"/>']}}
+    out = {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"image/png": blob, "text/plain": ["<Figure size 640x480>"]},
+    }
+    html = {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"text/html": [f'<img src="data:image/png;base64,{blob}"/>']},
+    }
     nb = make_notebook([code_cell("plt.show()\n", [out, html])])
     assert scan_nb(tmp_path, nb) == []
 
 
 def test_placeholders_and_env_reads_in_notebooks(tmp_path: Path) -> None:
-    nb = make_notebook([
-        "from getpass import getpass\nHF_TOKEN = getpass('token: ')\n",
-        "import os\nos.environ['WANDB_API_KEY'] = '<YOUR_KEY>'\n",
-        ("markdown", "Set `HF_TOKEN=hf_xxx` in your shell."),
-        "%env OPENAI_API_KEY=sk-...\n",
-    ])
+    nb = make_notebook(
+        [
+            "from getpass import getpass\nHF_TOKEN = getpass('token: ')\n",
+            "import os\nos.environ['WANDB_API_KEY'] = '<YOUR_KEY>'\n",
+            ("markdown", "Set `HF_TOKEN=hf_xxx` in your shell."),
+            "%env OPENAI_API_KEY=sk-...\n",
+        ]
+    )
     assert scan_nb(tmp_path, nb) == []
 
 
@@ -122,9 +147,16 @@ def test_broken_notebook_is_an_error_and_still_scanned(tmp_path: Path) -> None:
 def test_single_string_sources_and_outputs(tmp_path: Path) -> None:
     token = fake.replicate()
     nb = make_notebook([])
-    nb["cells"] = [{"cell_type": "code", "execution_count": 1, "id": "a", "metadata": {},
-                    "source": f"x = 1\nREPLICATE_API_TOKEN = '{token}'\n",
-                    "outputs": [{"output_type": "stream", "name": "stdout", "text": "ok\n"}]}]
+    nb["cells"] = [
+        {
+            "cell_type": "code",
+            "execution_count": 1,
+            "id": "a",
+            "metadata": {},
+            "source": f"x = 1\nREPLICATE_API_TOKEN = '{token}'\n",
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": "ok\n"}],
+        }
+    ]
     path = tmp_path / "s.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     (f,) = scan_file(str(path), Options())[0]

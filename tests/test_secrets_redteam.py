@@ -23,13 +23,22 @@ def scan(tmp_path: Path, name: str, text: str) -> list[Finding]:
 
 
 def cell(source: str, outputs: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": outputs,
-            "source": source.splitlines(keepends=True)}
+    return {
+        "cell_type": "code",
+        "execution_count": 1,
+        "metadata": {},
+        "outputs": outputs,
+        "source": source.splitlines(keepends=True),
+    }
 
 
 def result(text: str) -> dict[str, Any]:
-    return {"output_type": "execute_result", "execution_count": 1, "metadata": {},
-            "data": {"text/plain": [text]}}
+    return {
+        "output_type": "execute_result",
+        "execution_count": 1,
+        "metadata": {},
+        "data": {"text/plain": [text]},
+    }
 
 
 def stream(text: str) -> dict[str, Any]:
@@ -37,8 +46,7 @@ def stream(text: str) -> dict[str, Any]:
 
 
 def nb_text(*cells: dict[str, Any]) -> str:
-    return notebook_text({"cells": list(cells), "metadata": {}, "nbformat": 4,
-                          "nbformat_minor": 5})
+    return notebook_text({"cells": list(cells), "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
 
 
 # A prefix-less key printed by a cell: the context (the variable) is in the cell's
@@ -53,8 +61,9 @@ BARE_OUTPUTS = [
 
 
 @pytest.mark.parametrize(("source", "slug", "make", "shape"), BARE_OUTPUTS)
-def test_prefixless_key_printed_by_its_cell(tmp_path: Path, source: str, slug: str,
-                                            make: Any, shape: str) -> None:
+def test_prefixless_key_printed_by_its_cell(
+    tmp_path: Path, source: str, slug: str, make: Any, shape: str
+) -> None:
     value = make()
     out = result(shape.format(value)) if "'" in shape else stream(shape.format(value))
     found = scan(tmp_path, "nb.ipynb", nb_text(cell(source, [out])))
@@ -62,27 +71,38 @@ def test_prefixless_key_printed_by_its_cell(tmp_path: Path, source: str, slug: s
     assert "output of cell 1" in found[0].message
 
 
-@pytest.mark.parametrize("source", [
-    "print(run.id)", "wandb.run.id", "print(git_sha)", "wandb_run_id",
-    "print(hashlib.md5(b).hexdigest())", "KAGGLE_DATASET_MD5",
-])
-def test_hex_printed_by_a_cell_without_key_context_stays_quiet(tmp_path: Path,
-                                                               source: str) -> None:
+@pytest.mark.parametrize(
+    "source",
+    [
+        "print(run.id)",
+        "wandb.run.id",
+        "print(git_sha)",
+        "wandb_run_id",
+        "print(hashlib.md5(b).hexdigest())",
+        "KAGGLE_DATASET_MD5",
+    ],
+)
+def test_hex_printed_by_a_cell_without_key_context_stays_quiet(tmp_path: Path, source: str) -> None:
     outs = [result(f"'{fake.sha1_hex()}'"), stream(fake.md5_hex() + "\n")]
     assert scan(tmp_path, "nb.ipynb", nb_text(cell("import wandb\n" + source, outs))) == []
 
 
 def test_wandb_login_in_a_subprocess_argument_list(tmp_path: Path) -> None:
     key = fake.wandb()
-    found = scan(tmp_path, "a.py",
-                 f'import subprocess\nsubprocess.run(["wandb", "login", "{key}"])\n')
+    found = scan(
+        tmp_path, "a.py", f'import subprocess\nsubprocess.run(["wandb", "login", "{key}"])\n'
+    )
     assert [f.name for f in found] == ["wandb-api-key"]
 
 
 def test_kaggle_set_config_value(tmp_path: Path) -> None:
     key = fake.kaggle()
-    found = scan(tmp_path, "a.py", "from kaggle.api.kaggle_api_extended import KaggleApi\n"
-                 f'api = KaggleApi()\napi.set_config_value("key", "{key}")\n')
+    found = scan(
+        tmp_path,
+        "a.py",
+        "from kaggle.api.kaggle_api_extended import KaggleApi\n"
+        f'api = KaggleApi()\napi.set_config_value("key", "{key}")\n',
+    )
     assert [f.name for f in found] == ["kaggle-api-key"]
 
 
@@ -98,8 +118,16 @@ SEQUENTIAL = [
 
 @pytest.mark.parametrize("value", SEQUENTIAL)
 def test_sequential_stand_ins_are_placeholders(tmp_path: Path, value: str) -> None:
-    names = ["WANDB_API_KEY", "KAGGLE_KEY", "HF_TOKEN", "OPENAI_API_KEY", "GOOGLE_API_KEY",
-             "AZURE_OPENAI_API_KEY", "MISTRAL_API_KEY", "COMET_API_KEY"]
+    names = [
+        "WANDB_API_KEY",
+        "KAGGLE_KEY",
+        "HF_TOKEN",
+        "OPENAI_API_KEY",
+        "GOOGLE_API_KEY",
+        "AZURE_OPENAI_API_KEY",
+        "MISTRAL_API_KEY",
+        "COMET_API_KEY",
+    ]
     assert scan(tmp_path, "a.py", "".join(f'{n} = "{value}"\n' for n in names)) == []
     assert scan(tmp_path, ".env", "".join(f"{n}={value}\n" for n in names)) == []
     assert scan(tmp_path, "c.json", json.dumps(dict.fromkeys(names, value), indent=1)) == []
@@ -108,16 +136,31 @@ def test_sequential_stand_ins_are_placeholders(tmp_path: Path, value: str) -> No
 def test_a_real_token_is_not_a_sequence() -> None:
     from mlvet.wrappers.secrets_filters import is_placeholder
 
-    makers = [fake.hugging_face, fake.openai_project, fake.wandb, fake.kaggle, fake.google,
-              fake.cohere, fake.mistral, fake.anthropic, fake.neptune, fake.groq,
-              fake.langsmith, fake.replicate, fake.comet, fake.azure_openai]
+    makers = [
+        fake.hugging_face,
+        fake.openai_project,
+        fake.wandb,
+        fake.kaggle,
+        fake.google,
+        fake.cohere,
+        fake.mistral,
+        fake.anthropic,
+        fake.neptune,
+        fake.groq,
+        fake.langsmith,
+        fake.replicate,
+        fake.comet,
+        fake.azure_openai,
+    ]
     assert not any(is_placeholder(make()) for make in makers for _ in range(200))
 
 
-@pytest.mark.parametrize(("make", "slug"), [(fake.wandb_v1, "wandb-api-key"),
-                                            (fake.kaggle_token, "kaggle-api-key")])
-def test_prefixed_newer_wandb_and_kaggle_keys_need_no_context(tmp_path: Path, make: Any,
-                                                              slug: str) -> None:
+@pytest.mark.parametrize(
+    ("make", "slug"), [(fake.wandb_v1, "wandb-api-key"), (fake.kaggle_token, "kaggle-api-key")]
+)
+def test_prefixed_newer_wandb_and_kaggle_keys_need_no_context(
+    tmp_path: Path, make: Any, slug: str
+) -> None:
     key = make()
     found = scan(tmp_path, "notes.md", f"the run used {key} yesterday\n")
     assert [f.name for f in found] == [slug]
@@ -137,26 +180,41 @@ def _ipython_colored(code: str) -> str:
     return "".join(p if p.isspace() else f"\x1b[38;5;124;43m{p}\x1b[39;49m" for p in parts)
 
 
-@pytest.mark.parametrize(("make", "code", "slug"), [
-    (fake.hugging_face, 'login(token="{}")', "hugging-face-token"),
-    (fake.wandb, 'wandb.login(key="{}")', "wandb-api-key"),
-    (fake.openai_project, "client = OpenAI(api_key='{}')", "openai-api-key"),
-])
-def test_token_in_an_ansi_coloured_traceback(tmp_path: Path, make: Any, code: str,
-                                             slug: str) -> None:
+@pytest.mark.parametrize(
+    ("make", "code", "slug"),
+    [
+        (fake.hugging_face, 'login(token="{}")', "hugging-face-token"),
+        (fake.wandb, 'wandb.login(key="{}")', "wandb-api-key"),
+        (fake.openai_project, "client = OpenAI(api_key='{}')", "openai-api-key"),
+    ],
+)
+def test_token_in_an_ansi_coloured_traceback(
+    tmp_path: Path, make: Any, code: str, slug: str
+) -> None:
     token = make()
-    error = {"output_type": "error", "ename": "HTTPError", "evalue": "401",
-             "traceback": ["\x1b[0;31m---------------------------------\x1b[0m",
-                           "\x1b[0;32m----> 3\x1b[0m " + _ipython_colored(code.format(token)),
-                           "\x1b[0;31mHTTPError\x1b[0m: 401"]}
+    error = {
+        "output_type": "error",
+        "ename": "HTTPError",
+        "evalue": "401",
+        "traceback": [
+            "\x1b[0;31m---------------------------------\x1b[0m",
+            "\x1b[0;32m----> 3\x1b[0m " + _ipython_colored(code.format(token)),
+            "\x1b[0;31mHTTPError\x1b[0m: 401",
+        ],
+    }
     found = scan(tmp_path, "nb.ipynb", nb_text(cell("import wandb\nrun()", [error])))
     assert [(f.name, f.cell) for f in found] == [(slug, 1)]
     assert token[4:] not in found[0].message
 
 
-@pytest.mark.parametrize("body", ["TheQuickBrownFoxJumpsOverTheLazyDog",
-                                  "quickBrownFoxJumpsOverLazyDogsToo",
-                                  "ModelCheckpointCallbackForTraining2"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "TheQuickBrownFoxJumpsOverTheLazyDog",
+        "quickBrownFoxJumpsOverLazyDogsToo",
+        "ModelCheckpointCallbackForTraining2",
+    ],
+)
 def test_camel_case_words_after_a_prefix_are_a_name(tmp_path: Path, body: str) -> None:
     text = f'assert name == "hf_{body}"\nx = "gsk_{body}WithSomeMoreWords"\n'
     assert scan(tmp_path, "a.py", text) == []
@@ -182,8 +240,12 @@ def test_descriptions_are_scrubbed_of_token_shapes() -> None:
 
     key = fake.wandb()
     assert _scrub(f"assigned to {key}") == f"assigned to {key[:4]}…"
-    for kept in ("assigned to WANDB_API_KEY", "passed to wandb.login(key=…)",
-                 "assigned to azure_openai_api_key", "in a postgres URL for db.internal"):
+    for kept in (
+        "assigned to WANDB_API_KEY",
+        "passed to wandb.login(key=…)",
+        "assigned to azure_openai_api_key",
+        "in a postgres URL for db.internal",
+    ):
         assert _scrub(kept) == kept
 
 
@@ -201,48 +263,67 @@ def test_example_env_files_stay_quiet(tmp_path: Path, name: str) -> None:
 
 def test_azure_rest_api_key_header(tmp_path: Path) -> None:
     key = fake.azure_openai()
-    text = ('import requests\n'
-            'url = "https://res.openai.azure.com/openai/deployments/gpt4/chat/completions"\n'
-            f'headers = {{"Content-Type": "application/json", "api-key": "{key}"}}\n'
-            'r = requests.post(url, headers=headers, json=body)\n')
+    text = (
+        "import requests\n"
+        'url = "https://res.openai.azure.com/openai/deployments/gpt4/chat/completions"\n'
+        f'headers = {{"Content-Type": "application/json", "api-key": "{key}"}}\n'
+        "r = requests.post(url, headers=headers, json=body)\n"
+    )
     assert [f.name for f in scan(tmp_path, "call.py", text)] == ["azure-openai-key"]
 
 
 def test_plain_key_name_far_from_any_vendor_stays_quiet(tmp_path: Path) -> None:
-    text = ("import wandb\n" + "\n" * 12
-            + f'cache = {{"key": "{fake.md5_hex()}", "api-key": "{fake.sha1_hex()}"}}\n')
+    text = (
+        "import wandb\n"
+        + "\n" * 12
+        + f'cache = {{"key": "{fake.md5_hex()}", "api-key": "{fake.sha1_hex()}"}}\n'
+    )
     assert scan(tmp_path, "a.py", text) == []
 
 
-@pytest.mark.parametrize("source", [
-    "os.environ['WANDB_API_KEY'] = getpass()\n!git rev-parse HEAD",
-    "wandb_key = os.environ['WANDB_API_KEY']\nprint(hashlib.sha1(data).hexdigest())",
-    "KAGGLE_KEY = userdata.get('KAGGLE_KEY')\nprint(md5(open(f, 'rb').read()))",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "os.environ['WANDB_API_KEY'] = getpass()\n!git rev-parse HEAD",
+        "wandb_key = os.environ['WANDB_API_KEY']\nprint(hashlib.sha1(data).hexdigest())",
+        "KAGGLE_KEY = userdata.get('KAGGLE_KEY')\nprint(md5(open(f, 'rb').read()))",
+    ],
+)
 def test_digest_printed_next_to_a_key_name_stays_quiet(tmp_path: Path, source: str) -> None:
     outs = [stream(fake.sha1_hex() + "\n"), result(f"'{fake.md5_hex()}'")]
     assert scan(tmp_path, "nb.ipynb", nb_text(cell(source, outs))) == []
 
 
-@pytest.mark.parametrize(("line", "make", "slug"), [
-    ('parser.add_argument("--wandb-key", default="{}")', fake.wandb, "wandb-api-key"),
-    ("parser.add_argument('--kaggle_key', type=str, default='{}', help='key')", fake.kaggle,
-     "kaggle-api-key"),
-    ('parser.add_argument(\n    "--cohere_api_key",\n    type=str,\n    default="{}",\n)',
-     fake.cohere, "cohere-api-key"),
-    ('@click.option("--wandb-api-key", default="{}")', fake.wandb, "wandb-api-key"),
-])
+@pytest.mark.parametrize(
+    ("line", "make", "slug"),
+    [
+        ('parser.add_argument("--wandb-key", default="{}")', fake.wandb, "wandb-api-key"),
+        (
+            "parser.add_argument('--kaggle_key', type=str, default='{}', help='key')",
+            fake.kaggle,
+            "kaggle-api-key",
+        ),
+        (
+            'parser.add_argument(\n    "--cohere_api_key",\n    type=str,\n    default="{}",\n)',
+            fake.cohere,
+            "cohere-api-key",
+        ),
+        ('@click.option("--wandb-api-key", default="{}")', fake.wandb, "wandb-api-key"),
+    ],
+)
 def test_command_line_option_defaults(tmp_path: Path, line: str, make: Any, slug: str) -> None:
     found = scan(tmp_path, "train.py", "import argparse\n" + line.format(make()) + "\n")
     assert [f.name for f in found] == [slug]
 
 
 def test_option_defaults_that_are_not_keys(tmp_path: Path) -> None:
-    text = ("import argparse\n"
-            f'parser.add_argument("--wandb-run-id", default="{fake.md5_hex()}")\n'
-            f'parser.add_argument("--kaggle-dataset-sha", default="{fake.sha1_hex()}")\n'
-            'parser.add_argument("--wandb-key", default=os.environ.get("WANDB_API_KEY"))\n'
-            f'parser.add_argument("--seed", default="{fake.md5_hex()}")\n')
+    text = (
+        "import argparse\n"
+        f'parser.add_argument("--wandb-run-id", default="{fake.md5_hex()}")\n'
+        f'parser.add_argument("--kaggle-dataset-sha", default="{fake.sha1_hex()}")\n'
+        'parser.add_argument("--wandb-key", default=os.environ.get("WANDB_API_KEY"))\n'
+        f'parser.add_argument("--seed", default="{fake.md5_hex()}")\n'
+    )
     assert scan(tmp_path, "train.py", text) == []
 
 

@@ -155,9 +155,7 @@ def validate_precommit(text: str, need_mlvet: bool = False) -> str | None:
     repos = data.get("repos", [] if not need_mlvet else None)
     if not isinstance(repos, list):
         return "`repos` is not a list"
-    if need_mlvet and not any(
-        isinstance(r, dict) and r.get("repo") == REPO_URL for r in repos
-    ):
+    if need_mlvet and not any(isinstance(r, dict) and r.get("repo") == REPO_URL for r in repos):
         return "mlvet's entry did not land in `repos`"
     return None
 

@@ -34,7 +34,11 @@ def scan_paths(paths: Sequence[str], config: Config, rules: dict[str, Rule]) -> 
         if result.is_artifact:
             report.files_checked += 1
         report.findings.extend(findings_for(result, config, rules, allow))
-        if "ML403" in rules and result.size > config.max_artifact_size and result.kind != "lfs-pointer":
+        if (
+            "ML403" in rules
+            and result.size > config.max_artifact_size
+            and result.kind != "lfs-pointer"
+        ):
             large.append(result)
     if large:
         from mlvet.artifacts.lfs import lfs_tracked
@@ -42,10 +46,15 @@ def scan_paths(paths: Sequence[str], config: Config, rules: dict[str, Rule]) -> 
         tracked = lfs_tracked([r.path for r in large])
         for r in large:
             if r.path not in tracked:
-                report.findings.extend(make_finding(
-                    "ML403", r.path, config, rules,
-                    f"{human_size(r.size)} file is not tracked by Git LFS "
-                    f"(limit {human_size(config.max_artifact_size)})",
-                    snippet=f"size>{config.max_artifact_size}",
-                ))
+                report.findings.extend(
+                    make_finding(
+                        "ML403",
+                        r.path,
+                        config,
+                        rules,
+                        f"{human_size(r.size)} file is not tracked by Git LFS "
+                        f"(limit {human_size(config.max_artifact_size)})",
+                        snippet=f"size>{config.max_artifact_size}",
+                    )
+                )
     return report

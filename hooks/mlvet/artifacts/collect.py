@@ -105,8 +105,9 @@ def _scan_tail(col: Collector, tail: bytes) -> None:
             done = match.start() + max(reader.offset, 1)
 
 
-def walk_pickles(col: Collector, fh: io.RawIOBase | io.BufferedIOBase | object, *,
-                 exactly: int | None = None) -> PickleReader | None:
+def walk_pickles(
+    col: Collector, fh: io.RawIOBase | io.BufferedIOBase | object, *, exactly: int | None = None
+) -> PickleReader | None:
     """Read the pickle(s) at the start of `fh`: `exactly` N of them, or one and then any
     further pickles that follow back to back. Reports read errors; returns the reader
     (positioned after the last pickle) or None after an error."""

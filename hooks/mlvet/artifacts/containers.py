@@ -123,6 +123,7 @@ class ZlibStream(io.RawIOBase):
 
 # -- names and paths -------------------------------------------------------------------
 
+
 def unsafe_name(name: str) -> str | None:
     """Why an archive member name is unsafe to extract, or None."""
     if "\x00" in name:
@@ -141,6 +142,7 @@ def _shown(name: str) -> str:
 
 
 # -- zip -------------------------------------------------------------------------------
+
 
 def _zip_entry_count(fh: IO[bytes], size: int) -> tuple[int, int] | None:
     """(entries, central directory size) from the end record, zip64 aware; None if absent."""
@@ -194,8 +196,15 @@ def scan_zip(col: Collector, fh: IO[bytes], size: int, name: str, member_scan: M
         return
     try:
         zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            NotImplementedError, struct.error) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+        struct.error,
+    ) as exc:
         col.cannot_read(f"corrupt zip: {exc}")
         return
     with zf:
@@ -205,7 +214,8 @@ def scan_zip(col: Collector, fh: IO[bytes], size: int, name: str, member_scan: M
         names = [i.filename for i in infos]
         torch_zip = is_torch_zip(names)
         keras = any(n == "config.json" for n in names) and (
-            name.lower().endswith(".keras") or "metadata.json" in names
+            name.lower().endswith(".keras")
+            or "metadata.json" in names
             or any(n.endswith(".weights.h5") for n in names)
         )
         if keras:
@@ -237,7 +247,9 @@ def _zip_members_safe(col: Collector, infos: list[zipfile.ZipInfo], size: int) -
         total += info.file_size
         declared, packed = info.file_size, info.compress_size
         if declared > MAX_DECLARED_MEMBER:
-            col.unsafe_member(f"member {_shown(info.filename)} declares {declared} bytes (zip bomb)")
+            col.unsafe_member(
+                f"member {_shown(info.filename)} declares {declared} bytes (zip bomb)"
+            )
             ok = False
         elif packed > 0 and declared > BOMB_MIN_SIZE and declared / packed > BOMB_RATIO:
             col.unsafe_member(
@@ -246,7 +258,9 @@ def _zip_members_safe(col: Collector, infos: list[zipfile.ZipInfo], size: int) -
             )
             ok = False
         elif packed == 0 and declared > BOMB_MIN_SIZE:
-            col.unsafe_member(f"member {_shown(info.filename)} declares {declared} bytes from nothing")
+            col.unsafe_member(
+                f"member {_shown(info.filename)} declares {declared} bytes from nothing"
+            )
             ok = False
         elif info.compress_type == zipfile.ZIP_STORED and declared != packed:
             col.unsafe_member(
@@ -254,7 +268,9 @@ def _zip_members_safe(col: Collector, infos: list[zipfile.ZipInfo], size: int) -
             )
             ok = False
         if info.header_offset + packed > size:
-            col.cannot_read(f"member {_shown(info.filename)} runs past the end of the archive (truncated)")
+            col.cannot_read(
+                f"member {_shown(info.filename)} runs past the end of the archive (truncated)"
+            )
             ok = False
     if ok and total > max(size, 1) * TOTAL_RATIO and total > DECOMPRESS_FLOOR:
         col.unsafe_member(f"members declare {total >> 20} MB in a {size >> 10} KB zip (zip bomb)")
@@ -272,8 +288,9 @@ def _zip_members_safe(col: Collector, infos: list[zipfile.ZipInfo], size: int) -
     return ok
 
 
-def _scan_zip_member(col: Collector, zf: zipfile.ZipFile, info: zipfile.ZipInfo, keras: bool,
-                     member_scan: MemberScan) -> None:
+def _scan_zip_member(
+    col: Collector, zf: zipfile.ZipFile, info: zipfile.ZipInfo, keras: bool, member_scan: MemberScan
+) -> None:
     lower = info.filename.lower()
     if info.flag_bits & 0x1:
         if lower.endswith((".pkl", ".npy", ".json")):
@@ -293,16 +310,42 @@ def _scan_zip_member(col: Collector, zf: zipfile.ZipFile, info: zipfile.ZipInfo,
                 scan_npy(col, member, info.file_size)
                 return
             member_scan(col, cast(IO[bytes], member), info.filename, info.file_size)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-            RuntimeError, ValueError, lzma.LZMAError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        lzma.LZMAError,
+    ) as exc:
         col.cannot_read(f"cannot read member: {exc}")
 
 
 # -- npy -------------------------------------------------------------------------------
 
 _DESCR_SIZE = re.compile(r"^[<>|=]?([a-zA-Z?])(\d*)(?:\[\w+\])?$")
-_KIND_SIZE = {"?": 1, "b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "l": 8, "L": 8, "q": 8,
-              "Q": 8, "e": 2, "f": 4, "d": 8, "g": 16, "F": 8, "D": 16, "G": 32}
+_KIND_SIZE = {
+    "?": 1,
+    "b": 1,
+    "B": 1,
+    "h": 2,
+    "H": 2,
+    "i": 4,
+    "I": 4,
+    "l": 8,
+    "L": 8,
+    "q": 8,
+    "Q": 8,
+    "e": 2,
+    "f": 4,
+    "d": 8,
+    "g": 16,
+    "F": 8,
+    "D": 16,
+    "G": 32,
+}
 
 
 def _descr_has_object(descr: Any) -> bool:
@@ -364,8 +407,12 @@ def scan_npy(col: Collector, fh: IO[bytes], size: int) -> None:
         walk_pickles(col, fh)
         return
     itemsize = _descr_itemsize(descr)
-    if itemsize is not None and isinstance(shape, tuple) and all(isinstance(x, int) for x in shape) \
-            and size > 0:
+    if (
+        itemsize is not None
+        and isinstance(shape, tuple)
+        and all(isinstance(x, int) for x in shape)
+        and size > 0
+    ):
         count = 1
         for x in shape:
             count *= x
@@ -378,6 +425,7 @@ def scan_npy(col: Collector, fh: IO[bytes], size: int) -> None:
 
 # -- legacy torch and the old tar format -----------------------------------------------
 
+
 def scan_torch_legacy(col: Collector, fh: IO[bytes]) -> None:
     """magic, protocol, sys_info, the object, storage keys: five pickles, then raw data."""
     col.kind = "torch-legacy"
@@ -385,10 +433,21 @@ def scan_torch_legacy(col: Collector, fh: IO[bytes]) -> None:
 
 
 _ELEMENT_SIZE = {
-    "DoubleStorage": 8, "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2,
-    "LongStorage": 8, "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1,
-    "ByteStorage": 1, "BoolStorage": 1, "ComplexFloatStorage": 8, "ComplexDoubleStorage": 16,
-    "QInt8Storage": 1, "QUInt8Storage": 1, "QInt32Storage": 4,
+    "DoubleStorage": 8,
+    "FloatStorage": 4,
+    "HalfStorage": 2,
+    "BFloat16Storage": 2,
+    "LongStorage": 8,
+    "IntStorage": 4,
+    "ShortStorage": 2,
+    "CharStorage": 1,
+    "ByteStorage": 1,
+    "BoolStorage": 1,
+    "ComplexFloatStorage": 8,
+    "ComplexDoubleStorage": 16,
+    "QInt8Storage": 1,
+    "QUInt8Storage": 1,
+    "QInt32Storage": 4,
 }
 
 
@@ -482,6 +541,7 @@ def scan_tar(col: Collector, fh: IO[bytes], member_scan: MemberScan) -> None:
 
 # -- compressed streams ------------------------------------------------------------------
 
+
 def open_compressed(kind: str, fh: IO[bytes], size: int) -> io.BufferedReader:
     """A bounded decompressing reader for gzip/bz2/xz/lzma/zlib/joblib-zfile streams."""
     cap = min(max(size * DECOMPRESS_RATIO, DECOMPRESS_FLOOR), DECOMPRESS_CEILING)
@@ -503,8 +563,9 @@ def open_compressed(kind: str, fh: IO[bytes], size: int) -> io.BufferedReader:
     return io.BufferedReader(BoundedStream(inner, cap), buffer_size=1 << 20)
 
 
-def scan_compressed(col: Collector, kind: str, fh: IO[bytes], size: int, name: str,
-                    member_scan: MemberScan) -> bool:
+def scan_compressed(
+    col: Collector, kind: str, fh: IO[bytes], size: int, name: str, member_scan: MemberScan
+) -> bool:
     """Look inside a compressed stream; False if it holds nothing artifact-like."""
     if kind == "lz4" and importlib.util.find_spec("lz4") is None:
         col.kind = "lz4"

@@ -16,8 +16,15 @@ from mlvet.artifacts.policy import display, is_dangerous
 
 # Module prefixes of Keras itself: their classes are what a config is made of.
 _KERAS_MODULES = (
-    "keras", "tensorflow", "tf_keras", "keras_core", "keras_nlp", "keras_hub", "keras_cv",
-    "tensorflow_hub", "tensorflow_addons",
+    "keras",
+    "tensorflow",
+    "tf_keras",
+    "keras_core",
+    "keras_nlp",
+    "keras_hub",
+    "keras_cv",
+    "tensorflow_hub",
+    "tensorflow_addons",
 )
 _LAMBDA_CLASSES = frozenset({"Lambda", "keras.layers.Lambda", "__lambda__"})
 MAX_DEPTH = 200
@@ -75,7 +82,9 @@ def scan_keras_json(col: Collector, data: bytes) -> None:
 # -- legacy HDF5 -------------------------------------------------------------------------
 
 _LAMBDA_RX = re.compile(rb'"class_name"\s*:\s*"Lambda"')
-_MODULE_RX = re.compile(rb'"module"\s*:\s*"([^"\\]{1,300})"\s*,\s*"class_name"\s*:\s*"([^"\\]{1,300})"')
+_MODULE_RX = re.compile(
+    rb'"module"\s*:\s*"([^"\\]{1,300})"\s*,\s*"class_name"\s*:\s*"([^"\\]{1,300})"'
+)
 _CONFIG_RX = re.compile(rb'\{"class_name"\s*:\s*"(?:Sequential|Functional|Model)"')
 CHUNK = 8 << 20
 OVERLAP = 1024
@@ -115,7 +124,7 @@ def scan_h5(col: Collector, fh: IO[bytes]) -> None:
         window = carry + chunk
         for m in _CONFIG_RX.finditer(window):
             _parse_config_at(col, window, m.start())
-        seen_lambda += len(_LAMBDA_RX.findall(window[len(carry) - min(len(carry), OVERLAP):]))
+        seen_lambda += len(_LAMBDA_RX.findall(window[len(carry) - min(len(carry), OVERLAP) :]))
         for m in _MODULE_RX.finditer(window):
             module = m.group(1).decode("utf-8", "replace")
             cls = m.group(2).decode("utf-8", "replace")
@@ -129,7 +138,7 @@ def scan_h5(col: Collector, fh: IO[bytes]) -> None:
 
 def _parse_config_at(col: Collector, window: bytes, start: int) -> None:
     try:
-        text = window[start:start + (4 << 20)].decode("utf-8", "replace")
+        text = window[start : start + (4 << 20)].decode("utf-8", "replace")
         config, _ = json.JSONDecoder().raw_decode(text)
     except (ValueError, RecursionError):
         return  # cut by a chunk edge or stored in pieces: the regexes still apply

@@ -11,7 +11,9 @@ def _toplevel(directory: str) -> str | None:
     try:
         proc = subprocess.run(
             ["git", "-C", directory, "rev-parse", "--show-toplevel"],
-            capture_output=True, check=False, timeout=60,
+            capture_output=True,
+            check=False,
+            timeout=60,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -26,7 +28,10 @@ def _check_attr(top: str, rels: list[str]) -> dict[str, str]:
     try:
         proc = subprocess.run(
             ["git", "-C", top, "check-attr", "filter", "-z", "--stdin"],
-            input=payload, capture_output=True, check=False, timeout=120,
+            input=payload,
+            capture_output=True,
+            check=False,
+            timeout=120,
         )
     except (OSError, subprocess.SubprocessError):
         return {}
@@ -56,7 +61,9 @@ def lfs_tracked(paths: Iterable[str]) -> set[str]:
             continue
         # Resolve the folder, not the file: a linked file is judged where it sits.
         real_top = os.path.realpath(top)
-        rel = os.path.relpath(os.path.join(os.path.realpath(folder), os.path.basename(path)), real_top)
+        rel = os.path.relpath(
+            os.path.join(os.path.realpath(folder), os.path.basename(path)), real_top
+        )
         if rel.startswith(".."):
             continue
         by_repo.setdefault(top, []).append((path, rel.replace(os.sep, "/")))

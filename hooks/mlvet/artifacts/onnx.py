@@ -81,8 +81,15 @@ _NODE = {5: "attribute"}
 _ATTRIBUTE = {5: "tensor", 6: "graph", 10: "tensor", 11: "graph", 22: "sparse", 23: "sparse"}
 _FUNCTION = {7: "node"}
 _SPARSE = {1: "tensor", 2: "tensor"}
-_CHILDREN = {"model": _MODEL, "graph": _GRAPH, "node": _NODE, "attribute": _ATTRIBUTE,
-             "function": _FUNCTION, "sparse": _SPARSE, "training": _TRAINING}
+_CHILDREN = {
+    "model": _MODEL,
+    "graph": _GRAPH,
+    "node": _NODE,
+    "attribute": _ATTRIBUTE,
+    "function": _FUNCTION,
+    "sparse": _SPARSE,
+    "training": _TRAINING,
+}
 
 
 def escapes(location: str) -> str | None:

@@ -117,7 +117,9 @@ def looks_nested(head: bytes) -> bool:
 
 
 _IDENT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
-_FIRST_OPS = frozenset(b"(.012FIJKLMNPQRSTUVXabcdefghijlopqrstu}])GBC") | frozenset(range(0x80, 0x99))
+_FIRST_OPS = frozenset(b"(.012FIJKLMNPQRSTUVXabcdefghijlopqrstu}])GBC") | frozenset(
+    range(0x80, 0x99)
+)
 
 
 def _utf8(data: bytes) -> str:
@@ -170,7 +172,7 @@ class PickleReader:
             return True
         if self.eof:
             return False
-        parts = [self.buf[self.pos:]]
+        parts = [self.buf[self.pos :]]
         self.base += self.pos
         self.pos = 0
         while avail < need and not self.eof:
@@ -190,7 +192,7 @@ class PickleReader:
 
     def rest(self, limit: int) -> bytes:
         """Up to `limit` bytes from the current position on (consumes them)."""
-        data = self.buf[self.pos:self.pos + limit]
+        data = self.buf[self.pos : self.pos + limit]
         self.pos += len(data)
         if len(data) < limit and not self.eof:
             more = self.fh.read(limit - len(data))
@@ -200,12 +202,12 @@ class PickleReader:
 
     def peek(self, n: int) -> bytes:
         self._fill(n)
-        return self.buf[self.pos:self.pos + n]
+        return self.buf[self.pos : self.pos + n]
 
     def read(self, n: int) -> bytes:
         if not self._fill(n):
             raise PickleError(f"truncated at byte {self.base + len(self.buf)}")
-        data = self.buf[self.pos:self.pos + n]
+        data = self.buf[self.pos : self.pos + n]
         self.pos += n
         return data
 
@@ -244,7 +246,7 @@ class PickleReader:
             if not self._fill(have + 1):
                 raise PickleError(f"truncated at byte {self.base + len(self.buf)}")
             nl = self.buf.find(b"\n", self.pos + have)
-        line = self.buf[self.pos:nl]
+        line = self.buf[self.pos : nl]
         self.pos = nl + 1
         return line
 
@@ -382,12 +384,19 @@ class PickleReader:
             first = args[0]
             if full == "copyreg._reconstructor" and isinstance(first, Global):
                 return Obj(first, args)
-            if full == "dill._dill._load_type" and isinstance(first, str) \
-                    and is_dangerous("types", first):
+            if (
+                full == "dill._dill._load_type"
+                and isinstance(first, str)
+                and is_dangerous("types", first)
+            ):
                 imported("types", first)  # dill's way to spell types.CodeType & co.
                 return Obj(func, args)
-            if full in ("copyreg.add_extension", "copy_reg.add_extension") and len(args) >= 2 \
-                    and isinstance(first, str) and isinstance(args[1], str):
+            if (
+                full in ("copyreg.add_extension", "copy_reg.add_extension")
+                and len(args) >= 2
+                and isinstance(first, str)
+                and isinstance(args[1], str)
+            ):
                 imported(first, args[1])  # what a later EXT opcode will import
                 return Obj(func, args)
             if full in ("_codecs.encode", "codecs.encode") and isinstance(first, str):
@@ -457,7 +466,7 @@ class PickleReader:
             elif op == 0x8C:  # SHORT_BINUNICODE
                 n = buf[pos]
                 if pos + 1 + n <= blen:
-                    push(_utf8(buf[pos + 1:pos + 1 + n]))
+                    push(_utf8(buf[pos + 1 : pos + 1 + n]))
                     pos += 1 + n
                 else:
                     self.pos = pos + 1
@@ -500,7 +509,7 @@ class PickleReader:
             elif op == 0x58:  # BINUNICODE
                 (n,) = unpack_from("<I", buf, pos)
                 if pos + 4 + n <= blen and n <= KEEP:
-                    push(_utf8(buf[pos + 4:pos + 4 + n]))
+                    push(_utf8(buf[pos + 4 : pos + 4 + n]))
                     pos += 4 + n
                 else:
                     self.pos = pos + 4
@@ -614,9 +623,16 @@ class PickleReader:
                 pos = self.pos
                 blen = len(buf)
 
-    def _rare(self, op: int, stack: list[Any], marks: list[int],
-              memo_put: Callable[[int, Any], None], memo_get: Callable[[int], Any],
-              call: Callable[[Any, Any], Any], imported: Callable[[str, str], Global]) -> Any:
+    def _rare(
+        self,
+        op: int,
+        stack: list[Any],
+        marks: list[int],
+        memo_put: Callable[[int, Any], None],
+        memo_get: Callable[[int], Any],
+        call: Callable[[Any, Any], Any],
+        imported: Callable[[str, str], Global],
+    ) -> Any:
         """The less common opcodes. Works on self.pos; returns a value to push or _NOTHING."""
         fence = marks[-1] if marks else 0
 
@@ -798,7 +814,9 @@ class PickleReader:
                 return
             data = arg.data
         elif isinstance(arg, str):
-            data = _latin1_payload(arg) if func in LOADS_CALLABLES else arg.encode("utf-8", "replace")
+            data = (
+                _latin1_payload(arg) if func in LOADS_CALLABLES else arg.encode("utf-8", "replace")
+            )
         if data is None:
             return
         if func in DECODE_CALLABLES:

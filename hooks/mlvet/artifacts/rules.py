@@ -81,11 +81,10 @@ RULES: list[Rule] = [
             "functools.partial, mypackage.features.Extractor"
         ),
         good=(
-            "[tool.mlvet]\n"
-            "allowed-pickle-globals = [\"mypackage.features.*\", \"functools.partial\"]"
+            '[tool.mlvet]\nallowed-pickle-globals = ["mypackage.features.*", "functools.partial"]'
         ),
         fix="Review the listed imports; if they are yours and safe, add them to "
-        "`allowed-pickle-globals` (\"module.name\" or \"module.*\"), or re-save the model "
+        '`allowed-pickle-globals` ("module.name" or "module.*"), or re-save the model '
         "in a format without code (safetensors, ONNX, JSON).",
         references=(
             "https://pytorch.org/docs/stable/notes/serialization.html#weights-only",
@@ -115,10 +114,7 @@ RULES: list[Rule] = [
             "=> ML403 weights/model.bin: 420.0 MiB file is not tracked by Git LFS "
             "(limit 10.0 MiB)"
         ),
-        good=(
-            ".gitattributes:\n"
-            "*.bin filter=lfs diff=lfs merge=lfs -text"
-        ),
+        good=(".gitattributes:\n*.bin filter=lfs diff=lfs merge=lfs -text"),
         fix="Track it with Git LFS (`git lfs track '*.bin'`), store it outside the "
         "repository, or raise `max-artifact-size`.",
         references=("https://git-lfs.com/", _DOC),

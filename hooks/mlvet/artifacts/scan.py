@@ -86,8 +86,9 @@ def scan_member(col: Collector, fh: IO[bytes], name: str, size: int) -> None:
         col.depth -= 1
 
 
-def _dispatch_stream(col: Collector, kind: Kind, stream: IO[bytes], raw: IO[bytes], name: str,
-                     size: int) -> None:
+def _dispatch_stream(
+    col: Collector, kind: Kind, stream: IO[bytes], raw: IO[bytes], name: str, size: int
+) -> None:
     if kind == "pickle":
         walk_pickles(col, stream)
     elif kind == "torch-legacy":
@@ -150,10 +151,16 @@ def _scan_safetensors(col: Collector, fh: IO[bytes], size: int) -> None:
         if key == "__metadata__":
             continue
         offsets = info.get("data_offsets") if isinstance(info, dict) else None
-        if isinstance(offsets, list) and len(offsets) == 2 and all(isinstance(x, int) for x in offsets):
+        if (
+            isinstance(offsets, list)
+            and len(offsets) == 2
+            and all(isinstance(x, int) for x in offsets)
+        ):
             end = max(end, offsets[1])
     if 8 + n + end > size:
-        col.cannot_read(f"truncated safetensors: tensors end at byte {8 + n + end}, file has {size}")
+        col.cannot_read(
+            f"truncated safetensors: tensors end at byte {8 + n + end}, file has {size}"
+        )
 
 
 def scan_file(path: str) -> FileScan:
@@ -186,8 +193,12 @@ def scan_file(path: str) -> FileScan:
             if kind == "pickle" and _text_after_all(col, head, path):
                 result.kind = "other"
                 return result
-            if kind in COMPRESSED and not col.kind.startswith(kind + "+") and not col.unreadable \
-                    and not col.unsafe:
+            if (
+                kind in COMPRESSED
+                and not col.kind.startswith(kind + "+")
+                and not col.unreadable
+                and not col.unsafe
+            ):
                 result.kind = "other"  # e.g. data.csv.gz: not an artifact
             else:
                 result.kind = col.kind or kind

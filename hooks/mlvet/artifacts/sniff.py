@@ -7,27 +7,79 @@ import struct
 from typing import Literal
 
 Kind = Literal[
-    "lfs-pointer", "zip", "npy", "hdf5", "gguf", "gzip", "bz2", "xz", "lzma", "zlib",
-    "joblib-zfile", "lz4", "keras-metadata", "torch-legacy", "pickle", "tar", "safetensors", "onnx", "tflite",
-    "unknown-model", "other",
+    "lfs-pointer",
+    "zip",
+    "npy",
+    "hdf5",
+    "gguf",
+    "gzip",
+    "bz2",
+    "xz",
+    "lzma",
+    "zlib",
+    "joblib-zfile",
+    "lz4",
+    "keras-metadata",
+    "torch-legacy",
+    "pickle",
+    "tar",
+    "safetensors",
+    "onnx",
+    "tflite",
+    "unknown-model",
+    "other",
 ]
 
 # How many bytes the sniffer needs (a tar header's magic sits at 257).
 HEAD_SIZE = 512
 
-LFS_PREFIXES = (b"version https://git-lfs.github.com/spec/v1", b"version https://hawser.github.com/spec/v1")
+LFS_PREFIXES = (
+    b"version https://git-lfs.github.com/spec/v1",
+    b"version https://hawser.github.com/spec/v1",
+)
 LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
 
 # Names that say "this holds a pickle" (or may: .bin is also raw weights or safetensors).
 PICKLE_EXTS = (
-    ".pkl", ".pickle", ".pk", ".pck", ".pcl", ".p", ".joblib", ".jl", ".pt", ".pth",
-    ".ckpt", ".bin", ".dill", ".sav", ".cpkl", ".dat", ".model", ".pkl.z", ".z",
+    ".pkl",
+    ".pickle",
+    ".pk",
+    ".pck",
+    ".pcl",
+    ".p",
+    ".joblib",
+    ".jl",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".bin",
+    ".dill",
+    ".sav",
+    ".cpkl",
+    ".dat",
+    ".model",
+    ".pkl.z",
+    ".z",
 )
 # A file with one of these names is a model artifact whatever it holds: unknown content
 # there is unreadable (ML404), while an unknown `.bin` is just someone's binary file.
 MODEL_EXTS = (
-    ".pkl", ".pickle", ".joblib", ".pt", ".pth", ".ckpt", ".npy", ".npz", ".keras",
-    ".h5", ".hdf5", ".safetensors", ".gguf", ".onnx", ".dill", ".pck",
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".npy",
+    ".npz",
+    ".keras",
+    ".h5",
+    ".hdf5",
+    ".safetensors",
+    ".gguf",
+    ".onnx",
+    ".dill",
+    ".pck",
 )
 COMPRESSED_EXTS = (".gz", ".bz2", ".xz", ".lzma", ".z", ".zlib", ".joblib", ".tgz", ".tbz2")
 
@@ -38,7 +90,11 @@ _GLOBAL_LINES = rb"[ci][ \t]*[A-Za-z_][\w.]*[ \t\r]*\n[ \t]*[\w.<>]+[ \t\r]*\n"
 # Each alternative starts with its own opcode byte, so matching stays linear.
 _MARKED_ARGS = rb"\((?:[SVIFLpg][^\n]*\n|[N0])*"
 _PROTO0_START = re.compile(
-    rb"\A(?:\(?" + _GLOBAL_LINES + rb"|" + _MARKED_ARGS + _GLOBAL_LINES
+    rb"\A(?:\(?"
+    + _GLOBAL_LINES
+    + rb"|"
+    + _MARKED_ARGS
+    + _GLOBAL_LINES
     + rb"|\((?:dp|lp)\d*\r?\n|\((?:t|l|d)\.?|[NI]\d*\r?\n?|S'|V)"
 )
 _STRONG_TEXT_START = re.compile(
@@ -73,7 +129,9 @@ def sniff(head: bytes, name: str, size: int) -> Kind:
     lowered = _ext(name)
     if size < 1024 and head.startswith(LFS_PREFIXES) and _is_lfs_pointer(head, size):
         return "lfs-pointer"
-    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06") or (head[:4] == b"PK\x07\x08" and head[4:8] == b"PK\x03\x04"):
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06") or (
+        head[:4] == b"PK\x07\x08" and head[4:8] == b"PK\x03\x04"
+    ):
         return "zip"
     if head.startswith(b"\x93NUMPY"):
         return "npy"
@@ -95,12 +153,18 @@ def sniff(head: bytes, name: str, size: int) -> Kind:
         return "xz"
     if head.startswith(b"ZF") and lowered.endswith(COMPRESSED_EXTS + PICKLE_EXTS):
         return "joblib-zfile"
-    if head[:1] == b"\x78" and len(head) >= 2 and (head[0] * 256 + head[1]) % 31 == 0 \
-            and lowered.endswith(COMPRESSED_EXTS + PICKLE_EXTS):
+    if (
+        head[:1] == b"\x78"
+        and len(head) >= 2
+        and (head[0] * 256 + head[1]) % 31 == 0
+        and lowered.endswith(COMPRESSED_EXTS + PICKLE_EXTS)
+    ):
         return "zlib"
     if head[:3] == b"\x5d\x00\x00" and lowered.endswith(COMPRESSED_EXTS + PICKLE_EXTS):
         return "lzma"
-    if head.startswith(b"\x04\x22\x4d\x18") and lowered.endswith(COMPRESSED_EXTS + PICKLE_EXTS + (".lz4",)):
+    if head.startswith(b"\x04\x22\x4d\x18") and lowered.endswith(
+        COMPRESSED_EXTS + PICKLE_EXTS + (".lz4",)
+    ):
         return "lz4"
     if lowered.endswith("keras_metadata.pb"):
         return "keras-metadata"

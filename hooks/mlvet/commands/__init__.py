@@ -105,7 +105,9 @@ def finish(report: Report, args: argparse.Namespace, config: Config) -> int:
         try:
             n = write_baseline(report, args.baseline_write)
         except OSError as exc:
-            raise OutputError(f"cannot write {args.baseline_write}: {exc.strerror or exc}") from None
+            raise OutputError(
+                f"cannot write {args.baseline_write}: {exc.strerror or exc}"
+            ) from None
         print(f"mlvet: wrote {n} finding(s) to {args.baseline_write}", file=sys.stderr)
         for err in report.errors:  # a file that went unchecked is not in the baseline
             print(f"mlvet: error: {err.one_line()}", file=sys.stderr)

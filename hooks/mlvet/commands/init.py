@@ -52,7 +52,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
             try:
                 atomic_write_text(path, text)
             except OSError as exc:
-                print(f"mlvet: error: {path}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+                print(
+                    f"mlvet: error: {path}: cannot write ({exc.strerror or exc})", file=sys.stderr
+                )
                 return 2
         said.append(message)
     for line in said:
@@ -84,9 +86,7 @@ def _check_writable(root: Path, path: Path) -> None:
         raise InitError(f"{path}: is a folder, not a file")
 
 
-def _plan(
-    root: Path, profile: Profile, force: bool
-) -> list[tuple[Path, str | None, str]]:
+def _plan(root: Path, profile: Profile, force: bool) -> list[tuple[Path, str | None, str]]:
     """(path, new text or None to leave it, what to say) for every starter, all checked
     before the first write so a refusal leaves the repository as it was."""
     from mlvet.onboarding import (

@@ -13,10 +13,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from mlvet.cli import add_report_arguments
 
     add_report_arguments(parser)
-    parser.add_argument("--fix", action="store_true",
-                        help="let ruff fix what it can (rewrites files; exit 1 when it did)")
-    parser.add_argument("--unsafe-fixes", action="store_true",
-                        help="with --fix, also apply ruff's unsafe fixes")
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="let ruff fix what it can (rewrites files; exit 1 when it did)",
+    )
+    parser.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix, also apply ruff's unsafe fixes"
+    )
 
 
 def run(args: argparse.Namespace, config: Config) -> Report | int:

@@ -22,15 +22,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from mlvet.cli import add_report_arguments
 
     add_report_arguments(parser)
-    parser.add_argument("--update-baseline", action="store_true",
-                        help="rewrite the --baseline file (detect-secrets format) with the "
-                             "current findings, keeping audit marks, and exit 0")
-    parser.add_argument("--entropy", action="store_true",
-                        help="also run detect-secrets' high-entropy string plugins (noisy)")
-    parser.add_argument("--no-detect-secrets", action="store_true",
-                        help="run only mlvet's own detectors")
-    parser.add_argument("--jobs", "-j", type=int, default=None,
-                        help="parallel processes (default: every core)")
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="rewrite the --baseline file (detect-secrets format) with the "
+        "current findings, keeping audit marks, and exit 0",
+    )
+    parser.add_argument(
+        "--entropy",
+        action="store_true",
+        help="also run detect-secrets' high-entropy string plugins (noisy)",
+    )
+    parser.add_argument(
+        "--no-detect-secrets", action="store_true", help="run only mlvet's own detectors"
+    )
+    parser.add_argument(
+        "--jobs", "-j", type=int, default=None, help="parallel processes (default: every core)"
+    )
 
 
 def run(args: argparse.Namespace, config: Config) -> Report | int:
@@ -47,8 +55,9 @@ def run(args: argparse.Namespace, config: Config) -> Report | int:
 
     baseline = args.baseline or _configured_baseline(config)
     if args.update_baseline and not baseline:
-        raise BaselineError("--update-baseline needs --baseline FILE "
-                            "(or [tool.mlvet.secrets] baseline)")
+        raise BaselineError(
+            "--update-baseline needs --baseline FILE (or [tool.mlvet.secrets] baseline)"
+        )
     skip = {sb.norm_path(p) for p in (baseline, args.baseline_write) if p}
     paths = [p for p in args.paths if sb.norm_path(p) not in skip]
     # Only the baseline itself named (pre-commit passing a changed .secrets.baseline):
@@ -58,8 +67,9 @@ def run(args: argparse.Namespace, config: Config) -> Report | int:
 
     plugins: list[dict[str, object]] = []
     if options.use_detect_secrets and secrets_ds.available():
-        specs = secrets_ds.configure(secrets_ds.default_plugin_names(options.entropy),
-                                     options.plugin_files)
+        specs = secrets_ds.configure(
+            secrets_ds.default_plugin_names(options.entropy), options.plugin_files
+        )
         plugins = [dict(p) for p in secrets_ds.plugins_used(specs)]
 
     target = args.baseline_write or (baseline if args.update_baseline else None)
@@ -68,9 +78,16 @@ def run(args: argparse.Namespace, config: Config) -> Report | int:
             previous = sb.read_json(target) if os.path.exists(target) else None
         except BaselineError:
             previous = None
-        n = sb.write_baseline(report.sorted(), target, plugins, previous)
-        print(f"mlvet: wrote {n} secret(s) to {target} (detect-secrets baseline format)",
-              file=sys.stderr)
+        if os.path.isdir(target):
+            raise BaselineError(f"{target}: is a folder; --baseline-write needs a file name")
+        try:
+            n = sb.write_baseline(report.sorted(), target, plugins, previous)
+        except OSError as exc:
+            raise BaselineError(f"{target}: cannot write the baseline: {exc.strerror or exc}") from None
+        print(
+            f"mlvet: wrote {n} secret(s) to {target} (detect-secrets baseline format)",
+            file=sys.stderr,
+        )
         for err in report.errors:
             print(f"mlvet: error: {err.one_line()}", file=sys.stderr)
         return 0

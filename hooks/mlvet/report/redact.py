@@ -42,8 +42,6 @@ def _finding(f: Finding) -> Finding:
 def redact_report(report: Report) -> Report:
     """Mask URL credentials in every message, fix, error and notice (in place)."""
     report.findings = [_finding(f) for f in report.findings]
-    report.errors = [
-        FileError(e.path, mask_url_credentials(e.message)) for e in report.errors
-    ]
+    report.errors = [FileError(e.path, mask_url_credentials(e.message)) for e in report.errors]
     report.notices = [mask_url_credentials(n) for n in report.notices]
     return report

@@ -97,8 +97,23 @@ def callee_text(call: CallSite) -> str:
 
 # Calls that look at a function rather than call it: a loader passed to these is not run.
 _INTROSPECTING_BUILTINS = frozenset(
-    {"print", "repr", "str", "id", "type", "callable", "hasattr", "getattr", "setattr",
-     "isinstance", "issubclass", "help", "dir", "vars", "hash"}
+    {
+        "print",
+        "repr",
+        "str",
+        "id",
+        "type",
+        "callable",
+        "hasattr",
+        "getattr",
+        "setattr",
+        "isinstance",
+        "issubclass",
+        "help",
+        "dir",
+        "vars",
+        "hash",
+    }
 )
 _INTROSPECTING = frozenset({"functools.wraps", "functools.update_wrapper"})
 
@@ -109,6 +124,6 @@ def introspects(call: CallSite, bound: set[str]) -> bool:
     if qual is not None:
         return qual.startswith("inspect.") or qual in _INTROSPECTING
     func = call.node.func
-    return isinstance(func, ast.Name) and func.id in _INTROSPECTING_BUILTINS and (
-        func.id not in bound
+    return (
+        isinstance(func, ast.Name) and func.id in _INTROSPECTING_BUILTINS and (func.id not in bound)
     )

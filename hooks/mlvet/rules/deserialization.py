@@ -28,15 +28,25 @@ _REF_CWE502 = "https://cwe.mitre.org/data/definitions/502.html"
 
 # Last component of a module whose `load`/`loads` unpickle (`six.moves.cPickle` too).
 _PICKLE_MODULES = frozenset(
-    {"pickle", "cPickle", "_pickle", "pickle5", "dill", "_dill", "cloudpickle", "marshal",
-     "compress_pickle", "pickle_compat"}
+    {
+        "pickle",
+        "cPickle",
+        "_pickle",
+        "pickle5",
+        "dill",
+        "_dill",
+        "cloudpickle",
+        "marshal",
+        "compress_pickle",
+        "pickle_compat",
+    }
 )
 _PICKLE_FUNCS = frozenset({"load", "loads", "_load", "_loads"})
 _UNPICKLERS = frozenset({"Unpickler", "_Unpickler"})
 
 
 def _split(qual: str) -> tuple[str, str, str]:
-    """"six.moves.cPickle.load" -> ("six", "cPickle", "load"): head, module tail, name."""
+    """ "six.moves.cPickle.load" -> ("six", "cPickle", "load"): head, module tail, name."""
     module, _, name = qual.rpartition(".")
     return qual.partition(".")[0], module.rpartition(".")[2], name
 
@@ -70,22 +80,33 @@ def is_unpickler(qual: str | None) -> bool:
 
 # kind -> (what happens, what to use instead)
 _ALTERNATIVE: dict[str, tuple[str, str]] = {
-    "pickle": ("can run arbitrary code while unpickling",
-               "load untrusted data from a data-only format (safetensors, JSON, skops for "
-               "scikit-learn) or torch.load(..., weights_only=True)"),
+    "pickle": (
+        "can run arbitrary code while unpickling",
+        "load untrusted data from a data-only format (safetensors, JSON, skops for "
+        "scikit-learn) or torch.load(..., weights_only=True)",
+    ),
     "marshal": ("is not safe against crafted input", "exchange data as JSON"),
-    "dill-session": ("unpickles a whole session and can run arbitrary code",
-                     "rebuild state from code and data-only files (JSON, safetensors)"),
-    "joblib": ("unpickles and can run arbitrary code",
-               "save scikit-learn models with skops (skops.io.load) or ONNX, arrays with "
-               "numpy.save"),
+    "dill-session": (
+        "unpickles a whole session and can run arbitrary code",
+        "rebuild state from code and data-only files (JSON, safetensors)",
+    ),
+    "joblib": (
+        "unpickles and can run arbitrary code",
+        "save scikit-learn models with skops (skops.io.load) or ONNX, arrays with numpy.save",
+    ),
     "jsonpickle": ("can instantiate any class and run code", "use json.loads for data"),
-    "shelve": ("unpickles stored values and can run arbitrary code",
-               "use sqlite3 or JSON for untrusted data"),
-    "pandas": ("unpickles and can run arbitrary code",
-               "store frames as Parquet, Feather or CSV (pd.read_parquet)"),
-    "unpickler": ("runs any import the stream asks for",
-                  "subclass it with a find_class allowlist, or use safetensors/JSON"),
+    "shelve": (
+        "unpickles stored values and can run arbitrary code",
+        "use sqlite3 or JSON for untrusted data",
+    ),
+    "pandas": (
+        "unpickles and can run arbitrary code",
+        "store frames as Parquet, Feather or CSV (pd.read_parquet)",
+    ),
+    "unpickler": (
+        "runs any import the stream asks for",
+        "subclass it with a find_class allowlist, or use safetensors/JSON",
+    ),
 }
 
 _PICKLE_FIX = (
@@ -128,9 +149,7 @@ class PickleLoad(Checker):
                 self.star_modules.append(node.module)
             return
         assert isinstance(node, ast.Assign)
-        holds = isinstance(node.value, ast.Call) and is_unpickler(
-            self._qualname(node.value.func)
-        )
+        holds = isinstance(node.value, ast.Call) and is_unpickler(self._qualname(node.value.func))
         for target in node.targets:
             name = dotted(target)
             if name is None:
@@ -192,8 +211,9 @@ class PickleLoad(Checker):
             qual = self._qualname(value)
             kind = pickle_api(qual)
             if kind is not None:
-                self._report(call, f"`{qual}`, passed as a callable to "
-                             f"`{callee_text(call)}()`,", kind)
+                self._report(
+                    call, f"`{qual}`, passed as a callable to `{callee_text(call)}()`,", kind
+                )
                 return
 
     def _report(self, call: CallSite, api: str, kind: str) -> None:
@@ -209,9 +229,7 @@ _TORCH_FIX = "Pass weights_only=True (torch >= 1.13), or store weights as safete
 
 # Not `(` followed by weights_only=True among the call's own (not nested) arguments; a
 # conditional `weights_only=True if safe else False` is not the literal and gets through.
-_NOT_WEIGHTS_ONLY = (
-    r"(?!\s*\([^()]*(?:\([^()]*\)[^()]*)*\bweights_only\s*=\s*True\s*[,)#])"
-)
+_NOT_WEIGHTS_ONLY = r"(?!\s*\([^()]*(?:\([^()]*\)[^()]*)*\bweights_only\s*=\s*True\s*[,)#])"
 
 
 class TorchLoad(Checker):
@@ -224,8 +242,11 @@ class TorchLoad(Checker):
             ("serialization", rf"serialization\s*\.\s*load\b{_NOT_WEIGHTS_ONLY}"),
             # every other spelling still calls something `.load` or `load`
             ("load", r"import\s+torch(?:\.serialization)?\s+as\s"),
-            ("load", rf"from\s+torch(?:\.serialization)?\s+import\s*{IMPORTED}"
-                     r"(?:\b(?:load|serialization)\b|\*)"),
+            (
+                "load",
+                rf"from\s+torch(?:\.serialization)?\s+import\s*{IMPORTED}"
+                r"(?:\b(?:load|serialization)\b|\*)",
+            ),
         ),
     )
     node_types = (ast.ImportFrom,)
@@ -256,7 +277,8 @@ class TorchLoad(Checker):
                 qual = self.ctx.qualname(value)
                 if qual in _TORCH_LOADS:
                     self.ctx.report(
-                        "ML102", call.node,
+                        "ML102",
+                        call.node,
                         f"`{qual}` is passed as a callable to `{callee_text(call)}()` and will "
                         "run with its defaults, unpickling arbitrary objects; wrap it as "
                         "partial(torch.load, weights_only=True)",
@@ -275,7 +297,8 @@ class TorchLoad(Checker):
         else:
             why = "with `weights_only` not a literal True"
         self.ctx.report(
-            "ML102", call.node,
+            "ML102",
+            call.node,
             f"`{api}()` {why} unpickles arbitrary objects, so a crafted checkpoint runs code "
             "on load; pass weights_only=True or load safetensors",
             _TORCH_FIX,
@@ -312,14 +335,15 @@ class NumpyAllowPickle(Checker):
         (
             # a keyword other than a literal False/None/0, or a kwargs-dict key
             # (`allow_pickle=False if x else True` is not the literal, so it gets through)
-            ("allow_pickle",
-             r"allow_pickle(?:\s*=(?!=)\s*(?!(?:False|None|0)\s*[,)#])|['\"]\s*:)"),
+            ("allow_pickle", r"allow_pickle(?:\s*=(?!=)\s*(?!(?:False|None|0)\s*[,)#])|['\"]\s*:)"),
             # allow_pickle as the third positional argument: np.load(p, None, True)
             ("np", rf"np\s*\.\s*load\s*\({_TWO_ARGS}"),
             ("numpy", rf"numpy\s*\.\s*load\s*\({_TWO_ARGS}"),
             ("numpy", r"import\s+numpy\s+as\s+(?!np\b)"),
-            (("numpy", "cupy"),
-             rf"from\s+[\w.]*(?:numpy|cupy)\s+import\s*{IMPORTED}(?:\bload\b|\*)"),
+            (
+                ("numpy", "cupy"),
+                rf"from\s+[\w.]*(?:numpy|cupy)\s+import\s*{IMPORTED}(?:\bload\b|\*)",
+            ),
             ("read_array", r"read_array"),
         ),
     )
@@ -342,7 +366,8 @@ class NumpyAllowPickle(Checker):
             return
         shown = repr(arg.node.value) if isinstance(arg.node, ast.Constant) else "<expression>"
         self.ctx.report(
-            "ML103", call.node,
+            "ML103",
+            call.node,
             f"`{qual}()` with allow_pickle={shown} unpickles object arrays, which can run "
             "arbitrary code from the file; keep allow_pickle=False and store plain numeric "
             "arrays (or JSON / safetensors)",
@@ -406,8 +431,10 @@ class YamlLoad(Checker):
             return True
         if isinstance(node, ast.IfExp):
             return self._safe(node.body) and self._safe(node.orelse)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
-            node.func.id == "getattr" and len(node.args) == 3
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and (node.func.id == "getattr" and len(node.args) == 3)
         ):
             # getattr(yaml, "CSafeLoader", yaml.SafeLoader)
             owner = self.ctx.qualname(node.args[0])
@@ -417,8 +444,10 @@ class YamlLoad(Checker):
         if qual is not None:
             return qual.startswith("yaml.") and qual.rpartition(".")[2] in _SAFE_LOADERS
         # An unresolved bare `SafeLoader` in a notebook whose imports live elsewhere.
-        return isinstance(node, ast.Name) and node.id in _SAFE_LOADERS and (
-            node.id not in self.ctx.bound
+        return (
+            isinstance(node, ast.Name)
+            and node.id in _SAFE_LOADERS
+            and (node.id not in self.ctx.bound)
         )
 
     def on_call(self, call: CallSite) -> None:
@@ -432,20 +461,28 @@ class YamlLoad(Checker):
         if arg.state == "unknown":
             return
         if arg.state == "absent":
-            self._report(call, f"`{qual}()` without a safe Loader can construct arbitrary "
-                         "Python objects (and fails outright on PyYAML >= 6)")
+            self._report(
+                call,
+                f"`{qual}()` without a safe Loader can construct arbitrary "
+                "Python objects (and fails outright on PyYAML >= 6)",
+            )
             return
         assert arg.node is not None
         if self._safe(arg.node):
             return
         shown = dotted(arg.node) or "an expression"
-        self._report(call, f"`{qual}()` with Loader={shown}, which is not a safe loader, "
-                     "can construct arbitrary Python objects")
+        self._report(
+            call,
+            f"`{qual}()` with Loader={shown}, which is not a safe loader, "
+            "can construct arbitrary Python objects",
+        )
 
     def _report(self, call: CallSite, what: str) -> None:
         self.ctx.report(
-            "ML104", call.node,
-            f"{what}; use yaml.safe_load() or Loader=yaml.SafeLoader", _YAML_FIX,
+            "ML104",
+            call.node,
+            f"{what}; use yaml.safe_load() or Loader=yaml.SafeLoader",
+            _YAML_FIX,
         )
 
 
@@ -489,7 +526,8 @@ class KerasUnsafeLoad(Checker):
         if call.name == "enable_unsafe_deserialization":
             if qual is None or "keras" in qual:
                 self.ctx.report(
-                    "ML105", call.node,
+                    "ML105",
+                    call.node,
                     f"`{qual or callee_text(call)}()` turns off Keras safe mode for the whole "
                     "process, so any model loaded afterwards can run Lambda-layer bytecode; "
                     "keep safe mode on and rebuild custom layers in code",
@@ -498,7 +536,9 @@ class KerasUnsafeLoad(Checker):
             return
         resolved = _is_keras(qual)
         bare = (
-            qual is None and isinstance(func, ast.Name) and func.id == "load_model"
+            qual is None
+            and isinstance(func, ast.Name)
+            and func.id == "load_model"
             and func.id not in self.ctx.bound
         )
         if not (resolved or bare):
@@ -512,7 +552,8 @@ class KerasUnsafeLoad(Checker):
             return  # an unresolved load_model: only a literal False is a sure sign
         shown = repr(arg.node.value) if isinstance(arg.node, ast.Constant) else "<expression>"
         self.ctx.report(
-            "ML105", call.node,
+            "ML105",
+            call.node,
             f"`{qual or callee_text(call)}()` with safe_mode={shown} deserializes Lambda "
             "layers and arbitrary objects, so a crafted .keras file runs code; keep "
             "safe_mode=True and rebuild custom layers in code",
@@ -551,9 +592,9 @@ RULES: list[Rule] = [
             "import joblib\n"
             "import pickle as pk\n"
             "\n"
-            "with open(\"features.pkl\", \"rb\") as f:\n"
+            'with open("features.pkl", "rb") as f:\n'
             "    features = pk.load(f)\n"
-            "clf = joblib.load(\"model.joblib\")\n"
+            'clf = joblib.load("model.joblib")\n'
         ),
         good=(
             "import json\n"
@@ -561,10 +602,10 @@ RULES: list[Rule] = [
             "from safetensors.numpy import load_file\n"
             "from skops.io import load\n"
             "\n"
-            "features = load_file(\"features.safetensors\")\n"
-            "with open(\"labels.json\") as f:\n"
+            'features = load_file("features.safetensors")\n'
+            'with open("labels.json") as f:\n'
             "    labels = json.load(f)\n"
-            "clf = load(\"model.skops\", trusted=[\"sklearn.linear_model.LogisticRegression\"])\n"
+            'clf = load("model.skops", trusted=["sklearn.linear_model.LogisticRegression"])\n'
         ),
         fix=_PICKLE_FIX,
         references=(
@@ -595,15 +636,11 @@ RULES: list[Rule] = [
             "mode, and code is run on many versions, so only an explicit "
             "`weights_only=True` is safe everywhere."
         ),
-        bad=(
-            "import torch\n"
-            "\n"
-            "state = torch.load(\"checkpoint.pt\", map_location=\"cpu\")\n"
-        ),
+        bad=('import torch\n\nstate = torch.load("checkpoint.pt", map_location="cpu")\n'),
         good=(
             "import torch\n"
             "\n"
-            "state = torch.load(\"checkpoint.pt\", map_location=\"cpu\", weights_only=True)\n"
+            'state = torch.load("checkpoint.pt", map_location="cpu", weights_only=True)\n'
         ),
         fix=_TORCH_FIX,
         references=(
@@ -629,18 +666,14 @@ RULES: list[Rule] = [
             "file can run arbitrary code. numpy turned the default off for this reason "
             "(CVE-2019-6446)."
         ),
-        bad=(
-            "import numpy as np\n"
-            "\n"
-            "meta = np.load(\"meta.npy\", allow_pickle=True).item()\n"
-        ),
+        bad=('import numpy as np\n\nmeta = np.load("meta.npy", allow_pickle=True).item()\n'),
         good=(
             "import json\n"
             "\n"
             "import numpy as np\n"
             "\n"
-            "weights = np.load(\"weights.npy\")\n"
-            "with open(\"meta.json\") as f:\n"
+            'weights = np.load("weights.npy")\n'
+            'with open("meta.json") as f:\n'
             "    meta = json.load(f)\n"
         ),
         fix="Drop allow_pickle=True; save object data in a data-only format.",
@@ -672,15 +705,10 @@ RULES: list[Rule] = [
         bad=(
             "import yaml\n"
             "\n"
-            "with open(\"config.yaml\") as f:\n"
+            'with open("config.yaml") as f:\n'
             "    cfg = yaml.load(f, Loader=yaml.Loader)\n"
         ),
-        good=(
-            "import yaml\n"
-            "\n"
-            "with open(\"config.yaml\") as f:\n"
-            "    cfg = yaml.safe_load(f)\n"
-        ),
+        good=('import yaml\n\nwith open("config.yaml") as f:\n    cfg = yaml.safe_load(f)\n'),
         fix=_YAML_FIX,
         references=(
             "https://pyyaml.org/wiki/PyYAMLDocumentation",
@@ -709,15 +737,9 @@ RULES: list[Rule] = [
             "when it is loaded (CVE-2024-3660)."
         ),
         bad=(
-            "import keras\n"
-            "\n"
-            "model = keras.models.load_model(\"classifier.keras\", safe_mode=False)\n"
+            'import keras\n\nmodel = keras.models.load_model("classifier.keras", safe_mode=False)\n'
         ),
-        good=(
-            "import keras\n"
-            "\n"
-            "model = keras.models.load_model(\"classifier.keras\")\n"
-        ),
+        good=('import keras\n\nmodel = keras.models.load_model("classifier.keras")\n'),
         fix=_KERAS_FIX,
         references=(
             "https://keras.io/api/models/model_saving_apis/model_saving_and_loading/",
@@ -729,5 +751,4 @@ RULES: list[Rule] = [
     ),
 ]
 
-CHECKERS: list[type[Checker]] = [PickleLoad, TorchLoad, NumpyAllowPickle, YamlLoad,
-                                 KerasUnsafeLoad]
+CHECKERS: list[type[Checker]] = [PickleLoad, TorchLoad, NumpyAllowPickle, YamlLoad, KerasUnsafeLoad]

@@ -63,8 +63,9 @@ class TrustRemoteCode(Checker):
             elif kw.arg is None and isinstance(kw.value, ast.Dict):
                 value = dict_entry(kw.value, _TRC)
             if value is not None and not is_falsy_constant(value):
-                self.ctx.report("ML106", call.node, _trc_message(f"`{callee_text(call)}()`", value),
-                                _TRC_FIX)
+                self.ctx.report(
+                    "ML106", call.node, _trc_message(f"`{callee_text(call)}()`", value), _TRC_FIX
+                )
                 return
 
     def on_node(self, node: ast.AST) -> None:
@@ -95,12 +96,28 @@ _HUB_CALLS = {  # qualname -> keyword name of the repo argument
 }
 _HEX_REF = re.compile(r"[0-9a-fA-F]{7,40}")
 _BRANCHES = frozenset(
-    {"main", "master", "dev", "develop", "development", "trunk", "head", "stable",
-     "latest", "nightly", "release", "default", "staging", "next", "canary", "edge"}
+    {
+        "main",
+        "master",
+        "dev",
+        "develop",
+        "development",
+        "trunk",
+        "head",
+        "stable",
+        "latest",
+        "nightly",
+        "release",
+        "default",
+        "staging",
+        "next",
+        "canary",
+        "edge",
+    }
 )
 _GITHUB_REPO = re.compile(r"[\w.-]+/[\w.-]+")
 _HUB_FIX = (
-    "Pin the repo to a release tag or commit (\"owner/repo:v1.2.0\"), review its "
+    'Pin the repo to a release tag or commit ("owner/repo:v1.2.0"), review its '
     "hubconf.py, and do not pass trust_repo=True."
 )
 
@@ -158,12 +175,17 @@ class TorchHubLoad(Checker):
             problems.append("trust_repo=True skips the prompt before running its code")
         if problems:
             unpinned = len(problems) > 1 or not problems[0].startswith("trust_repo")
-            advice = ('pin "owner/repo:<tag or commit>" and review the code first' if unpinned
-                      else 'review the code and leave trust_repo at "check"')
+            advice = (
+                'pin "owner/repo:<tag or commit>" and review the code first'
+                if unpinned
+                else 'review the code and leave trust_repo at "check"'
+            )
             self.ctx.report(
-                "ML107", call.node,
+                "ML107",
+                call.node,
                 f"`{qual}()` imports and runs the repo's hubconf.py: "
-                + "; ".join(problems) + f"; {advice}",
+                + "; ".join(problems)
+                + f"; {advice}",
                 _HUB_FIX,
             )
 
@@ -180,20 +202,80 @@ def _looks_like_github(repo: str) -> bool:
 _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*")
 # Path components that mean a local folder, not an organisation on the Hub.
 _LOCAL_DIRS = frozenset(
-    {"output", "outputs", "out", "checkpoint", "checkpoints", "ckpt", "ckpts", "model",
-     "models", "saved_model", "saved_models", "results", "runs", "tmp", "temp", "logs",
-     "data", "weights", "artifacts", "exp", "experiments", "save", "saves", "cache",
-     "local", "build", "dist", "lora", "adapters", "finetuned", "trained", "tokenizer",
-     "tokenizers", "pretrained", "pretrained_models", "assets", "resources"}
+    {
+        "output",
+        "outputs",
+        "out",
+        "checkpoint",
+        "checkpoints",
+        "ckpt",
+        "ckpts",
+        "model",
+        "models",
+        "saved_model",
+        "saved_models",
+        "results",
+        "runs",
+        "tmp",
+        "temp",
+        "logs",
+        "data",
+        "weights",
+        "artifacts",
+        "exp",
+        "experiments",
+        "save",
+        "saves",
+        "cache",
+        "local",
+        "build",
+        "dist",
+        "lora",
+        "adapters",
+        "finetuned",
+        "trained",
+        "tokenizer",
+        "tokenizers",
+        "pretrained",
+        "pretrained_models",
+        "assets",
+        "resources",
+    }
 )
 # Words that, as one "-"/"_"-separated part of the first component, mark a folder a
 # training script wrote ("output_dir", "trained_models", "lightning_logs"). Words that
 # real Hub organisations use ("onnx-community", "peft-internal-testing") are left out.
 _LOCAL_WORDS = frozenset(
-    {"output", "outputs", "dir", "dirs", "ckpt", "ckpts", "checkpoint", "checkpoints",
-     "save", "saved", "saves", "logs", "mlruns", "runs", "cache", "tmp", "temp", "trained",
-     "finetuned", "merged", "export", "exports", "model", "models", "dataset", "datasets",
-     "training", "work"}
+    {
+        "output",
+        "outputs",
+        "dir",
+        "dirs",
+        "ckpt",
+        "ckpts",
+        "checkpoint",
+        "checkpoints",
+        "save",
+        "saved",
+        "saves",
+        "logs",
+        "mlruns",
+        "runs",
+        "cache",
+        "tmp",
+        "temp",
+        "trained",
+        "finetuned",
+        "merged",
+        "export",
+        "exports",
+        "model",
+        "models",
+        "dataset",
+        "datasets",
+        "training",
+        "work",
+    }
 )
 _LOCAL_NAME = re.compile(
     r"(?:checkpoint|ckpt|epoch|step|iter|version|run)[-_=]?\d+|\d+"
@@ -208,7 +290,7 @@ _FILE_SUFFIX = re.compile(
 
 
 def is_hub_id(text: str) -> bool:
-    """"org/name" as the Hub names repos; local paths and file names are not hub ids.
+    """ "org/name" as the Hub names repos; local paths and file names are not hub ids.
 
     Single names ("gpt2", "bert-base-uncased") are left alone: they cannot be told apart
     from a local folder, and the Hub now serves them from an organisation anyway.
@@ -223,8 +305,16 @@ def is_hub_id(text: str) -> bool:
 
 # How each download API takes the repo id: (positional index, keyword names).
 _ID_ARGS: dict[str, tuple[int, tuple[str, ...]]] = {
-    "from_pretrained": (0, ("pretrained_model_name_or_path", "pretrained_model_or_path",
-                            "model_name_or_path", "model_id", "repo_id")),
+    "from_pretrained": (
+        0,
+        (
+            "pretrained_model_name_or_path",
+            "pretrained_model_or_path",
+            "model_name_or_path",
+            "model_id",
+            "repo_id",
+        ),
+    ),
     "snapshot_download": (0, ("repo_id",)),
     "hf_hub_download": (0, ("repo_id",)),
     "load_dataset": (0, ("path",)),
@@ -246,7 +336,7 @@ _HUB_NAMES = "|".join(_ID_ARGS)
 _CALL_PREFIX = r"(?:[^()]|\((?:[^()]|\([^()]{0,500}\)){0,500}\)){0,1500}?"
 _ID_TEXT = r"[A-Za-z0-9][\w.-]*/[\w.-]+"
 _REV_FIX = (
-    "Pass revision=\"<commit sha>\" (the 40-hex commit from the model page) so every run "
+    'Pass revision="<commit sha>" (the 40-hex commit from the model page) so every run '
     "downloads the same, reviewed files."
 )
 
@@ -254,8 +344,14 @@ _REV_FIX = (
 class UnpinnedHubDownload(Checker):
     codes = ("ML108",)
     pattern = Gate(
-        ("pretrained", "_download", "load_dataset", "pipeline", "SentenceTransformer",
-         "CrossEncoder"),
+        (
+            "pretrained",
+            "_download",
+            "load_dataset",
+            "pipeline",
+            "SentenceTransformer",
+            "CrossEncoder",
+        ),
         # The id must be a literal argument (a variable id is not flagged): the name, an
         # opening parenthesis, then within the call an "org/name" string.
         (
@@ -281,8 +377,9 @@ class UnpinnedHubDownload(Checker):
         if problem is None:
             return
         self.ctx.report(
-            "ML108", call.node,
-            f"`{callee_text(call)}()` downloads \"{repo}\" from the Hugging Face Hub "
+            "ML108",
+            call.node,
+            f'`{callee_text(call)}()` downloads "{repo}" from the Hugging Face Hub '
             f"{problem}, so each run may get different (or tampered) files; pin "
             "revision= to a commit hash",
             _REV_FIX,
@@ -347,8 +444,8 @@ RULES: list[Rule] = [
         what=(
             "Flags any call passing `trust_remote_code` with a value other than a literal "
             "False/None (a variable is flagged: it can be True), including "
-            "`**{\"trust_remote_code\": True}` and kwargs dicts such as "
-            "`model_kwargs={\"trust_remote_code\": True}`."
+            '`**{"trust_remote_code": True}` and kwargs dicts such as '
+            '`model_kwargs={"trust_remote_code": True}`.'
         ),
         why=(
             "With trust_remote_code the library imports modelling code shipped in the repo "
@@ -359,14 +456,14 @@ RULES: list[Rule] = [
             "from transformers import AutoModelForCausalLM\n"
             "\n"
             "model = AutoModelForCausalLM.from_pretrained(\n"
-            "    \"acme-ai/chat-7b\", trust_remote_code=True\n"
+            '    "acme-ai/chat-7b", trust_remote_code=True\n'
             ")\n"
         ),
         good=(
             "from transformers import AutoModelForCausalLM\n"
             "\n"
             "model = AutoModelForCausalLM.from_pretrained(\n"
-            "    \"acme-ai/chat-7b\", revision=\"a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4\"\n"
+            '    "acme-ai/chat-7b", revision="a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4"\n'
             ")\n"
         ),
         fix=_TRC_FIX,
@@ -386,9 +483,9 @@ RULES: list[Rule] = [
         "or with `trust_repo=True`",
         what=(
             "Flags `torch.hub.load`, `torch.hub.list` and `torch.hub.help` of a GitHub "
-            "repo \"owner/repo[:ref]\" with no ref or a branch ref (main, master, dev, "
+            'repo "owner/repo[:ref]" with no ref or a branch ref (main, master, dev, '
             "...), and any of them with `trust_repo=True`. A ref is pinned when it is a "
-            "commit hash or a tag (a version such as v0.10.0). `source=\"local\"` is not "
+            'commit hash or a tag (a version such as v0.10.0). `source="local"` is not '
             "checked. Severity is error: the call executes code fetched at run time."
         ),
         why=(
@@ -399,13 +496,13 @@ RULES: list[Rule] = [
         bad=(
             "import torch\n"
             "\n"
-            "model = torch.hub.load(\"ultralytics/yolov5\", \"yolov5s\", trust_repo=True)\n"
+            'model = torch.hub.load("ultralytics/yolov5", "yolov5s", trust_repo=True)\n'
         ),
         good=(
             "import torch\n"
             "\n"
-            "model = torch.hub.load(\"pytorch/vision:v0.17.0\", \"resnet50\", "
-            "weights=\"DEFAULT\")\n"
+            'model = torch.hub.load("pytorch/vision:v0.17.0", "resnet50", '
+            'weights="DEFAULT")\n'
         ),
         fix=_HUB_FIX,
         references=(
@@ -419,19 +516,18 @@ RULES: list[Rule] = [
         code="ML108",
         name="unpinned-hub-download",
         severity="warning",
-        summary="Hugging Face Hub download of an \"org/name\" id without a pinned "
-        "`revision=`",
+        summary='Hugging Face Hub download of an "org/name" id without a pinned `revision=`',
         what=(
             "Flags `from_pretrained` (any class), `snapshot_download`, `hf_hub_download`, "
-            "`load_dataset`, `pipeline(model=...)` / `pipeline(task, \"org/model\")` and "
+            '`load_dataset`, `pipeline(model=...)` / `pipeline(task, "org/model")` and '
             "sentence-transformers `SentenceTransformer`/`CrossEncoder` when the repo is an "
-            "\"org/name\" string literal and `revision=` is missing or names a branch or tag "
-            "(\"main\", \"v1.0\"). A commit hash (7-40 hex characters) or an expression "
-            "counts as pinned. Local paths (\"./ckpt\", \"/abs\", \"~/x\", `Path(...)`), "
-            "relative folders a training script writes (\"output_dir/final_model\", "
-            "\"checkpoints/best\", \"lightning_logs/version_0\": when unsure, stay silent), "
+            '"org/name" string literal and `revision=` is missing or names a branch or tag '
+            '("main", "v1.0"). A commit hash (7-40 hex characters) or an expression '
+            'counts as pinned. Local paths ("./ckpt", "/abs", "~/x", `Path(...)`), '
+            'relative folders a training script writes ("output_dir/final_model", '
+            '"checkpoints/best", "lightning_logs/version_0": when unsure, stay silent), '
             "variables, calls with `local_files_only=True` and single-word ids such as "
-            "\"gpt2\" (indistinguishable from a local folder) are not flagged."
+            '"gpt2" (indistinguishable from a local folder) are not flagged.'
         ),
         why=(
             "A branch is a moving target: a new push changes the weights, tokenizer or "
@@ -441,17 +537,17 @@ RULES: list[Rule] = [
         bad=(
             "from transformers import AutoModel, AutoTokenizer\n"
             "\n"
-            "tok = AutoTokenizer.from_pretrained(\"google-bert/bert-base-uncased\")\n"
-            "model = AutoModel.from_pretrained(\"google-bert/bert-base-uncased\", "
-            "revision=\"main\")\n"
+            'tok = AutoTokenizer.from_pretrained("google-bert/bert-base-uncased")\n'
+            'model = AutoModel.from_pretrained("google-bert/bert-base-uncased", '
+            'revision="main")\n'
         ),
         good=(
             "from transformers import AutoModel, AutoTokenizer\n"
             "\n"
-            "REV = \"a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4\"\n"
-            "tok = AutoTokenizer.from_pretrained(\"google-bert/bert-base-uncased\", "
+            'REV = "a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4a1b2c3d4"\n'
+            'tok = AutoTokenizer.from_pretrained("google-bert/bert-base-uncased", '
             "revision=REV)\n"
-            "model = AutoModel.from_pretrained(\"./finetuned/bert\")\n"
+            'model = AutoModel.from_pretrained("./finetuned/bert")\n'
         ),
         fix=_REV_FIX,
         references=(

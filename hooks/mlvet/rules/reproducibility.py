@@ -64,35 +64,76 @@ SEED_KEYWORDS = frozenset({"seed", "a", "x", "state", "new_state", "new_seed", "
 
 RANDOM_DRAWS = frozenset(
     {
-        "random", "uniform", "randint", "randrange", "choice", "choices", "shuffle", "sample",
-        "gauss", "normalvariate", "lognormvariate", "expovariate", "vonmisesvariate",
-        "gammavariate", "betavariate", "paretovariate", "weibullvariate", "triangular",
-        "getrandbits", "randbytes", "binomialvariate",
+        "random",
+        "uniform",
+        "randint",
+        "randrange",
+        "choice",
+        "choices",
+        "shuffle",
+        "sample",
+        "gauss",
+        "normalvariate",
+        "lognormvariate",
+        "expovariate",
+        "vonmisesvariate",
+        "gammavariate",
+        "betavariate",
+        "paretovariate",
+        "weibullvariate",
+        "triangular",
+        "getrandbits",
+        "randbytes",
+        "binomialvariate",
     }
 )
 
 # numpy.random.<name> that are not draws from the global generator.
 NUMPY_NOT_DRAWS = frozenset(
     {
-        "seed", "get_state", "set_state", "default_rng", "RandomState", "Generator",
-        "BitGenerator", "SeedSequence", "PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64",
-        "get_bit_generator", "set_bit_generator", "mtrand",
+        "seed",
+        "get_state",
+        "set_state",
+        "default_rng",
+        "RandomState",
+        "Generator",
+        "BitGenerator",
+        "SeedSequence",
+        "PCG64",
+        "PCG64DXSM",
+        "MT19937",
+        "Philox",
+        "SFC64",
+        "get_bit_generator",
+        "set_bit_generator",
+        "mtrand",
     }
 )
 
 TORCH_DRAWS = frozenset(
     {
-        "torch.rand", "torch.randn", "torch.randint", "torch.randperm", "torch.rand_like",
-        "torch.randn_like", "torch.randint_like", "torch.normal", "torch.bernoulli",
-        "torch.multinomial", "torch.poisson",
+        "torch.rand",
+        "torch.randn",
+        "torch.randint",
+        "torch.randperm",
+        "torch.rand_like",
+        "torch.randn_like",
+        "torch.randint_like",
+        "torch.normal",
+        "torch.bernoulli",
+        "torch.multinomial",
+        "torch.poisson",
     }
 )
 
 TORCH_SAMPLERS = frozenset(
     {
-        "torch.utils.data.random_split", "torch.utils.data.dataset.random_split",
-        "torch.utils.data.RandomSampler", "torch.utils.data.sampler.RandomSampler",
-        "torch.utils.data.SubsetRandomSampler", "torch.utils.data.sampler.SubsetRandomSampler",
+        "torch.utils.data.random_split",
+        "torch.utils.data.dataset.random_split",
+        "torch.utils.data.RandomSampler",
+        "torch.utils.data.sampler.RandomSampler",
+        "torch.utils.data.SubsetRandomSampler",
+        "torch.utils.data.sampler.SubsetRandomSampler",
         "torch.utils.data.WeightedRandomSampler",
         "torch.utils.data.sampler.WeightedRandomSampler",
     }
@@ -102,15 +143,29 @@ TORCH_LOADERS = frozenset({"torch.utils.data.DataLoader", "torch.utils.data.data
 
 TF_RANDOM_DRAWS = frozenset(
     {
-        "uniform", "normal", "truncated_normal", "shuffle", "categorical", "gamma", "poisson",
-        "uniform_candidate_sampler", "log_uniform_candidate_sampler",
-        "learned_unigram_candidate_sampler", "fixed_unigram_candidate_sampler",
+        "uniform",
+        "normal",
+        "truncated_normal",
+        "shuffle",
+        "categorical",
+        "gamma",
+        "poisson",
+        "uniform_candidate_sampler",
+        "log_uniform_candidate_sampler",
+        "learned_unigram_candidate_sampler",
+        "fixed_unigram_candidate_sampler",
     }
 )
 TF1_DRAWS = frozenset(
     {
-        "random_normal", "random_uniform", "truncated_normal", "random_shuffle", "multinomial",
-        "random_crop", "random_gamma", "random_poisson",
+        "random_normal",
+        "random_uniform",
+        "truncated_normal",
+        "random_shuffle",
+        "multinomial",
+        "random_crop",
+        "random_gamma",
+        "random_poisson",
     }
 )
 
@@ -138,8 +193,17 @@ ALWAYS_UNSEEDED = frozenset(
 JAX_KEY_MAKERS = frozenset({"jax.random.PRNGKey", "jax.random.key"})
 # Sources of a different value on every run, for "a JAX key made from a non-constant seed".
 _NONDETERMINISTIC_PREFIXES = (
-    "time.", "random.", "numpy.random.", "os.urandom", "os.getpid", "secrets.", "uuid.",
-    "datetime.datetime.now", "datetime.datetime.utcnow", "datetime.now", "datetime.utcnow",
+    "time.",
+    "random.",
+    "numpy.random.",
+    "os.urandom",
+    "os.getpid",
+    "secrets.",
+    "uuid.",
+    "datetime.datetime.now",
+    "datetime.datetime.utcnow",
+    "datetime.now",
+    "datetime.utcnow",
     "datetime.datetime.today",
 )
 
@@ -150,10 +214,34 @@ _GIVEN = ast.Constant(value=0)  # stands for a seed passed through *args / **kwa
 # What `from numpy.random import *` and friends export that ML201 cares about.
 NUMPY_RANDOM_EXPORTS = frozenset(
     {
-        "rand", "randn", "randint", "random", "random_sample", "ranf", "sample", "choice",
-        "shuffle", "permutation", "normal", "uniform", "binomial", "poisson", "beta", "gamma",
-        "exponential", "multivariate_normal", "standard_normal", "lognormal", "dirichlet",
-        "multinomial", "laplace", "logistic", "geometric", "bytes", "seed", "default_rng",
+        "rand",
+        "randn",
+        "randint",
+        "random",
+        "random_sample",
+        "ranf",
+        "sample",
+        "choice",
+        "shuffle",
+        "permutation",
+        "normal",
+        "uniform",
+        "binomial",
+        "poisson",
+        "beta",
+        "gamma",
+        "exponential",
+        "multivariate_normal",
+        "standard_normal",
+        "lognormal",
+        "dirichlet",
+        "multinomial",
+        "laplace",
+        "logistic",
+        "geometric",
+        "bytes",
+        "seed",
+        "default_rng",
         "RandomState",
     }
 )
@@ -215,27 +303,59 @@ class SeedChecker(Checker):
     node_types = (ast.Assign, ast.ImportFrom)
     # Every draw is reached through text like these (module paths, imports, names).
     pattern = AllOf(
-        ("random", "Random", "torch.rand", "torch.normal", "torch.bernoulli", "multinomial",
-         "torch.poisson", "from torch import", "DataLoader", "default_rng", "PRNGKey",
-         "truncated_normal", "PCG64", "MT19937", "Philox", "SFC64", "SeedSequence"),
+        (
+            "random",
+            "Random",
+            "torch.rand",
+            "torch.normal",
+            "torch.bernoulli",
+            "multinomial",
+            "torch.poisson",
+            "from torch import",
+            "DataLoader",
+            "default_rng",
+            "PRNGKey",
+            "truncated_normal",
+            "PCG64",
+            "MT19937",
+            "Philox",
+            "SFC64",
+            "SeedSequence",
+        ),
         confirm=(
             r"random\.(?!seed\b|RandomState\b|default_rng\b|Generator\b|get_state\b"
             r"|set_state\b|SeedSequence\b|set_seed\b|setstate\b|getstate\b|split\b|fold_in\b"
             r"|fork_rng\b|initial_seed\b|get_rng_state\b|set_rng_state\b|manual_seed\b)\w+\s*\(",
-            r"random import", r"import random",
+            r"random import",
+            r"import random",
             # `import numpy.random as npr`, `rs = np.random`: the module under another name
-            r"random as\s", r"\.random[ \t]*(?:[\n;#]|$)",
+            r"random as\s",
+            r"\.random[ \t]*(?:[\n;#]|$)",
             r"random_(?:split|flip|crop|brightness|contrast|hue|saturation|jpeg|normal|uniform"
             r"|shuffle|gamma|poisson|rot|zoom)",
-            r"Random\(", r"RandomState\(\s*(?:\)|None|seed\s*=\s*None)", r"RandomSampler\(",
-            r"default_rng\(\s*(?:\)|None|seed\s*=\s*None)", r"PRNGKey", r"random\.key\(",
+            r"Random\(",
+            r"RandomState\(\s*(?:\)|None|seed\s*=\s*None)",
+            r"RandomSampler\(",
+            r"default_rng\(\s*(?:\)|None|seed\s*=\s*None)",
+            r"PRNGKey",
+            r"random\.key\(",
             r"torch\s*\.\s*(?:rand|normal|bernoulli|multinomial|poisson)",
             r"from torch import [^\n]*\b(?:rand|normal|bernoulli|multinomial|poisson)",
-            r"shuffle\s*=\s*True", r"DataLoader\(", r"truncated_normal\(", r"multinomial\(",
-            r"PCG64", r"MT19937", r"Philox", r"SFC64", r"SeedSequence",
+            r"shuffle\s*=\s*True",
+            r"DataLoader\(",
+            r"truncated_normal\(",
+            r"multinomial\(",
+            r"PCG64",
+            r"MT19937",
+            r"Philox",
+            r"SFC64",
+            r"SeedSequence",
             r"from_non_deterministic_state",
             # generators seeded from the clock or OS entropy
-            r"time\.time\(", r"time_ns\(", r"urandom\(", r"getpid\(",
+            r"time\.time\(",
+            r"time_ns\(",
+            r"urandom\(",
+            r"getpid\(",
         ),
     )
 
@@ -261,7 +381,9 @@ class SeedChecker(Checker):
             if self._seeds(call):
                 self.seeded.add(FAMILY_SEEDERS[q])
             return
-        if call.name in ALL_FAMILY_SEED_NAMES or (q and q.rpartition(".")[2] in ALL_FAMILY_SEED_NAMES):
+        if call.name in ALL_FAMILY_SEED_NAMES or (
+            q and q.rpartition(".")[2] in ALL_FAMILY_SEED_NAMES
+        ):
             if self._seeds(call):
                 self.all_seeded = True
             return
@@ -441,31 +563,79 @@ SKLEARN_RANDOMISED: dict[str, str] = {
         name: _ALWAYS
         for name in (
             # model selection
-            "ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit", "RepeatedKFold",
-            "RepeatedStratifiedKFold", "RandomizedSearchCV", "HalvingRandomSearchCV",
+            "ShuffleSplit",
+            "StratifiedShuffleSplit",
+            "GroupShuffleSplit",
+            "RepeatedKFold",
+            "RepeatedStratifiedKFold",
+            "RandomizedSearchCV",
+            "HalvingRandomSearchCV",
             # ensembles and trees
-            "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
-            "ExtraTreesRegressor", "RandomTreesEmbedding", "GradientBoostingClassifier",
-            "GradientBoostingRegressor", "HistGradientBoostingClassifier",
-            "HistGradientBoostingRegressor", "BaggingClassifier", "BaggingRegressor",
-            "AdaBoostClassifier", "AdaBoostRegressor", "IsolationForest",
-            "DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier",
+            "RandomForestClassifier",
+            "RandomForestRegressor",
+            "ExtraTreesClassifier",
+            "ExtraTreesRegressor",
+            "RandomTreesEmbedding",
+            "GradientBoostingClassifier",
+            "GradientBoostingRegressor",
+            "HistGradientBoostingClassifier",
+            "HistGradientBoostingRegressor",
+            "BaggingClassifier",
+            "BaggingRegressor",
+            "AdaBoostClassifier",
+            "AdaBoostRegressor",
+            "IsolationForest",
+            "DecisionTreeClassifier",
+            "DecisionTreeRegressor",
+            "ExtraTreeClassifier",
             "ExtraTreeRegressor",
             # clustering, manifolds, mixtures, decompositions
-            "KMeans", "MiniBatchKMeans", "BisectingKMeans", "SpectralClustering", "TSNE", "MDS",
-            "GaussianMixture", "BayesianGaussianMixture", "TruncatedSVD",
-            "LatentDirichletAllocation", "FastICA", "GaussianRandomProjection",
-            "SparseRandomProjection", "RBFSampler", "Nystroem", "SkewedChi2Sampler",
+            "KMeans",
+            "MiniBatchKMeans",
+            "BisectingKMeans",
+            "SpectralClustering",
+            "TSNE",
+            "MDS",
+            "GaussianMixture",
+            "BayesianGaussianMixture",
+            "TruncatedSVD",
+            "LatentDirichletAllocation",
+            "FastICA",
+            "GaussianRandomProjection",
+            "SparseRandomProjection",
+            "RBFSampler",
+            "Nystroem",
+            "SkewedChi2Sampler",
             # stochastic linear models and networks
-            "SGDClassifier", "SGDRegressor", "SGDOneClassSVM", "Perceptron",
-            "PassiveAggressiveClassifier", "PassiveAggressiveRegressor", "RANSACRegressor",
-            "MLPClassifier", "MLPRegressor", "BernoulliRBM",
+            "SGDClassifier",
+            "SGDRegressor",
+            "SGDOneClassSVM",
+            "Perceptron",
+            "PassiveAggressiveClassifier",
+            "PassiveAggressiveRegressor",
+            "RANSACRegressor",
+            "MLPClassifier",
+            "MLPRegressor",
+            "BernoulliRBM",
             # data generators and utilities
-            "make_classification", "make_blobs", "make_regression", "make_friedman1", "make_friedman2", "make_friedman3",
-            "make_gaussian_quantiles", "make_hastie_10_2", "make_low_rank_matrix",
-            "make_multilabel_classification", "make_s_curve", "make_swiss_roll",
-            "make_sparse_coded_signal", "make_sparse_spd_matrix", "make_spd_matrix",
-            "make_sparse_uncorrelated", "make_biclusters", "make_checkerboard",
+            "make_classification",
+            "make_blobs",
+            "make_regression",
+            "make_friedman1",
+            "make_friedman2",
+            "make_friedman3",
+            "make_gaussian_quantiles",
+            "make_hastie_10_2",
+            "make_low_rank_matrix",
+            "make_multilabel_classification",
+            "make_s_curve",
+            "make_swiss_roll",
+            "make_sparse_coded_signal",
+            "make_sparse_spd_matrix",
+            "make_spd_matrix",
+            "make_sparse_uncorrelated",
+            "make_biclusters",
+            "make_checkerboard",
             "permutation_importance",
         )
     },
@@ -505,8 +675,14 @@ def _randomises(call: CallSite, kind: str) -> bool:
 
 # Signatures that still take random_state positionally (older scikit-learn, LightGBM).
 POSITIONAL_RANDOM_STATE: dict[str, int] = {
-    "KFold": 2, "StratifiedKFold": 2, "ShuffleSplit": 3, "StratifiedShuffleSplit": 3,
-    "GroupShuffleSplit": 3, "LGBMClassifier": 16, "LGBMRegressor": 16, "LGBMRanker": 16,
+    "KFold": 2,
+    "StratifiedKFold": 2,
+    "ShuffleSplit": 3,
+    "StratifiedShuffleSplit": 3,
+    "GroupShuffleSplit": 3,
+    "LGBMClassifier": 16,
+    "LGBMRegressor": 16,
+    "LGBMRanker": 16,
     "LGBMModel": 16,
 }
 

@@ -84,9 +84,28 @@ _OPT_NAME = re.compile(r"opt", re.IGNORECASE)
 _NOT_OPT_NAME = re.compile(r"sched|warmup|lr_", re.IGNORECASE)
 OPTIMIZER_CLASSES = frozenset(
     {
-        "SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "RMSprop", "Rprop", "NAdam",
-        "RAdam", "LBFGS", "SparseAdam", "ASGD", "Adafactor", "Lion", "LAMB", "Lamb",
-        "AdamW8bit", "Adam8bit", "PagedAdamW", "FusedAdam", "Muon",
+        "SGD",
+        "Adam",
+        "AdamW",
+        "Adamax",
+        "Adagrad",
+        "Adadelta",
+        "RMSprop",
+        "Rprop",
+        "NAdam",
+        "RAdam",
+        "LBFGS",
+        "SparseAdam",
+        "ASGD",
+        "Adafactor",
+        "Lion",
+        "LAMB",
+        "Lamb",
+        "AdamW8bit",
+        "Adam8bit",
+        "PagedAdamW",
+        "FusedAdam",
+        "Muon",
     }
 )
 
@@ -98,7 +117,9 @@ def is_backward(call: CallSite) -> bool:
 
 
 def is_optimizer_name(text: str | None) -> bool:
-    return bool(text) and bool(_OPT_NAME.search(text or "")) and not _NOT_OPT_NAME.search(text or "")
+    return (
+        bool(text) and bool(_OPT_NAME.search(text or "")) and not _NOT_OPT_NAME.search(text or "")
+    )
 
 
 def is_optimizer_step(call: CallSite, optimizers: set[str]) -> bool:
@@ -200,29 +221,72 @@ class ZeroGradChecker(Checker):
 
 FITTED_TRANSFORMERS = frozenset(
     {
-        "StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "Normalizer",
-        "QuantileTransformer", "PowerTransformer", "KBinsDiscretizer", "SimpleImputer",
-        "KNNImputer", "IterativeImputer", "OneHotEncoder", "OrdinalEncoder", "TargetEncoder",
-        "PCA", "TruncatedSVD", "KernelPCA", "IncrementalPCA", "FastICA", "NMF", "SelectKBest",
-        "SelectPercentile", "SelectFromModel", "SelectFpr", "SelectFdr", "SelectFwe",
-        "GenericUnivariateSelect", "RFE", "RFECV", "VarianceThreshold", "SequentialFeatureSelector",
-        "TfidfVectorizer", "CountVectorizer", "TfidfTransformer", "ColumnTransformer",
+        "StandardScaler",
+        "MinMaxScaler",
+        "MaxAbsScaler",
+        "RobustScaler",
+        "Normalizer",
+        "QuantileTransformer",
+        "PowerTransformer",
+        "KBinsDiscretizer",
+        "SimpleImputer",
+        "KNNImputer",
+        "IterativeImputer",
+        "OneHotEncoder",
+        "OrdinalEncoder",
+        "TargetEncoder",
+        "PCA",
+        "TruncatedSVD",
+        "KernelPCA",
+        "IncrementalPCA",
+        "FastICA",
+        "NMF",
+        "SelectKBest",
+        "SelectPercentile",
+        "SelectFromModel",
+        "SelectFpr",
+        "SelectFdr",
+        "SelectFwe",
+        "GenericUnivariateSelect",
+        "RFE",
+        "RFECV",
+        "VarianceThreshold",
+        "SequentialFeatureSelector",
+        "TfidfVectorizer",
+        "CountVectorizer",
+        "TfidfTransformer",
+        "ColumnTransformer",
     }
 )
 TRANSFORMER_FACTORIES = frozenset({"make_column_transformer"})
 SPLITTERS = frozenset({"train_test_split"})
 CV_FUNCTIONS: dict[str, int] = {  # name -> position of X
-    "cross_val_score": 1, "cross_validate": 1, "cross_val_predict": 1, "learning_curve": 1,
-    "validation_curve": 1, "permutation_test_score": 1,
+    "cross_val_score": 1,
+    "cross_validate": 1,
+    "cross_val_predict": 1,
+    "learning_curve": 1,
+    "validation_curve": 1,
+    "permutation_test_score": 1,
 }
 SEARCHERS = frozenset(
     {"GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"}
 )
 CV_SPLITTERS = frozenset(
     {
-        "KFold", "StratifiedKFold", "GroupKFold", "StratifiedGroupKFold", "RepeatedKFold",
-        "RepeatedStratifiedKFold", "ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit",
-        "LeaveOneOut", "LeavePOut", "LeaveOneGroupOut", "LeavePGroupsOut", "TimeSeriesSplit",
+        "KFold",
+        "StratifiedKFold",
+        "GroupKFold",
+        "StratifiedGroupKFold",
+        "RepeatedKFold",
+        "RepeatedStratifiedKFold",
+        "ShuffleSplit",
+        "StratifiedShuffleSplit",
+        "GroupShuffleSplit",
+        "LeaveOneOut",
+        "LeavePOut",
+        "LeaveOneGroupOut",
+        "LeavePGroupsOut",
+        "TimeSeriesSplit",
         "PredefinedSplit",
     }
 )
@@ -252,8 +316,17 @@ class LeakageChecker(Checker):
         ("sklearn",),
         ("fit",),
         (*FITTED_TRANSFORMERS, *TRANSFORMER_FACTORIES),
-        ("_split", "cross_val", "SearchCV", "_curve", "permutation_test", "Fold", "ShuffleSplit",
-         "LeaveO", "LeaveP"),
+        (
+            "_split",
+            "cross_val",
+            "SearchCV",
+            "_curve",
+            "permutation_test",
+            "Fold",
+            "ShuffleSplit",
+            "LeaveO",
+            "LeaveP",
+        ),
     )
     node_types = (ast.Assign, ast.AnnAssign)
 
@@ -294,8 +367,10 @@ class LeakageChecker(Checker):
         label = self._transformer_of(func.value)
         if label is None:
             return None
-        data = call.args[0] if call.args else next(
-            (kw.value for kw in call.keywords if kw.arg in ("X", "raw_documents")), None
+        data = (
+            call.args[0]
+            if call.args
+            else next((kw.value for kw in call.keywords if kw.arg in ("X", "raw_documents")), None)
         )
         if data is None or isinstance(data, ast.Starred):
             return None
@@ -325,9 +400,7 @@ class LeakageChecker(Checker):
         value = node.value
         if value is None:
             return
-        targets: list[ast.expr] = (
-            node.targets if isinstance(node, ast.Assign) else [node.target]
-        )
+        targets: list[ast.expr] = node.targets if isinstance(node, ast.Assign) else [node.target]
         scope = self._scope()
         if isinstance(value, ast.Call):
             name = self._sklearn_name(value.func)
@@ -440,8 +513,11 @@ class LeakageChecker(Checker):
 
 NO_GRAD = frozenset(
     {
-        "torch.no_grad", "torch.inference_mode", "torch.autograd.no_grad",
-        "torch.autograd.grad_mode.no_grad", "torch.autograd.inference_mode",
+        "torch.no_grad",
+        "torch.inference_mode",
+        "torch.autograd.no_grad",
+        "torch.autograd.grad_mode.no_grad",
+        "torch.autograd.inference_mode",
     }
 )
 # Functions that evaluate: evaluate(), validate_epoch(), run_inference(), model_eval(),
@@ -462,20 +538,41 @@ _MODEL_NAME = re.compile(
 # diffusers' ModelMixin, ...).
 MODULE_BASES = ("Module", "Model", "ModelMixin", "Sequential", "ModuleDict", "ModuleList")
 MODULE_FACTORIES = (
-    "torch.nn.", "torchvision.models.", "timm.create_model", "torch.hub.load", "torch.compile",
+    "torch.nn.",
+    "torchvision.models.",
+    "timm.create_model",
+    "torch.hub.load",
+    "torch.compile",
     "segmentation_models_pytorch.",
 )
 # Objects that come back in the mode they were saved in, or manage the mode themselves.
 PRETRAINED_FACTORIES = (
-    "torch.jit.load", "torch.load", "transformers.", "sentence_transformers.", "diffusers.",
-    "peft.", "open_clip.", "clip.load",
+    "torch.jit.load",
+    "torch.load",
+    "transformers.",
+    "sentence_transformers.",
+    "diffusers.",
+    "peft.",
+    "open_clip.",
+    "clip.load",
 )
 _FACTORY_NAME = re.compile(
     r"^(?:get|build|load|create|make|init|setup|prepare|wrap|save|export|compile|train|run)_"
 )
 _CHAIN_METHODS = frozenset(
-    {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "eval", "train",
-     "requires_grad_", "share_memory"}
+    {
+        "to",
+        "cuda",
+        "cpu",
+        "float",
+        "double",
+        "half",
+        "bfloat16",
+        "eval",
+        "train",
+        "requires_grad_",
+        "share_memory",
+    }
 )
 
 
@@ -517,7 +614,12 @@ class EvalModeChecker(Checker):
         ),
     )
     node_types = (
-        ast.ClassDef, ast.Assign, ast.FunctionDef, ast.AsyncFunctionDef, ast.Import, ast.ImportFrom
+        ast.ClassDef,
+        ast.Assign,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Import,
+        ast.ImportFrom,
     )
 
     def __init__(self, ctx: Context) -> None:
@@ -537,8 +639,10 @@ class EvalModeChecker(Checker):
         self.candidates: list[tuple[str, ast.Call, int, bool, bool]] = []
         self.events: dict[int, list[_ModeEvent]] = {}
         base = os.path.basename(ctx.source.path)
-        self.test_file = base.startswith("test_") or base.endswith("_test.py") or base in (
-            "conftest.py", "tests.py"
+        self.test_file = (
+            base.startswith("test_")
+            or base.endswith("_test.py")
+            or base in ("conftest.py", "tests.py")
         )
 
     # facts about names
@@ -571,9 +675,7 @@ class EvalModeChecker(Checker):
             and isinstance(value.func, ast.Attribute)
             and value.func.attr in _CHAIN_METHODS
         ):
-            if value.func.attr == "eval" or (
-                value.func.attr == "train" and self._train_off(value)
-            ):
+            if value.func.attr == "eval" or (value.func.attr == "train" and self._train_off(value)):
                 evaled = True
             value = value.func.value
         if not isinstance(value, ast.Call):
@@ -599,8 +701,10 @@ class EvalModeChecker(Checker):
 
     @staticmethod
     def _train_off(node: ast.Call) -> bool:
-        arg = node.args[0] if node.args else next(
-            (kw.value for kw in node.keywords if kw.arg == "mode"), None
+        arg = (
+            node.args[0]
+            if node.args
+            else next((kw.value for kw in node.keywords if kw.arg == "mode"), None)
         )
         return arg is not None and literal(arg) is False
 
@@ -643,8 +747,10 @@ class EvalModeChecker(Checker):
             self.evaled.add(key)
             # `for m in (enc, dec): m.eval()` puts enc and dec in eval mode.
             for anc in reversed(self.ctx.stack):
-                if isinstance(anc, ast.For) and isinstance(anc.target, ast.Name) and (
-                    anc.target.id == key
+                if (
+                    isinstance(anc, ast.For)
+                    and isinstance(anc.target, ast.Name)
+                    and (anc.target.id == key)
                 ):
                     self.evaled.update(names_in(anc.iter))
         else:
@@ -765,9 +871,7 @@ class EvalModeChecker(Checker):
         if not common:
             return False
         loop = common[-1]
-        return not any(
-            loop in t.loops and (t.where > ev.where or t.where < st.where) for t in mine
-        )
+        return not any(loop in t.loops and (t.where > ev.where or t.where < st.where) for t in mine)
 
 
 # -- ML206 pandas-chained-assignment ------------------------------------------------------
@@ -779,15 +883,49 @@ _INDEXERS = ("loc", "iloc")
 # pandas functions that return a new DataFrame or Series.
 _FRAME_MAKERS = frozenset(
     {
-        "DataFrame", "Series", "concat", "merge", "merge_asof", "merge_ordered", "get_dummies",
-        "pivot", "pivot_table", "crosstab", "melt", "json_normalize", "from_dummies", "cut",
-        "qcut", "wide_to_long", "eval",
+        "DataFrame",
+        "Series",
+        "concat",
+        "merge",
+        "merge_asof",
+        "merge_ordered",
+        "get_dummies",
+        "pivot",
+        "pivot_table",
+        "crosstab",
+        "melt",
+        "json_normalize",
+        "from_dummies",
+        "cut",
+        "qcut",
+        "wide_to_long",
+        "eval",
     }
 )
 _CONTAINER_CALLS = frozenset(
-    {"dict", "list", "defaultdict", "OrderedDict", "Counter", "json.load", "json.loads",
-     "yaml.safe_load", "yaml.load", "zeros", "ones", "empty", "array", "full", "zeros_like",
-     "ones_like", "empty_like", "full_like", "tensor", "deepcopy", "copy.deepcopy"}
+    {
+        "dict",
+        "list",
+        "defaultdict",
+        "OrderedDict",
+        "Counter",
+        "json.load",
+        "json.loads",
+        "yaml.safe_load",
+        "yaml.load",
+        "zeros",
+        "ones",
+        "empty",
+        "array",
+        "full",
+        "zeros_like",
+        "ones_like",
+        "empty_like",
+        "full_like",
+        "tensor",
+        "deepcopy",
+        "copy.deepcopy",
+    }
 )
 
 
@@ -822,9 +960,7 @@ class ChainedAssignmentChecker(Checker):
                 self.kinds[(id(self.ctx.function or self.ctx.tree), node.arg)] = "frame"
             return
         assert isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign))
-        targets: list[ast.expr] = (
-            node.targets if isinstance(node, ast.Assign) else [node.target]
-        )
+        targets: list[ast.expr] = node.targets if isinstance(node, ast.Assign) else [node.target]
         for t in targets:
             self._check_target(t, node)
         if node.value is not None and not isinstance(node, ast.AugAssign):
@@ -850,7 +986,9 @@ class ChainedAssignmentChecker(Checker):
                     ):
                         return "frame"
                     last = q.rpartition(".")[2]
-                    return "container" if last in _CONTAINER_CALLS or q in _CONTAINER_CALLS else None
+                    return (
+                        "container" if last in _CONTAINER_CALLS or q in _CONTAINER_CALLS else None
+                    )
                 if isinstance(root.func, ast.Name):
                     return "container" if root.func.id in _CONTAINER_CALLS else None
                 root = root.func
@@ -919,7 +1057,9 @@ class ForwardCallChecker(Checker):
     codes = ("ML207",)
     # `self.forward(` and `super().forward(` are never findings.
     pattern = AllOf(
-        (".forward",), ("torch", "lightning"), confirm=(r"\.forward(?<!self\.forward)(?<!\)\.forward)\s*\(",)
+        (".forward",),
+        ("torch", "lightning"),
+        confirm=(r"\.forward(?<!self\.forward)(?<!\)\.forward)\s*\(",),
     )
 
     def __init__(self, ctx: Context) -> None:
@@ -1132,12 +1272,7 @@ RULES: list[Rule] = [
             "3.0) this always happens, and before that it depended on whether pandas returned a "
             "view (the SettingWithCopyWarning)."
         ),
-        bad=(
-            "import pandas as pd\n"
-            "\n"
-            "df = pd.read_csv('data.csv')\n"
-            "df['age'][df['age'] < 0] = 0\n"
-        ),
+        bad=("import pandas as pd\n\ndf = pd.read_csv('data.csv')\ndf['age'][df['age'] < 0] = 0\n"),
         good=(
             "import pandas as pd\n"
             "\n"
@@ -1175,12 +1310,7 @@ RULES: list[Rule] = [
             "model = torch.nn.Linear(4, 2)\n"
             "logits = model.forward(torch.ones(1, 4))\n"
         ),
-        good=(
-            "import torch\n"
-            "\n"
-            "model = torch.nn.Linear(4, 2)\n"
-            "logits = model(torch.ones(1, 4))\n"
-        ),
+        good=("import torch\n\nmodel = torch.nn.Linear(4, 2)\nlogits = model(torch.ones(1, 4))\n"),
         fix="call the module itself: model(x)",
         references=(
             "https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.forward",

@@ -13,8 +13,18 @@ import ast
 from mlvet.rules.base import Context
 
 _PICKLES = frozenset({"load", "loads", "Unpickler"})
-_YAML = frozenset({"load", "load_all", "unsafe_load", "unsafe_load_all", "safe_load",
-                   "safe_load_all", "full_load", "full_load_all"})
+_YAML = frozenset(
+    {
+        "load",
+        "load_all",
+        "unsafe_load",
+        "unsafe_load_all",
+        "safe_load",
+        "safe_load_all",
+        "full_load",
+        "full_load_all",
+    }
+)
 _KERAS = frozenset({"load_model"})
 
 # module -> the names of interest it exports (its public `load`-like API).
@@ -49,7 +59,7 @@ class StarImports:
             self.modules.append(node.module)
 
     def qualname(self, ctx: Context, func: ast.expr) -> str | None:
-        """"numpy.load" for a bare `load` a star import supplies; None when unsure."""
+        """ "numpy.load" for a bare `load` a star import supplies; None when unsure."""
         if not self.modules or not isinstance(func, ast.Name):
             return None
         name = func.id

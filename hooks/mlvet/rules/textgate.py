@@ -57,7 +57,10 @@ class Gate:
     """
 
     def __init__(
-        self, needles: Sequence[str], confirm: Sequence[Confirm] = (), *,
+        self,
+        needles: Sequence[str],
+        confirm: Sequence[Confirm] = (),
+        *,
         skip_docstrings: bool = False,
     ) -> None:
         if not needles:

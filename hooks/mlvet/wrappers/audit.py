@@ -78,8 +78,10 @@ def find_files(
         if kind is not None:
             out.append((path, kind))
         elif path in explicit:
-            notices.append(f"{path}: not a dependency file this audit reads "
-                           "(requirements*.txt, pyproject.toml, environment.yml); skipped")
+            notices.append(
+                f"{path}: not a dependency file this audit reads "
+                "(requirements*.txt, pyproject.toml, environment.yml); skipped"
+            )
     return out, list(found.errors), notices
 
 
@@ -159,6 +161,7 @@ def _unique(deps: Any) -> list[Dependency]:
 
 # -- findings ----------------------------------------------------------------------------
 
+
 def _line(collected: Collected, path: str, line: int) -> str:
     lines = collected.lines.get(path)
     if lines is None:
@@ -177,19 +180,31 @@ def unpinned_findings(collected: Collected, config: Config) -> list[Finding]:
             continue
         what = "conda package" if dep.origin == "conda" else "dependency"
         example = f"{dep.name}=={'X.Y.Z'}" if dep.url is None else "@<commit>"
-        out.append(Finding(
-            rule=ML602.code, name=ML602.name, severity=config.severity_for(ML602.code, ML602.severity),
-            path=dep.path, line=dep.line, column=dep.column, source="mlvet",
-            message=f"{what} `{dep.text}` is not pinned to an exact version: {dep.reason}",
-            fix=(f"pin it (`{example}`)" if dep.url is None else
-                 "pin the URL to a commit (`@<sha>`) or add a hash (`#sha256=...`)")
+        out.append(
+            Finding(
+                rule=ML602.code,
+                name=ML602.name,
+                severity=config.severity_for(ML602.code, ML602.severity),
+                path=dep.path,
+                line=dep.line,
+                column=dep.column,
+                source="mlvet",
+                message=f"{what} `{dep.text}` is not pinned to an exact version: {dep.reason}",
+                fix=(
+                    f"pin it (`{example}`)"
+                    if dep.url is None
+                    else "pin the URL to a commit (`@<sha>`) or add a hash (`#sha256=...`)"
+                )
                 + ", or pin it in a constraints/lock file",
-            snippet=_line(collected, dep.path, dep.line).strip(),
-        ))
+                snippet=_line(collected, dep.path, dep.line).strip(),
+            )
+        )
     return out
 
 
-def advisory_findings(advisories: Sequence[Any], collected: Collected, config: Config) -> list[Finding]:
+def advisory_findings(
+    advisories: Sequence[Any], collected: Collected, config: Config
+) -> list[Finding]:
     from mlvet.wrappers.audit_rules import ML601
 
     ignored = {str(i).upper() for i in _list(config.section("audit"), "ignore-vulnerabilities")}
@@ -202,17 +217,31 @@ def advisory_findings(advisories: Sequence[Any], collected: Collected, config: C
         ids_shown = [i for i in (adv.vuln_id, adv.cve) if i]
         label = "safety " + (", ".join(ids_shown) or "advisory without an id")
         fixed = f"fixed in {adv.fixed}" if adv.fixed else "no fixed version known"
-        message = (f"`{dep.name}=={dep.version}` has a known vulnerability ({label}): "
-                   f"affected {adv.affected}, {fixed}")
+        message = (
+            f"`{dep.name}=={dep.version}` has a known vulnerability ({label}): "
+            f"affected {adv.affected}, {fixed}"
+        )
         if adv.summary:
             message += f". {adv.summary}"
-        fix = (f"upgrade to {dep.name}=={adv.fixed} or later" if adv.fixed
-               else f"replace or remove {dep.name}, or accept the risk in `ignore-vulnerabilities`")
-        out.append(Finding(
-            rule=ML601.code, name=ML601.name, severity=config.severity_for(ML601.code, ML601.severity),
-            path=dep.path, line=dep.line, column=dep.column, source="safety", message=message,
-            fix=fix, snippet=_line(collected, dep.path, dep.line).strip() + " " + adv.vuln_id,
-        ))
+        fix = (
+            f"upgrade to {dep.name}=={adv.fixed} or later"
+            if adv.fixed
+            else f"replace or remove {dep.name}, or accept the risk in `ignore-vulnerabilities`"
+        )
+        out.append(
+            Finding(
+                rule=ML601.code,
+                name=ML601.name,
+                severity=config.severity_for(ML601.code, ML601.severity),
+                path=dep.path,
+                line=dep.line,
+                column=dep.column,
+                source="safety",
+                message=message,
+                fix=fix,
+                snippet=_line(collected, dep.path, dep.line).strip() + " " + adv.vuln_id,
+            )
+        )
     return out
 
 
@@ -243,6 +272,7 @@ def keep(findings: Sequence[Finding], collected: Collected, config: Config) -> l
 
 # -- the run -----------------------------------------------------------------------------
 
+
 class AuditAbort(Exception):
     """The audit cannot do what was asked (no database where one is required): exit 2."""
 
@@ -262,12 +292,24 @@ def in_ci(environ: Mapping[str, str] | None = None) -> bool:
     return value.strip().lower() not in ("", "0", "false", "no", "off")
 
 
-def options_from(config: Config, *, db: str | None = None, require_db: bool = False,
-                 offline: bool = False, timeout: float | None = None) -> AuditOptions:
+def options_from(
+    config: Config,
+    *,
+    db: str | None = None,
+    require_db: bool = False,
+    offline: bool = False,
+    timeout: float | None = None,
+) -> AuditOptions:
     """Command line over `[tool.mlvet.audit]`; a relative `db` there is relative to the file."""
     section = config.section("audit")
-    unknown = set(section) - {"db", "db-url", "offline", "require-db", "timeout",
-                              "ignore-vulnerabilities"}
+    unknown = set(section) - {
+        "db",
+        "db-url",
+        "offline",
+        "require-db",
+        "timeout",
+        "ignore-vulnerabilities",
+    }
     notices = tuple(f"unknown key `{k}` in [tool.mlvet.audit] (ignored)" for k in sorted(unknown))
     db_value = db
     if db_value is None and section.get("db") is not None:
@@ -275,7 +317,11 @@ def options_from(config: Config, *, db: str | None = None, require_db: bool = Fa
             raise ConfigError("[tool.mlvet.audit] `db` must be a path")
         db_value = os.path.join(str(config.root), os.path.expanduser(section["db"]))
     raw_timeout = timeout if timeout is not None else section.get("timeout", 10.0)
-    if isinstance(raw_timeout, bool) or not isinstance(raw_timeout, (int, float)) or raw_timeout <= 0:
+    if (
+        isinstance(raw_timeout, bool)
+        or not isinstance(raw_timeout, (int, float))
+        or raw_timeout <= 0
+    ):
         raise ConfigError("[tool.mlvet.audit] `timeout` must be a positive number of seconds")
     url = section.get("db-url")
     if url is not None and not isinstance(url, str):
@@ -296,20 +342,25 @@ def run_audit(paths: Sequence[str], config: Config, options: AuditOptions) -> Re
     from mlvet.wrappers.audit_safety import SafetyUnavailable, lookup
 
     collected = collect(paths, config)
-    report = Report(errors=collected.errors,
-                    notices=[*config.notices, *options.notices, *collected.notices],
-                    files_checked=len(collected.files))
+    report = Report(
+        errors=collected.errors,
+        notices=[*config.notices, *options.notices, *collected.notices],
+        files_checked=len(collected.files),
+    )
     findings = unpinned_findings(collected, config)
     wants_vulns = config.is_selected("ML601", AUDIT_PREFIX)
     if wants_vulns and collected.files:
         try:
-            db = find_database(options.db, url=options.db_url, offline=options.offline,
-                               timeout=options.timeout)
+            db = find_database(
+                options.db, url=options.db_url, offline=options.offline, timeout=options.timeout
+            )
         except DatabaseError as exc:
             raise AuditAbort(str(exc)) from None
         if isinstance(db, Missing):
-            why = (f"no vulnerability database ({db.reason}); ML601 not checked: "
-                   "pass --db DIR or allow network access")
+            why = (
+                f"no vulnerability database ({db.reason}); ML601 not checked: "
+                "pass --db DIR or allow network access"
+            )
             if options.require_db:
                 raise AuditAbort(why)
             report.notices.append(why)

@@ -61,8 +61,10 @@ def problem_with(folder: str | Path) -> str | None:
         return f"{DB_FILES[0]} is not valid JSON ({type(exc).__name__})"
     version = meta.get("schema_version") if isinstance(meta, dict) else None
     if version != SCHEMA_VERSION:
-        return (f"{DB_FILES[0]} has schema version {version!r}; safety reads only "
-                f"{SCHEMA_VERSION} (the old safety-db repository format is not supported)")
+        return (
+            f"{DB_FILES[0]} has schema version {version!r}; safety reads only "
+            f"{SCHEMA_VERSION} (the old safety-db repository format is not supported)"
+        )
     return None
 
 
@@ -129,8 +131,9 @@ def download(url: str, dest: Path, timeout: float) -> str | None:
 def _bounded_download(url: str, dest: Path, timeout: float) -> str | None:
     """`download`, but never longer than a few timeouts in all (name lookups included)."""
     result: list[str | None] = []
-    worker = threading.Thread(target=lambda: result.append(download(url, dest, timeout)),
-                              daemon=True)
+    worker = threading.Thread(
+        target=lambda: result.append(download(url, dest, timeout)), daemon=True
+    )
     worker.start()
     worker.join(timeout * 3)
     if not result:
@@ -160,15 +163,21 @@ def find_database(
         return Database(folder=str(cached), origin="cache")
     if offline:
         if usable:
-            return Database(folder=str(cached), origin="cache",
-                            notice=f"offline: using the cached vulnerability database of {_stamp(cached)}")
+            return Database(
+                folder=str(cached),
+                origin="cache",
+                notice=f"offline: using the cached vulnerability database of {_stamp(cached)}",
+            )
         return Missing("offline and no cached copy")
     source = url or os.environ.get(URL_ENV) or OPEN_DB_URL
     failure = _bounded_download(source, cached, timeout)
     if failure is None:
         return Database(folder=str(cached), origin="download")
     if usable:
-        return Database(folder=str(cached), origin="cache",
-                        notice=f"vulnerability database not refreshed ({failure}); "
-                               f"using the cached copy of {_stamp(cached)}")
+        return Database(
+            folder=str(cached),
+            origin="cache",
+            notice=f"vulnerability database not refreshed ({failure}); "
+            f"using the cached copy of {_stamp(cached)}",
+        )
     return Missing(failure)

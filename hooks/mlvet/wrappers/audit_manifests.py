@@ -46,6 +46,7 @@ class Manifest:
 
 # -- pyproject.toml --------------------------------------------------------------------
 
+
 def _line_col(text: str, pos: int) -> tuple[int, int]:
     line = text.count("\n", 0, pos) + 1
     return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
@@ -114,12 +115,20 @@ def parse_pyproject(text: str, path: str) -> Manifest:
     if isinstance(project, dict):
         own = canonical(str(project.get("name", "")))
         if "dependencies" in project:
-            groups.append(("project", "dependencies", project["dependencies"], "project.dependencies"))
+            groups.append(
+                ("project", "dependencies", project["dependencies"], "project.dependencies")
+            )
         optional = project.get("optional-dependencies", {})
         if isinstance(optional, dict):
             for extra, reqs in optional.items():
-                groups.append(("project.optional-dependencies", str(extra), reqs,
-                               f"project.optional-dependencies.{extra}"))
+                groups.append(
+                    (
+                        "project.optional-dependencies",
+                        str(extra),
+                        reqs,
+                        f"project.optional-dependencies.{extra}",
+                    )
+                )
         elif optional:
             out.errors.append(FileError(path, "`project.optional-dependencies` must be a table"))
     dep_groups = data.get("dependency-groups", {})
@@ -150,7 +159,9 @@ def parse_pyproject(text: str, path: str) -> Manifest:
     return out
 
 
-def _add_requirement_string(req: str, path: str, line: int, column: int, own: str, out: Manifest) -> None:
+def _add_requirement_string(
+    req: str, path: str, line: int, column: int, own: str, out: Manifest
+) -> None:
     parsed = parse_requirements_text(req, path, "pyproject")
     for n, problem in parsed.problems:
         del n
@@ -168,6 +179,7 @@ def _at(dep: Dependency, line: int, column: int, text: str | None = None) -> Dep
 
 
 # -- conda environment.yml ---------------------------------------------------------------
+
 
 def parse_environment(text: str, path: str, reader: Reader = read_dep_file) -> Manifest:
     import yaml
@@ -194,13 +206,17 @@ def parse_environment(text: str, path: str, reader: Reader = read_dep_file) -> M
         return out
     for item in deps_node.value:
         if isinstance(item, yaml.ScalarNode):
-            _conda_item(str(item.value), item.start_mark.line + 1, item.start_mark.column + 1, path, out)
+            _conda_item(
+                str(item.value), item.start_mark.line + 1, item.start_mark.column + 1, path, out
+            )
         elif isinstance(item, yaml.MappingNode):
             pip = _mapping_get(item, "pip")
             if isinstance(pip, yaml.SequenceNode):
                 _pip_items(pip.value, path, out, reader)
             elif pip is not None:
-                out.errors.append(FileError(path, f"line {pip.start_mark.line + 1}: `pip` must be a list"))
+                out.errors.append(
+                    FileError(path, f"line {pip.start_mark.line + 1}: `pip` must be a list")
+                )
     return out
 
 
@@ -219,8 +235,18 @@ def _conda_item(spec: str, line: int, column: int, path: str, out: Manifest) -> 
     name, version, reason = parsed
     if conda_skipped(name):
         return
-    out.deps.append(Dependency(name=conda_to_pypi(name), path=path, line=line, column=column,
-                               text=spec.strip(), origin="conda", version=version, reason=reason))
+    out.deps.append(
+        Dependency(
+            name=conda_to_pypi(name),
+            path=path,
+            line=line,
+            column=column,
+            text=spec.strip(),
+            origin="conda",
+            version=version,
+            reason=reason,
+        )
+    )
 
 
 def _pip_items(items: Iterable[Any], path: str, out: Manifest, reader: Reader) -> None:
@@ -228,7 +254,9 @@ def _pip_items(items: Iterable[Any], path: str, out: Manifest, reader: Reader) -
 
     for item in items:
         if not isinstance(item, yaml.ScalarNode):
-            out.errors.append(FileError(path, f"line {item.start_mark.line + 1}: pip entries must be strings"))
+            out.errors.append(
+                FileError(path, f"line {item.start_mark.line + 1}: pip entries must be strings")
+            )
             continue
         line, column = item.start_mark.line + 1, item.start_mark.column + 1
         parsed = parse_requirements_text(str(item.value), path, "conda-pip")

@@ -32,9 +32,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_INCLUDE_DEPTH = 32
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
-_REQ = re.compile(
-    r"(?P<name>" + NAME + r")\s*(?:\[(?P<extras>[^\]]*)\])?\s*(?P<rest>.*)", re.S
-)
+_REQ = re.compile(r"(?P<name>" + NAME + r")\s*(?:\[(?P<extras>[^\]]*)\])?\s*(?P<rest>.*)", re.S)
 # Options that take a value, with the include kinds we follow.
 _INCLUDE_OPTS = {"-r": "r", "--requirement": "r", "-c": "c", "--constraint": "c"}
 _EDITABLE_OPTS = ("-e", "--editable")
@@ -66,8 +64,12 @@ def read_dep_file(path: str) -> str:
     except OSError as exc:
         raise DepFileError(f"cannot read: {exc.strerror or exc}") from None
     # `pip freeze > requirements.txt` in PowerShell writes UTF-16 with a BOM; pip reads it.
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 return data.decode(codec)
@@ -153,8 +155,16 @@ def parse_requirement(
     if text.lower().startswith(VCS_PREFIXES) or _URL_START.match(text):
         url = text.split(" ;", 1)[0].split("; ", 1)[0].strip()
         name = egg_name(url) or name_from_url(url)
-        return Dependency(name=name, path=path, line=line, column=column, text=text,
-                          origin=origin, reason=url_pin_reason(url, has_hash), url=url)
+        return Dependency(
+            name=name,
+            path=path,
+            line=line,
+            column=column,
+            text=text,
+            origin=origin,
+            reason=url_pin_reason(url, has_hash),
+            url=url,
+        )
     if is_local_path(text):
         return None
     m = _REQ.fullmatch(text)
@@ -167,8 +177,16 @@ def parse_requirement(
             return "not a valid requirement"
         if is_local_path(url) or url.startswith("file:"):
             return None
-        return Dependency(name=name, path=path, line=line, column=column, text=text,
-                          origin=origin, reason=url_pin_reason(url, has_hash), url=url)
+        return Dependency(
+            name=name,
+            path=path,
+            line=line,
+            column=column,
+            text=text,
+            origin=origin,
+            reason=url_pin_reason(url, has_hash),
+            url=url,
+        )
     spec = rest.split(";", 1)[0].strip()
     if "${" in spec:
         # pip fills `${VAR}` in at install time: the pin cannot be judged from here.
@@ -176,11 +194,21 @@ def parse_requirement(
     if not is_valid_specifier(spec):
         return "not a valid requirement"
     version, reason = pin_of_specifier(spec)
-    return Dependency(name=name, path=path, line=line, column=column, text=text,
-                      origin=origin, version=version, reason=reason)
+    return Dependency(
+        name=name,
+        path=path,
+        line=line,
+        column=column,
+        text=text,
+        origin=origin,
+        version=version,
+        reason=reason,
+    )
 
 
-def parse_requirements_text(text: str, path: str, origin: Origin = "requirements") -> ParsedRequirements:
+def parse_requirements_text(
+    text: str, path: str, origin: Origin = "requirements"
+) -> ParsedRequirements:
     """Pure: the requirements, includes and unreadable lines of one requirements file."""
     out = ParsedRequirements()
     for number, column, line in logical_lines(text):
@@ -234,6 +262,7 @@ def _option_line(
 
 # -- include trees ---------------------------------------------------------------------
 
+
 @dataclass
 class Tree:
     """Everything reachable from one root file through `-r` and `-c`."""
@@ -274,7 +303,9 @@ def load_tree(
     tree = Tree()
     seen: set[tuple[str, str]] = set()
 
-    def visit(path: str, kind: Origin, depth: int, body: str | None, via: tuple[str, int] | None) -> None:
+    def visit(
+        path: str, kind: Origin, depth: int, body: str | None, via: tuple[str, int] | None
+    ) -> None:
         key = (_identity(path), kind)
         if key in seen:
             return  # already read (an include cycle, or the same file twice)
@@ -286,7 +317,9 @@ def load_tree(
                 if via is None:
                     tree.errors.append(FileError(path, str(exc)))
                 else:
-                    tree.errors.append(FileError(via[0], f"line {via[1]}: cannot include {path}: {exc}"))
+                    tree.errors.append(
+                        FileError(via[0], f"line {via[1]}: cannot include {path}: {exc}")
+                    )
                 return
         tree.files.append(path)
         parsed = parse_requirements_text(body, path, kind)
@@ -298,8 +331,11 @@ def load_tree(
             lines = ", ".join(str(n) for n, _ in parsed.problems[:10])
             more = "…" if len(parsed.problems) > 10 else ""
             tree.errors.append(
-                FileError(path, f"{len(parsed.problems)} lines are not valid requirements "
-                                f"(lines {lines}{more}); is this a requirements file?")
+                FileError(
+                    path,
+                    f"{len(parsed.problems)} lines are not valid requirements "
+                    f"(lines {lines}{more}); is this a requirements file?",
+                )
             )
         for inc in parsed.includes:
             if _URL_START.match(inc.target):

@@ -132,22 +132,30 @@ def lookup(deps: Sequence[Dependency], db_folder: str) -> list[Advisory]:
             except Exception:  # a version safety cannot read is not looked up
                 continue
         if reqs:
-            packages.append(package_cls(name=name, version=next(iter(versions)), requirements=reqs,
-                                        found=None))
+            packages.append(
+                package_cls(name=name, version=next(iter(versions)), requirements=reqs, found=None)
+            )
     if not packages:
         return []
     auth_kw = "auth" if "auth" in inspect.signature(core.fetch_database).parameters else "session"
     try:
         with _quiet():
             vulns, _ = core.check(
-                **{auth_kw: _NoAuth()}, packages=packages, db_mirror=db_folder, cached=0,
-                ignore_vulns={}, ignore_severity_rules={}, include_ignored=True,
-                is_env_scan=False, telemetry=False,
+                **{auth_kw: _NoAuth()},
+                packages=packages,
+                db_mirror=db_folder,
+                cached=0,
+                ignore_vulns={},
+                ignore_severity_rules={},
+                include_ignored=True,
+                is_env_scan=False,
+                telemetry=False,
             )
     except Exception as exc:  # a malformed database, or safety changed its API
         detail = " ".join(str(exc).split())[:200]
-        raise SafetyUnavailable(f"safety could not read the database in {db_folder}: "
-                                f"{type(exc).__name__}: {detail}") from None
+        raise SafetyUnavailable(
+            f"safety could not read the database in {db_folder}: {type(exc).__name__}: {detail}"
+        ) from None
     out: list[Advisory] = []
     for v in vulns:
         version = str(v.analyzed_version or "")
@@ -158,7 +166,15 @@ def lookup(deps: Sequence[Dependency], db_folder: str) -> list[Advisory]:
         if fixed is None and isinstance(closest, dict) and closest.get("upper"):
             fixed = str(closest["upper"])  # the nearest version above with no known advisory
         for dep in by_name.get(canonical(v.package_name), {}).get(version, []):
-            out.append(Advisory(dep=dep, vuln_id=str(v.vulnerability_id), cve=cve,
-                                affected=affected, fixed=fixed, summary=_summary(v.advisory),
-                                url=v.more_info_url or None))
+            out.append(
+                Advisory(
+                    dep=dep,
+                    vuln_id=str(v.vulnerability_id),
+                    cve=cve,
+                    affected=affected,
+                    fixed=fixed,
+                    summary=_summary(v.advisory),
+                    url=v.more_info_url or None,
+                )
+            )
     return out

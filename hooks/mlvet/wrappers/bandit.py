@@ -95,17 +95,39 @@ FIX_HINTS = {
 
 # Bandit names every blacklist result "blacklist"; these are the names of the entries.
 BLACKLIST_NAMES = {
-    "B301": "pickle", "B302": "marshal", "B303": "md5", "B304": "ciphers",
-    "B305": "cipher-modes", "B306": "mktemp-q", "B307": "eval", "B308": "mark-safe",
-    "B310": "urllib-urlopen", "B311": "random", "B312": "telnetlib",
-    "B313": "xml-bad-celementtree", "B314": "xml-bad-elementtree",
-    "B315": "xml-bad-expatreader", "B316": "xml-bad-expatbuilder", "B317": "xml-bad-sax",
-    "B318": "xml-bad-minidom", "B319": "xml-bad-pulldom", "B321": "ftplib",
-    "B323": "unverified-context", "B401": "import-telnetlib", "B402": "import-ftplib",
-    "B403": "import-pickle", "B404": "import-subprocess", "B405": "import-xml-etree",
-    "B406": "import-xml-sax", "B407": "import-xml-expat", "B408": "import-xml-minidom",
-    "B409": "import-xml-pulldom", "B411": "import-xmlrpclib", "B412": "import-httpoxy",
-    "B413": "import-pycrypto", "B415": "import-pyghmi",
+    "B301": "pickle",
+    "B302": "marshal",
+    "B303": "md5",
+    "B304": "ciphers",
+    "B305": "cipher-modes",
+    "B306": "mktemp-q",
+    "B307": "eval",
+    "B308": "mark-safe",
+    "B310": "urllib-urlopen",
+    "B311": "random",
+    "B312": "telnetlib",
+    "B313": "xml-bad-celementtree",
+    "B314": "xml-bad-elementtree",
+    "B315": "xml-bad-expatreader",
+    "B316": "xml-bad-expatbuilder",
+    "B317": "xml-bad-sax",
+    "B318": "xml-bad-minidom",
+    "B319": "xml-bad-pulldom",
+    "B321": "ftplib",
+    "B323": "unverified-context",
+    "B401": "import-telnetlib",
+    "B402": "import-ftplib",
+    "B403": "import-pickle",
+    "B404": "import-subprocess",
+    "B405": "import-xml-etree",
+    "B406": "import-xml-sax",
+    "B407": "import-xml-expat",
+    "B408": "import-xml-minidom",
+    "B409": "import-xml-pulldom",
+    "B411": "import-xmlrpclib",
+    "B412": "import-httpoxy",
+    "B413": "import-pycrypto",
+    "B415": "import-pyghmi",
 }
 
 
@@ -121,6 +143,7 @@ class UserBandit:
 
 
 # -- profile and project configuration -------------------------------------------------
+
 
 @lru_cache(maxsize=1)
 def load_profile() -> dict[str, Any]:
@@ -164,7 +187,9 @@ def _bandit_table(path: Path) -> dict[str, Any] | None:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
     if path.name != "pyproject.toml":
-        return data.get("tool", {}).get("bandit", data) if isinstance(data.get("tool"), dict) else data
+        return (
+            data.get("tool", {}).get("bandit", data) if isinstance(data.get("tool"), dict) else data
+        )
     tool = data.get("tool")
     table = tool.get("bandit") if isinstance(tool, dict) else None
     return table if isinstance(table, dict) else None
@@ -176,7 +201,8 @@ def read_user_bandit(path: Path | None) -> UserBandit:
     table = _bandit_table(path) or {}
     excludes = table.get("exclude_dirs", table.get("exclude", []))
     options = {
-        k: v for k, v in table.items()
+        k: v
+        for k, v in table.items()
         if k not in ("tests", "skips", "exclude_dirs", "exclude", "targets", "recursive")
     }
     return UserBandit(
@@ -234,6 +260,7 @@ def is_excluded_dir(path: str, excludes: Sequence[str], root: Path) -> bool:
 
 # -- notebooks -> temporary Python files ----------------------------------------------
 
+
 def notebook_code(source: Source) -> tuple[str, list[str]]:
     """The notebook's joined code; cells that do not parse are blanked (and named)."""
     try:
@@ -259,10 +286,21 @@ def notebook_code(source: Source) -> tuple[str, list[str]]:
 
 # -- running bandit --------------------------------------------------------------------
 
+
 def bandit_command(config_file: str, out_file: str, files: Sequence[str]) -> list[str]:
     return [
-        python_executable(), "-m", "bandit", "-q", "-f", "json", "-o", out_file,
-        "-c", config_file, "--", *files,
+        python_executable(),
+        "-m",
+        "bandit",
+        "-q",
+        "-f",
+        "json",
+        "-o",
+        out_file,
+        "-c",
+        config_file,
+        "--",
+        *files,
     ]
 
 
@@ -344,7 +382,9 @@ _QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 
 def redact_quoted(text: str) -> str:
     """Bandit quotes the suspected password; show at most its first 4 characters."""
-    return _QUOTED.sub(lambda m: "'" + m.group(1)[:4] + "…'" if len(m.group(1)) > 4 else "'…'", text)
+    return _QUOTED.sub(
+        lambda m: "'" + m.group(1)[:4] + "…'" if len(m.group(1)) > 4 else "'…'", text
+    )
 
 
 def _parse_error(path: str, reason: str) -> str:
@@ -369,7 +409,9 @@ def run_bandit(paths: Sequence[str], config: Config) -> Report:
     start = _common_folder([f for f, _ in files]) if files else Path.cwd()
     user = read_user_bandit(_user_config_path(config, start))
     if user.exclude_dirs and user.path is not None:
-        files = [(f, k) for f, k in files if not is_excluded_dir(f, user.exclude_dirs, user.path.parent)]
+        files = [
+            (f, k) for f, k in files if not is_excluded_dir(f, user.exclude_dirs, user.path.parent)
+        ]
     report.files_checked = len(files)
     if not files:
         return report
@@ -420,7 +462,9 @@ def run_bandit(paths: Sequence[str], config: Config) -> Report:
             for err in data.get("errors", []):
                 if isinstance(err, dict):
                     path = pmap.display(str(err.get("filename", "")))
-                    report.errors.append(FileError(path, _parse_error(path, str(err.get("reason", "")))))
+                    report.errors.append(
+                        FileError(path, _parse_error(path, str(err.get("reason", ""))))
+                    )
             for item in data.get("results", []):
                 if not isinstance(item, dict):
                     continue

@@ -123,6 +123,7 @@ def digest(path: str) -> str | None:
 
 # -- severities ------------------------------------------------------------------------
 
+
 def by_prefix(code: str, table: Mapping[str, Severity]) -> Severity | None:
     """The entry of the longest key that `code` starts with."""
     best: str | None = None
@@ -139,6 +140,7 @@ def user_severity(config: Config, code: str, default: Severity) -> Severity:
 
 
 # -- filtering -------------------------------------------------------------------------
+
 
 def effective_select(config: Config) -> tuple[str, ...] | None:
     """`select` as it applies to a wrapped tool.

@@ -108,6 +108,7 @@ class RuffResult:
 
 # -- the bundle ------------------------------------------------------------------------
 
+
 @lru_cache(maxsize=1)
 def _bundle_table() -> dict[str, Any]:
     text = resources.files("mlvet.data").joinpath(BUNDLE_FILE).read_text(encoding="utf-8")
@@ -134,9 +135,7 @@ def load_bundle(options: Mapping[str, Any] | None = None) -> Bundle:
     if "select" in options:
         select = _str_tuple(options["select"])
     select += tuple(s for s in _str_tuple(options.get("extend-select", [])) if s not in select)
-    pfi = {
-        str(k): _str_tuple(v) for k, v in lint.get("extend-per-file-ignores", {}).items()
-    }
+    pfi = {str(k): _str_tuple(v) for k, v in lint.get("extend-per-file-ignores", {}).items()}
     if "notebook-ignore" in options:
         pfi["*.ipynb"] = _str_tuple(options["notebook-ignore"])
     return Bundle(
@@ -147,6 +146,7 @@ def load_bundle(options: Mapping[str, Any] | None = None) -> Bundle:
 
 
 # -- the project's own ruff configuration ---------------------------------------------
+
 
 def _read_toml(path: Path) -> dict[str, Any] | None:
     try:
@@ -197,8 +197,12 @@ def read_user_ruff(path: Path | None, depth: int = 0) -> UserRuff:
     select: list[str] = []
     ignore: list[str] = []
     for section in (table, lint):
-        select += _str_tuple(section.get("select", [])) + _str_tuple(section.get("extend-select", []))
-        ignore += _str_tuple(section.get("ignore", [])) + _str_tuple(section.get("extend-ignore", []))
+        select += _str_tuple(section.get("select", [])) + _str_tuple(
+            section.get("extend-select", [])
+        )
+        ignore += _str_tuple(section.get("ignore", [])) + _str_tuple(
+            section.get("extend-ignore", [])
+        )
     base = table.get("extend")
     if isinstance(base, str) and depth < 8:
         base_path = Path(os.path.expanduser(base))
@@ -241,6 +245,7 @@ def selection_args(bundle: Bundle, user: UserRuff) -> list[str]:
 
 
 # -- running ruff ----------------------------------------------------------------------
+
 
 def ruff_binary() -> str:
     try:
@@ -347,7 +352,9 @@ def run_ruff(
     found = discover(paths, config, ["python", "notebook"])
     files = [f for f, _ in found.files]
     report = Report(
-        errors=list(found.errors), tools=["ruff"], files_checked=len(files),
+        errors=list(found.errors),
+        tools=["ruff"],
+        files_checked=len(files),
         notices=list(config.notices),
     )
     result = RuffResult(report)
@@ -393,6 +400,8 @@ def run_ruff(
     report.findings = apply_config(findings, config, sources)
     if result.changed:
         n = len(result.changed)
-        report.notices.append(f"ruff fixed {n} file{'s' if n != 1 else ''}: " + ", ".join(result.changed))
+        report.notices.append(
+            f"ruff fixed {n} file{'s' if n != 1 else ''}: " + ", ".join(result.changed)
+        )
     report.sorted()
     return result

@@ -71,8 +71,9 @@ def options_from_config(config: Config) -> Options:
         except (re.error, TypeError) as exc:
             from mlvet.config import ConfigError
 
-            raise ConfigError(f"[tool.mlvet.secrets] allow: bad pattern {pattern!r}: {exc}") \
-                from None
+            raise ConfigError(
+                f"[tool.mlvet.secrets] allow: bad pattern {pattern!r}: {exc}"
+            ) from None
     plugins = section.get("plugins", [])
     if isinstance(plugins, str):
         plugins = [plugins]
@@ -108,8 +109,13 @@ def _scrub(text: str) -> str:
     """Redact anything token-shaped in a description: a name in `where` is read from
     the scanned text, and a neighbouring secret must not ride along in the message."""
     return _TOKENISH.sub(
-        lambda m: redact(m.group(0)) if looks_random(m.group(0))
-        and mixed_case_or_digits(m.group(0)) else m.group(0), text)
+        lambda m: (
+            redact(m.group(0))
+            if looks_random(m.group(0)) and mixed_case_or_digits(m.group(0))
+            else m.group(0)
+        ),
+        text,
+    )
 
 
 def _finding(tf: TextFile, seg: Segment, hit: Hit, options: Options) -> Finding:
@@ -118,8 +124,10 @@ def _finding(tf: TextFile, seg: Segment, hit: Hit, options: Options) -> Finding:
     if seg.kind == "output":
         where += f" in the output of cell {seg.cell}"
     message = f"{hit.label} {redact(hit.display or hit.secret)}{where}"
-    fix = (f"revoke it ({hit.revoke}), then read it from the environment or a secrets "
-           "manager; removing the line does not remove it from git history")
+    fix = (
+        f"revoke it ({hit.revoke}), then read it from the environment or a secrets "
+        "manager; removing the line does not remove it from git history"
+    )
     physical = tf.physical_line(seg, line)
     return Finding(
         rule=CODE,
@@ -137,13 +145,15 @@ def _finding(tf: TextFile, seg: Segment, hit: Hit, options: Options) -> Finding:
     )
 
 
-def scan_segment(text: str, path: str, options: Options,
-                 cell_source: str | None = None) -> list[Hit]:
+def scan_segment(
+    text: str, path: str, options: Options, cell_source: str | None = None
+) -> list[Hit]:
     """Every detector on one text. mlvet's hits win over detect-secrets' on overlaps."""
     hits = scan_text(text, path, cell_source)
     if options.use_detect_secrets and secrets_ds.available():
-        specs = secrets_ds.configure(secrets_ds.default_plugin_names(options.entropy),
-                                     options.plugin_files)
+        specs = secrets_ds.configure(
+            secrets_ds.default_plugin_names(options.entropy), options.plugin_files
+        )
         taken = Spans()
         for h in hits:
             taken.claim(h.offset, h.offset + max(1, len(h.secret)))
@@ -155,7 +165,9 @@ def scan_segment(text: str, path: str, options: Options,
     return hits
 
 
-def scan_file(path: str, options: Options, config: Config | None = None) -> tuple[list[Finding], list[FileError]]:
+def scan_file(
+    path: str, options: Options, config: Config | None = None
+) -> tuple[list[Finding], list[FileError]]:
     try:
         tf = read_text_file(path)
     except Skip:
@@ -198,8 +210,9 @@ def _work(path: str) -> tuple[list[Finding], list[FileError]]:
     return scan_file(path, *_WORKER)
 
 
-def scan_files(files: Sequence[str], options: Options, config: Config,
-               jobs: int | None = None) -> Report:
+def scan_files(
+    files: Sequence[str], options: Options, config: Config, jobs: int | None = None
+) -> Report:
     report = Report(tools=["mlvet"], files_checked=len(files))
     if options.use_detect_secrets and secrets_ds.available():
         report.tools.append("detect-secrets")
@@ -208,8 +221,12 @@ def scan_files(files: Sequence[str], options: Options, config: Config,
         results = [scan_file(p, options, config) for p in files]
     else:
         ctx = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(ctx),
-                                 initializer=_init_worker, initargs=(options, config)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context(ctx),
+            initializer=_init_worker,
+            initargs=(options, config),
+        ) as pool:
             results = list(pool.map(_work, files, chunksize=max(1, len(files) // (jobs * 8))))
     for findings, errors in results:
         report.findings.extend(findings)
@@ -224,8 +241,9 @@ def _default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_secrets(paths: Sequence[str], config: Config, options: Options | None = None,
-                jobs: int | None = None) -> Report:
+def run_secrets(
+    paths: Sequence[str], config: Config, options: Options | None = None, jobs: int | None = None
+) -> Report:
     """Discover (git-aware), scan, and return the report (selection honoured)."""
     options = options or options_from_config(config)
     if not config.is_selected(CODE, ("ML5",)):

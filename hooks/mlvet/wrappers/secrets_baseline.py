@@ -53,8 +53,11 @@ def read_json(path: str) -> Any:
 
 
 def is_detect_secrets_baseline(data: Any) -> bool:
-    return isinstance(data, dict) and isinstance(data.get("results"), dict) \
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("results"), dict)
         and not isinstance(data.get("findings"), list)
+    )
 
 
 def known_secrets(data: Any, path: str) -> set[tuple[str, str]]:
@@ -73,17 +76,15 @@ def known_secrets(data: Any, path: str) -> set[tuple[str, str]]:
 
 def filter_known(report: Report, known: set[tuple[str, str]]) -> int:
     """Drop findings the baseline acknowledges; return how many."""
-    kept = [
-        f for f in report.findings
-        if (norm_path(f.path), secret_hash_of(f) or "") not in known
-    ]
+    kept = [f for f in report.findings if (norm_path(f.path), secret_hash_of(f) or "") not in known]
     dropped = len(report.findings) - len(kept)
     report.findings = kept
     return dropped
 
 
-def build_baseline(report: Report, plugins: list[dict[str, Any]],
-                   previous: Any = None) -> dict[str, Any]:
+def build_baseline(
+    report: Report, plugins: list[dict[str, Any]], previous: Any = None
+) -> dict[str, Any]:
     marks: dict[tuple[str, str], dict[str, Any]] = {}
     if is_detect_secrets_baseline(previous):
         for filename, entries in previous["results"].items():
@@ -131,8 +132,9 @@ def _type_of(message: str, fallback: str) -> str:
     return " ".join(words[:-1]) if len(words) > 1 else fallback
 
 
-def write_baseline(report: Report, path: str, plugins: list[dict[str, Any]],
-                   previous: Any = None) -> int:
+def write_baseline(
+    report: Report, path: str, plugins: list[dict[str, Any]], previous: Any = None
+) -> int:
     data = build_baseline(report, plugins, previous)
     atomic_write_text(Path(path), json.dumps(data, indent=2) + "\n")
     return sum(len(v) for v in data["results"].values())

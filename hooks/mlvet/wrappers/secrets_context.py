@@ -55,18 +55,31 @@ _WANDB = VENDOR_BY_SLUG["wandb-api-key"]
 _KAGGLE = VENDOR_BY_SLUG["kaggle-api-key"]
 # `wandb login KEY`, also as an argument list: `["wandb", "login", "--relogin", KEY]`.
 _ARG_SEP = r"(?:[\"']?\s*,\s*[\"']?|[\"']?\s+[\"']?)"
-_WANDB_CLI = re.compile(r"wandb" + _ARG_SEP + r"login" + _ARG_SEP
-                        + r"(?:--?[\w-]+(?:[ =](?!\b[0-9a-f]{40}\b)[^\s,\"']+)?" + _ARG_SEP + r")*"
-                        r"(?P<value>[0-9a-f]{40})\b")
-_WANDB_PIPE = re.compile(r"\becho\s+(?:-n\s+)?[\"']?(?P<value>[0-9a-f]{40})[\"']?\s*\|\s*wandb\s+login")
+_WANDB_CLI = re.compile(
+    r"wandb"
+    + _ARG_SEP
+    + r"login"
+    + _ARG_SEP
+    + r"(?:--?[\w-]+(?:[ =](?!\b[0-9a-f]{40}\b)[^\s,\"']+)?"
+    + _ARG_SEP
+    + r")*"
+    r"(?P<value>[0-9a-f]{40})\b"
+)
+_WANDB_PIPE = re.compile(
+    r"\becho\s+(?:-n\s+)?[\"']?(?P<value>[0-9a-f]{40})[\"']?\s*\|\s*wandb\s+login"
+)
 _KAGGLE_JSON = re.compile(r"[\"']key[\"']\s*:\s*[\"'](?P<value>[0-9a-f]{32})[\"']")
-_NETRC_ENTRY = re.compile(r"\bmachine\s+(?P<host>\S+)\s+(?:login\s+\S+\s+)?"
-                          r"password\s+(?P<value>[^\s\"'\\]+)")
+_NETRC_ENTRY = re.compile(
+    r"\bmachine\s+(?P<host>\S+)\s+(?:login\s+\S+\s+)?"
+    r"password\s+(?P<value>[^\s\"'\\]+)"
+)
 _CALL_OWNER = re.compile(r"([A-Za-z_][\w.]*)\s*$")
 _SECTION = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*$")
 _YAML_KEY = re.compile(r"^(\s*)(?:-\s+)?[\"']?([\w.\-]+)[\"']?\s*:\s*(?:#.*)?$")
 _API_KEY_NAME = re.compile(r"(?:x_)?api_?key")
-_K8S_NAME = re.compile(r"^\s*-?\s*[\"']?name[\"']?\s*:\s*[\"']?([A-Za-z_][\w.\-]{0,80})[\"']?\s*,?\s*$")
+_K8S_NAME = re.compile(
+    r"^\s*-?\s*[\"']?name[\"']?\s*:\s*[\"']?([A-Za-z_][\w.\-]{0,80})[\"']?\s*,?\s*$"
+)
 # Lines after a vendor word that may still belong to its call or block.
 _WINDOW = 8
 
@@ -174,12 +187,23 @@ _VENDOR_METHODS = {"set_config_value": _KAGGLE}
 
 
 def _callee_vendor(callee: str, imports: Imports) -> Vendor | None:
-    return (_vendor_in(callee) or _vendor_in(imports.module_of(callee))
-            or _VENDOR_METHODS.get(callee.rsplit(".", 1)[-1]))
+    return (
+        _vendor_in(callee)
+        or _vendor_in(imports.module_of(callee))
+        or _VENDOR_METHODS.get(callee.rsplit(".", 1)[-1])
+    )
 
 
-def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: int,
-             file_vendor: Vendor | None, sep: str, imports: Imports) -> tuple[Vendor, str] | None:
+def _resolve(
+    name: str,
+    text: str,
+    offset: int,
+    lines: list[str],
+    line_index: int,
+    file_vendor: Vendor | None,
+    sep: str,
+    imports: Imports,
+) -> tuple[Vendor, str] | None:
     low = name.lower()
     if sep == "(":
         vendor = _callee_vendor(name, imports)
@@ -233,8 +257,10 @@ def _resolve(name: str, text: str, offset: int, lines: list[str], line_index: in
     return None
 
 
-_OPTION = re.compile(r"(?:add_argument|option)\(\s*(?:[\"']-[\w\-]*[\"']\s*,\s*)?"
-                     r"[\"']--?(?P<name>[\w\-]+)[\"']")
+_OPTION = re.compile(
+    r"(?:add_argument|option)\(\s*(?:[\"']-[\w\-]*[\"']\s*,\s*)?"
+    r"[\"']--?(?P<name>[\w\-]+)[\"']"
+)
 
 
 def _option_vendor(text: str, offset: int) -> tuple[Vendor, str] | None:
@@ -244,8 +270,10 @@ def _option_vendor(text: str, offset: int) -> tuple[Vendor, str] | None:
     if not found or window.count("(", found[-1].end()) > window.count(")", found[-1].end()):
         return None  # no option call, or the value sits in a nested call
     name = found[-1].group("name").replace("-", "_").lower()
-    if not _SECRETISH.search(name) or _NOT_SECRET_STRONG.search(name) or (
-        _NOT_SECRET.search(name) and not name.endswith(("_key", "_token", "apikey"))
+    if (
+        not _SECRETISH.search(name)
+        or _NOT_SECRET_STRONG.search(name)
+        or (_NOT_SECRET.search(name) and not name.endswith(("_key", "_token", "apikey")))
     ):
         return None
     vendor = _vendor_in(name)
@@ -292,8 +320,12 @@ def scan_context(text: str, filename: str) -> Iterator[ContextHit]:
             if (offset, value) in seen:
                 continue
             got = _resolve(name, text, offset, lines, index, file_vendor, sep, imports)
-            if got is None and "openai" in name.lower() and _AZURE.value_ok(value) \
-                    and _SECRETISH.search(name.lower()):
+            if (
+                got is None
+                and "openai" in name.lower()
+                and _AZURE.value_ok(value)
+                and _SECRETISH.search(name.lower())
+            ):
                 got = _AZURE, f"assigned to {name}"  # OpenAI's own keys are never hex
             if got is None:
                 continue
@@ -340,8 +372,13 @@ def _scan_netrc(text: str) -> Iterator[ContextHit]:
     """`machine api.wandb.ai login user password KEY`, tokens across lines."""
     tokens = [(m.group(0), m.start()) for m in _NETRC_TOKEN.finditer(text)]
     host = ""
-    netrc_vendor = Vendor("netrc-password", ".netrc password", re.compile("$^"),
-                          lambda v: True, "the service the machine entry points at")
+    netrc_vendor = Vendor(
+        "netrc-password",
+        ".netrc password",
+        re.compile("$^"),
+        lambda v: True,
+        "the service the machine entry points at",
+    )
     for i, (tok, _) in enumerate(tokens):
         if tok == "machine" and i + 1 < len(tokens):
             host = tokens[i + 1][0]
@@ -369,20 +406,25 @@ def _scan_cli_and_json(text: str) -> Iterator[ContextHit]:
     if "login" in text:
         for m in (*_WANDB_CLI.finditer(text), *_WANDB_PIPE.finditer(text)):
             if _WANDB.value_ok(m.group("value")):
-                yield ContextHit(m.start("value"), _WANDB, m.group("value"), "passed to wandb login")
+                yield ContextHit(
+                    m.start("value"), _WANDB, m.group("value"), "passed to wandb login"
+                )
     if "username" in text:
         for m in _KAGGLE_JSON.finditer(text):
             around = text[max(0, m.start() - 300) : m.end() + 300]
             if "username" in around and _KAGGLE.value_ok(m.group("value")):
-                yield ContextHit(m.start("value"), _KAGGLE, m.group("value"),
-                                 "in kaggle.json credentials")
+                yield ContextHit(
+                    m.start("value"), _KAGGLE, m.group("value"), "in kaggle.json credentials"
+                )
 
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 # One value alone on an output line, maybe quoted, maybe after a `label:` or `label =`.
 _OUTPUT_VALUE = re.compile(
     r"^[ \t]*(?:[\w .\-]{0,40}[:=][ \t]*)?[\"']?(?P<value>[A-Za-z0-9_\-+/]{16,400})[\"']?"
-    r"[ \t]*$", re.M)
+    r"[ \t]*$",
+    re.M,
+)
 
 
 def cell_key_names(source: str) -> list[tuple[Vendor, str]]:
@@ -393,8 +435,10 @@ def cell_key_names(source: str) -> list[tuple[Vendor, str]]:
     out: dict[str, tuple[Vendor, str]] = {}
     for m in _IDENT.finditer(source):
         low = m.group(0).lower()
-        if not _SECRETISH.search(low) or _NOT_SECRET_STRONG.search(low) or (
-            _NOT_SECRET.search(low) and not low.endswith(("_key", "_token", "apikey"))
+        if (
+            not _SECRETISH.search(low)
+            or _NOT_SECRET_STRONG.search(low)
+            or (_NOT_SECRET.search(low) and not low.endswith(("_key", "_token", "apikey")))
         ):
             continue
         vendor = _vendor_in(low)

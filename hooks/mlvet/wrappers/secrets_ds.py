@@ -66,8 +66,10 @@ _PRECHECK: dict[str, tuple[str, bool]] = {
     "ArtifactoryDetector": (r"AKC[a-zA-Z0-9]{10}|AP[\dABCDEF][a-zA-Z0-9]{8}", False),
     "AzureStorageKeyDetector": (r"AccountKey=", False),
     "BasicAuthDetector": (r"://[^\s@/]{1,200}:[^\s@/]{1,200}@", False),
-    "CloudantDetector": (r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)|\.cloudant\.com",
-                         True),
+    "CloudantDetector": (
+        r"cl(?:oudant|ou)?[_-]?(?:api)?(?:key|pwd|pw|pass|token)|\.cloudant\.com",
+        True,
+    ),
     "DiscordBotTokenDetector": (r"\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}", False),
     "GitHubTokenDetector": (r"gh[pousr]_", False),
     "GitLabTokenDetector": (r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|GR1348941", False),
@@ -82,8 +84,10 @@ _PRECHECK: dict[str, tuple[str, bool]] = {
     "PypiTokenDetector": (r"pypi-AgE", False),
     "SendGridDetector": (r"SG\.", False),
     "SlackDetector": (r"xox|hooks\.slack\.com", False),
-    "SoftlayerDetector": (r"s(?:oftlayer|l)[_-]?(?:api)?[_-]?(?:key|pwd|pass|token)|softlayer\.com",
-                          True),
+    "SoftlayerDetector": (
+        r"s(?:oftlayer|l)[_-]?(?:api)?[_-]?(?:key|pwd|pass|token)|softlayer\.com",
+        True,
+    ),
     "SquareOAuthDetector": (r"sq0csp-", False),
     "StripeDetector": (r"k_live_", False),
     "TelegramBotTokenDetector": (r":[0-9A-Za-z_-]{35}", False),
@@ -130,13 +134,13 @@ def default_plugin_names(entropy: bool = False) -> tuple[str, ...]:
     classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
     names = sorted(cls.__name__ for cls in classes)
     return tuple(
-        n for n in names
-        if (entropy or n not in NOISY_PLUGINS) and n not in SUPERSEDED_PLUGINS
+        n for n in names if (entropy or n not in NOISY_PLUGINS) and n not in SUPERSEDED_PLUGINS
     )
 
 
-def configure(plugin_names: tuple[str, ...],
-              plugin_files: tuple[str, ...] = ()) -> tuple[PluginSpec, ...]:
+def configure(
+    plugin_names: tuple[str, ...], plugin_files: tuple[str, ...] = ()
+) -> tuple[PluginSpec, ...]:
     """Point detect-secrets' (process-wide) settings at these plugins; describe them.
 
     `plugin_files` are detect-secrets custom plugin files (as for its `--plugin`): every
@@ -197,10 +201,16 @@ def _specs(key: tuple[str, ...]) -> tuple[PluginSpec, ...]:
         else:
             pre = tuple(getattr(plugin, "denylist", ()) or ()) or (re.compile(r"\S{8,}"),)
         check = _PRECHECK.get(name)
-        specs.append(PluginSpec(name, str(plugin.secret_type), pre,
-                                re.compile(check[0]) if check else None,
-                                bool(check and check[1]),
-                                settings.plugins.get(name, {}).get("path")))
+        specs.append(
+            PluginSpec(
+                name,
+                str(plugin.secret_type),
+                pre,
+                re.compile(check[0]) if check else None,
+                bool(check and check[1]),
+                settings.plugins.get(name, {}).get("path"),
+            )
+        )
     return tuple(specs)
 
 
@@ -224,8 +234,9 @@ def _plugins_by_name() -> dict[str, Any]:
     return {type(p).__name__: p for p in get_plugins()}
 
 
-def scan_text(text: str, filename: str, specs: Sequence[PluginSpec],
-              known: Sequence[int] = ()) -> list[Hit]:
+def scan_text(
+    text: str, filename: str, specs: Sequence[PluginSpec], known: Sequence[int] = ()
+) -> list[Hit]:
     """detect-secrets' findings for one text (offsets into it), prefiltered per plugin.
 
     `known`: offsets where mlvet already found a secret; the keyword plugin (whose
@@ -273,19 +284,26 @@ def scan_text(text: str, filename: str, specs: Sequence[PluginSpec],
     for i in sorted(wanted):
         line = lines[i].rstrip()
         context = get_code_snippet(lines=lines, line_number=i + 1)
-        if _is_filtered_out(required_filter_parameters=["line"], filename=filename, line=line,
-                            context=context):
+        if _is_filtered_out(
+            required_filter_parameters=["line"], filename=filename, line=line, context=context
+        ):
             continue
         for name in wanted[i]:
             plugin = plugins.get(name)
             if plugin is None:
                 continue
-            for secret in _scan_line(plugin=plugin, filename=filename, line=line,
-                                     line_number=i + 1, context=context):
+            for secret in _scan_line(
+                plugin=plugin, filename=filename, line=line, line_number=i + 1, context=context
+            ):
                 value = secret.secret_value or ""
-                if _is_filtered_out(required_filter_parameters=["context"],
-                                    filename=filename, secret=value, plugin=plugin,
-                                    line=line, context=context):
+                if _is_filtered_out(
+                    required_filter_parameters=["context"],
+                    filename=filename,
+                    secret=value,
+                    plugin=plugin,
+                    line=line,
+                    context=context,
+                ):
                     continue
                 col = max(0, line.find(value))
                 # Some plugins report only a group of the match ("ghp"): judge the whole
@@ -296,10 +314,18 @@ def scan_text(text: str, filename: str, specs: Sequence[PluginSpec],
                 name_ = name_before(text, offset)
                 if not _plausible(name, whole, line, name_) or _URL_AT.match(line, col):
                     continue
-                hits.append(Hit(offset, slug_of(secret.type), secret.type, value,
-                                f"assigned to {name_}" if name_ else "",
-                                REVOKE.get(name, "the issuing service"),
-                                source="detect-secrets", display=whole))
+                hits.append(
+                    Hit(
+                        offset,
+                        slug_of(secret.type),
+                        secret.type,
+                        value,
+                        f"assigned to {name_}" if name_ else "",
+                        REVOKE.get(name, "the issuing service"),
+                        source="detect-secrets",
+                        display=whole,
+                    )
+                )
     return hits
 
 
@@ -323,7 +349,9 @@ def _plausible(plugin: str, value: str, line: str, name: str | None = None) -> b
             return False
         if is_hex_digest(value) and hash_context(line):
             return False
-        if re.fullmatch(r"[A-Za-z_][\w.]*(?:\(\)?)?", value) and not any(c.isdigit() for c in value):
+        if re.fullmatch(r"[A-Za-z_][\w.]*(?:\(\)?)?", value) and not any(
+            c.isdigit() for c in value
+        ):
             return False  # a name, not a value: password = get_password
     return True
 

@@ -15,7 +15,7 @@ RULES: list[Rule] = [
         name="secret",
         severity="error",
         summary="a credential (Hugging Face, OpenAI, Anthropic, W&B, Kaggle, AWS, ...) in a "
-                "file, notebook cell or cell output",
+        "file, notebook cell or cell output",
         what=(
             "Finds credentials in every text file: vendor tokens by their real formats "
             "(Hugging Face, OpenAI classic and project keys, Anthropic, Groq, Replicate, "

@@ -67,10 +67,12 @@ def name_before(text: str, offset: int) -> str | None:
     return None if name.lower() in ("export", "env", "set", "print", "return") else name
 
 
-_ANCHORS = re.compile("|".join(
-    re.escape(a) for a in sorted({a for d in PREFIX_DETECTORS for a in d.anchors}, key=len,
-                                 reverse=True)
-))
+_ANCHORS = re.compile(
+    "|".join(
+        re.escape(a)
+        for a in sorted({a for d in PREFIX_DETECTORS for a in d.anchors}, key=len, reverse=True)
+    )
+)
 
 
 def scan_prefixed(text: str) -> Iterator[Hit]:
@@ -110,8 +112,14 @@ def scan_urls(text: str) -> Iterator[Hit]:
             continue  # docker-compose style local defaults
         scheme = scheme_m.group(0).lower()
         label = "token in URL" if scheme in ("http", "https", "git+https") else "password in URL"
-        yield Hit(m.start("password"), "url-credentials", label, password,
-                  f"in a {scheme} URL for {host}", "the service at " + host)
+        yield Hit(
+            m.start("password"),
+            "url-credentials",
+            label,
+            password,
+            f"in a {scheme} URL for {host}",
+            "the service at " + host,
+        )
 
 
 def scan_private_keys(text: str, filename: str) -> Iterator[Hit]:
@@ -124,11 +132,23 @@ def scan_private_keys(text: str, filename: str) -> Iterator[Hit]:
             continue
         # Reported at the BEGIN line; the body (not the header) is what gets hashed.
         if gcp:
-            yield Hit(m.start(), "gcp-service-account-key", "GCP service-account private key",
-                      body, "", "the Google Cloud console (IAM > Service accounts > Keys)")
+            yield Hit(
+                m.start(),
+                "gcp-service-account-key",
+                "GCP service-account private key",
+                body,
+                "",
+                "the Google Cloud console (IAM > Service accounts > Keys)",
+            )
         else:
-            yield Hit(m.start(), "private-key", m.group("kind").lower(), body, "",
-                      "wherever the key pair is trusted (rotate the key pair)")
+            yield Hit(
+                m.start(),
+                "private-key",
+                m.group("kind").lower(),
+                body,
+                "",
+                "wherever the key pair is trusted (rotate the key pair)",
+            )
 
 
 class Spans:

@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mlvet.sources import SourceError, load_notebook
+from mlvet.sources import MAX_NOTEBOOK_BYTES, SourceError, load_notebook
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 _SNIFF = 8192
@@ -28,8 +28,15 @@ _BINARY = (
 )
 BINARY_SUFFIXES = frozenset(_BINARY.split())
 # Output mime types that carry text a person or program printed.
-_TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json",
-               "application/javascript", "text/x-python")
+_TEXT_MIMES = (
+    "text/plain",
+    "text/html",
+    "text/markdown",
+    "text/latex",
+    "application/json",
+    "application/javascript",
+    "text/x-python",
+)
 
 SegmentKind = Literal["file", "source", "output"]
 
@@ -117,8 +124,10 @@ def read_text_file(path: str) -> TextFile:
                     raise SourceError("binary file, not a notebook (contains NUL bytes)")
                 raise Skip(path)
             size = os.fstat(fh.fileno()).st_size
-            if size > MAX_TEXT_BYTES:
-                raise SourceError(f"too large to scan ({size} bytes; limit {MAX_TEXT_BYTES})")
+            # Notebooks carry outputs: the same limit as every other command reads them up to.
+            limit = MAX_NOTEBOOK_BYTES if suffix == ".ipynb" else MAX_TEXT_BYTES
+            if size > limit:
+                raise SourceError(f"too large to scan ({size} bytes; limit {limit})")
             data = head + fh.read()
     except FileNotFoundError:
         raise SourceError("no such file") from None
@@ -161,8 +170,9 @@ def notebook_segments(path: str, data: bytes) -> TextFile:
         if not isinstance(cell, dict):
             continue
         index = pos + 1
-        segments.append(Segment(_joined(cell.get("source")), "source", index,
-                                ("cells", pos, "source")))
+        segments.append(
+            Segment(_joined(cell.get("source")), "source", index, ("cells", pos, "source"))
+        )
         outputs = cell.get("outputs")
         if not isinstance(outputs, list):
             continue
@@ -171,18 +181,29 @@ def notebook_segments(path: str, data: bytes) -> TextFile:
                 continue
             base: tuple[Any, ...] = ("cells", pos, "outputs", k)
             if "text" in out:
-                segments.append(Segment(_plain(_joined(out["text"])), "output", index,
-                                        (*base, "text"), k + 1))
+                segments.append(
+                    Segment(_plain(_joined(out["text"])), "output", index, (*base, "text"), k + 1)
+                )
             if isinstance(out.get("traceback"), list):
-                segments.append(Segment(_plain("\n".join(_joined(t) for t in out["traceback"])),
-                                        "output", index, (*base, "traceback"), k + 1))
+                segments.append(
+                    Segment(
+                        _plain("\n".join(_joined(t) for t in out["traceback"])),
+                        "output",
+                        index,
+                        (*base, "traceback"),
+                        k + 1,
+                    )
+                )
             data_map = out.get("data")
             if isinstance(data_map, dict):
                 for mime, value in data_map.items():
                     if mime in _TEXT_MIMES or mime.endswith("+json"):
                         text = value if isinstance(value, (str, list)) else json.dumps(value)
-                        segments.append(Segment(_plain(_joined(text)), "output", index,
-                                                (*base, "data", mime), k + 1))
+                        segments.append(
+                            Segment(
+                                _plain(_joined(text)), "output", index, (*base, "data", mime), k + 1
+                            )
+                        )
     return TextFile(path, segments, raw=raw)
 
 
