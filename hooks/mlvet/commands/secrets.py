@@ -83,7 +83,9 @@ def run(args: argparse.Namespace, config: Config) -> Report | int:
         try:
             n = sb.write_baseline(report.sorted(), target, plugins, previous)
         except OSError as exc:
-            raise BaselineError(f"{target}: cannot write the baseline: {exc.strerror or exc}") from None
+            raise BaselineError(
+                f"{target}: cannot write the baseline: {exc.strerror or exc}"
+            ) from None
         print(
             f"mlvet: wrote {n} secret(s) to {target} (detect-secrets baseline format)",
             file=sys.stderr,

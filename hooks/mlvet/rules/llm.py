@@ -59,7 +59,7 @@ RULES: list[Rule] = [
             "\n"
             "def run_task(task):\n"
             "    resp = client.chat.completions.create(\n"
-            "        model=\"gpt-4o\", messages=[{\"role\": \"user\", \"content\": task}]\n"
+            '        model="gpt-4o", messages=[{"role": "user", "content": task}]\n'
             "    )\n"
             "    cmd = resp.choices[0].message.content\n"
             "    subprocess.run(cmd, shell=True)\n"
@@ -69,11 +69,11 @@ RULES: list[Rule] = [
             "import subprocess\n"
             "\n"
             "client = OpenAI()\n"
-            "ALLOWED = {\"git status\": [\"git\", \"status\"], \"ls\": [\"ls\", \"-la\"]}\n"
+            'ALLOWED = {"git status": ["git", "status"], "ls": ["ls", "-la"]}\n'
             "\n"
             "def run_task(task):\n"
             "    resp = client.chat.completions.create(\n"
-            "        model=\"gpt-4o\", messages=[{\"role\": \"user\", \"content\": task}]\n"
+            '        model="gpt-4o", messages=[{"role": "user", "content": task}]\n'
             "    )\n"
             "    cmd = resp.choices[0].message.content.strip()\n"
             "    if cmd in ALLOWED:\n"
@@ -101,19 +101,19 @@ RULES: list[Rule] = [
         what=(
             "Flags agents and chains that run model-written code or commands: LangChain "
             "`PythonREPLTool`, `PythonAstREPLTool`, `PythonREPL`, `ShellTool`, `LLMBashChain`, "
-            "`create_python_agent`, `load_tools([\"python_repl\"/\"terminal\"])`, "
+            '`create_python_agent`, `load_tools(["python_repl"/"terminal"])`, '
             "`allow_dangerous_code=True` (pandas/CSV/Spark dataframe agents, PALChain), "
             "`allow_dangerous_requests=True`, `allow_dangerous_tools=True`, `PALChain` and "
             "`LLMMathChain` from langchain 0.0.x, LlamaIndex `CodeInterpreterToolSpec` and "
             "the pre-0.10 `PandasQueryEngine`, and smolagents / transformers agents or local "
-            "Python executors with `additional_authorized_imports=[\"*\"]` (or a module that "
+            'Python executors with `additional_authorized_imports=["*"]` (or a module that '
             "runs processes or code: `subprocess`, `pty`, `ctypes`, `runpy`, `builtins`, "
             "`importlib`, `code`; `os` is not reported: smolagents blocks `os.system` and "
             "`os.popen`, and `os` is mostly authorised for paths); and hand-written "
             "tools (`@tool`, `Tool(func=...)`, `StructuredTool.from_function`, "
             "`FunctionTool.from_defaults`) that pass their argument to exec/eval or a shell. "
             "A flag forwarded under its own name (`allow_dangerous_code=allow_dangerous_code`, "
-            "`=self.allow_dangerous_code`, `=cfg.get(\"allow_dangerous_code\")`) is the "
+            '`=self.allow_dangerous_code`, `=cfg.get("allow_dangerous_code")`) is the '
             "caller's choice: the wrapper is not reported, the call that sets it is."
         ),
         why=(
@@ -126,7 +126,7 @@ RULES: list[Rule] = [
             "from langchain_experimental.tools import PythonREPLTool\n"
             "from langchain_openai import ChatOpenAI\n"
             "\n"
-            "llm = ChatOpenAI(model=\"gpt-4o\")\n"
+            'llm = ChatOpenAI(model="gpt-4o")\n'
             "agent = initialize_agent([PythonREPLTool()], llm, agent=AgentType.ZERO_SHOT_REACT_DESCRIPTION)\n"
         ),
         good=(
@@ -134,7 +134,7 @@ RULES: list[Rule] = [
             "from langchain_community.tools import DuckDuckGoSearchRun\n"
             "from langchain_openai import ChatOpenAI\n"
             "\n"
-            "llm = ChatOpenAI(model=\"gpt-4o\")\n"
+            'llm = ChatOpenAI(model="gpt-4o")\n'
             "agent = initialize_agent([DuckDuckGoSearchRun()], llm, agent=AgentType.ZERO_SHOT_REACT_DESCRIPTION)\n"
         ),
         fix=(
@@ -173,13 +173,13 @@ RULES: list[Rule] = [
             "from langchain_community.vectorstores import FAISS\n"
             "from langchain_openai import OpenAIEmbeddings\n"
             "\n"
-            "db = FAISS.load_local(\"faiss_index\", OpenAIEmbeddings(), allow_dangerous_deserialization=True)\n"
+            'db = FAISS.load_local("faiss_index", OpenAIEmbeddings(), allow_dangerous_deserialization=True)\n'
         ),
         good=(
             "from langchain_chroma import Chroma\n"
             "from langchain_openai import OpenAIEmbeddings\n"
             "\n"
-            "db = Chroma(persist_directory=\"chroma_db\", embedding_function=OpenAIEmbeddings())\n"
+            'db = Chroma(persist_directory="chroma_db", embedding_function=OpenAIEmbeddings())\n'
         ),
         fix=(
             "Load only indexes you built yourself from a location nobody else can write, or "
@@ -205,10 +205,15 @@ class LLMOutputExecutedChecker(Checker):
 
     codes = ("ML701",)
     # An LLM-library import and a sink word; or a model API's URL (raw HTTP clients).
-    pattern = gate("ML701", need_sink=True, need_source=True, extra=(
-        r"https?://[^\s\"']*(?:/chat/completions|/v1/completions|/v1/messages|/api/generate"
-        r"|/api/chat|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis)",
-    ))
+    pattern = gate(
+        "ML701",
+        need_sink=True,
+        need_source=True,
+        extra=(
+            r"https?://[^\s\"']*(?:/chat/completions|/v1/completions|/v1/messages|/api/generate"
+            r"|/api/chat|api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis)",
+        ),
+    )
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
     def __init__(self, ctx: Context) -> None:
@@ -220,7 +225,9 @@ class LLMOutputExecutedChecker(Checker):
         self._index = FileIndex(ctx)
 
     def on_node(self, node: ast.AST) -> None:
-        self._index.add_node(node, self.ctx.stack[-1] if self.ctx.stack else None, self.ctx.function)
+        self._index.add_node(
+            node, self.ctx.stack[-1] if self.ctx.stack else None, self.ctx.function
+        )
 
     def on_call(self, call: CallSite) -> None:
         self._index.add_call(call.node, call.qualname, self.ctx.function)
@@ -231,7 +238,11 @@ class LLMOutputExecutedChecker(Checker):
         elif call.name in _MODEL_METHODS and not self._llm_receiver:
             func = call.node.func
             receiver = func.value if isinstance(func, ast.Attribute) else None
-            rname = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+            rname = (
+                receiver.attr
+                if isinstance(receiver, ast.Attribute)
+                else getattr(receiver, "id", "")
+            )
             self._llm_receiver = bool(LLM_RECEIVER.match(rname))
 
     def _may_call_a_model(self) -> bool:
@@ -269,20 +280,42 @@ class LLMOutputExecutedChecker(Checker):
             return
 
 
-_DIRECT_SOURCES = frozenset({
-    "create", "parse", "generate_content", "generate_content_async", "as_query_engine",
-    "as_chat_engine",
-})
+_DIRECT_SOURCES = frozenset(
+    {
+        "create",
+        "parse",
+        "generate_content",
+        "generate_content_async",
+        "as_query_engine",
+        "as_chat_engine",
+    }
+)
 _CANDIDATE_CALLS = _DIRECT_SOURCES | {"generate", "decode", "batch_decode", "post"}
 _MODEL_METHODS = KIND_METHODS[LANGCHAIN] | KIND_METHODS[LI_LLM]
 # Importing any of these is enough to look for model calls (transformers is not: most of its
 # users train models; they count through `pipeline` or `generate` + `decode`; nor are
 # LangChain and LlamaIndex, whose prompts, parsers and stores make no text: they count
 # through a model or chain class, a factory, an `llm`-named receiver or `as_query_engine`).
-_SOURCE_MODULES = frozenset({
-    "openai", "anthropic", "litellm", "ollama", "replicate", "mlx_lm", "llama_cpp", "gpt4all",
-    "dspy", "vllm", "cohere", "mistralai", "groq", "together", "huggingface_hub", "vertexai",
-})
+_SOURCE_MODULES = frozenset(
+    {
+        "openai",
+        "anthropic",
+        "litellm",
+        "ollama",
+        "replicate",
+        "mlx_lm",
+        "llama_cpp",
+        "gpt4all",
+        "dspy",
+        "vllm",
+        "cohere",
+        "mistralai",
+        "groq",
+        "together",
+        "huggingface_hub",
+        "vertexai",
+    }
+)
 
 
 CHECKERS: list[type[Checker]] = [

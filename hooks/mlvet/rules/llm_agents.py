@@ -23,13 +23,22 @@ _EXEC_TOOLS: dict[str, str] = {
     "CodeInterpreterToolSpec": "an unrestricted Python interpreter",
 }
 # Names distinctive enough to count even when the import is not in this file.
-_DISTINCTIVE = frozenset({
-    "PythonREPLTool", "PythonAstREPLTool", "create_python_agent", "LLMBashChain",
-    "CodeInterpreterToolSpec",
-})
+_DISTINCTIVE = frozenset(
+    {
+        "PythonREPLTool",
+        "PythonAstREPLTool",
+        "create_python_agent",
+        "LLMBashChain",
+        "CodeInterpreterToolSpec",
+    }
+)
 # load_tools() names that build a code or shell tool.
-_TOOL_NAMES = {"python_repl": "an unrestricted Python REPL", "terminal": "a shell",
-               "shell": "a shell", "bash": "a shell"}
+_TOOL_NAMES = {
+    "python_repl": "an unrestricted Python REPL",
+    "terminal": "a shell",
+    "shell": "a shell",
+    "bash": "a shell",
+}
 _OPT_IN_FLAGS = {
     "allow_dangerous_code": "lets the agent run model-written Python",
     "allow_dangerous_requests": "lets the agent send arbitrary HTTP requests",
@@ -38,8 +47,15 @@ _OPT_IN_FLAGS = {
 _IMPORT_FLAGS = ("additional_authorized_imports", "authorized_imports")
 # Modules whose import alone gives model-written code a shell or arbitrary code.
 _EXEC_MODULES = frozenset({"subprocess", "pty", "ctypes", "runpy", "builtins", "importlib", "code"})
-_CLASS_FACTORIES = frozenset({"from_llm", "from_math_prompt", "from_colored_object_prompt",
-                              "from_template", "from_llm_and_tools"})
+_CLASS_FACTORIES = frozenset(
+    {
+        "from_llm",
+        "from_math_prompt",
+        "from_colored_object_prompt",
+        "from_template",
+        "from_llm_and_tools",
+    }
+)
 # langchain 0.0.x pinned in the file (a comment, a requirements string): old chains eval.
 _OLD_LANGCHAIN = re.compile(r"langchain\s*==\s*0\.0\.(\d+)")
 
@@ -69,7 +85,11 @@ def forwards(flag: str, node: ast.expr) -> bool:
         return node.attr == flag
     if isinstance(node, ast.Subscript):
         return literal(node.slice) == flag
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+    ):
         return bool(node.args) and literal(node.args[0]) == flag
     return False
 
@@ -90,10 +110,21 @@ class DangerousAgentToolChecker(Checker):
     codes = ("ML702",)
     # The opt-in flags count anywhere; the tool classes only in files importing the framework.
     pattern = gate(
-        "ML702", modules=("langchain", "llama_index"),
+        "ML702",
+        modules=("langchain", "llama_index"),
         words=("allow_dangerous_", "authorized_imports"),
-        names=("REPL", "ShellTool", "BashProcess", "BashChain", "python_agent", "load_tools",
-               "PALChain", "MathChain", "CodeInterpreter", "PandasQueryEngine"),
+        names=(
+            "REPL",
+            "ShellTool",
+            "BashProcess",
+            "BashChain",
+            "python_agent",
+            "load_tools",
+            "PALChain",
+            "MathChain",
+            "CodeInterpreter",
+            "PandasQueryEngine",
+        ),
     )
 
     def on_call(self, call: CallSite) -> None:
@@ -122,17 +153,29 @@ class DangerousAgentToolChecker(Checker):
         if name == "load_tools":
             self._load_tools(call)
         elif name == "PALChain" and top == "langchain":
-            ctx.report("ML702", call.node,
-                       "PALChain from langchain (before langchain_experimental) executes "
-                       "model-written Python without a guard")
+            ctx.report(
+                "ML702",
+                call.node,
+                "PALChain from langchain (before langchain_experimental) executes "
+                "model-written Python without a guard",
+            )
         elif name == "LLMMathChain" and self._old_math_chain(qual or ""):
-            ctx.report("ML702", call.node,
-                       "LLMMathChain in langchain 0.0.x evaluates model-written Python "
-                       "(CVE-2023-29374)")
-        elif name == "PandasQueryEngine" and top == "llama_index" and "experimental" not in (qual or ""):
-            ctx.report("ML702", call.node,
-                       "PandasQueryEngine in llama_index before 0.10 evals model-written "
-                       "pandas code (CVE-2023-39662)")
+            ctx.report(
+                "ML702",
+                call.node,
+                "LLMMathChain in langchain 0.0.x evaluates model-written Python (CVE-2023-29374)",
+            )
+        elif (
+            name == "PandasQueryEngine"
+            and top == "llama_index"
+            and "experimental" not in (qual or "")
+        ):
+            ctx.report(
+                "ML702",
+                call.node,
+                "PandasQueryEngine in llama_index before 0.10 evals model-written "
+                "pandas code (CVE-2023-39662)",
+            )
 
     def _old_math_chain(self, qual: str) -> bool:
         if qual.split(".")[:2] == ["langchain", "LLMMathChain"]:
@@ -147,32 +190,40 @@ class DangerousAgentToolChecker(Checker):
         for elt in names.elts:
             value = literal(elt)
             if isinstance(value, str) and value in _TOOL_NAMES:
-                self.ctx.report("ML702", call.node,
-                                f"load_tools([{value!r}]) gives an agent {_TOOL_NAMES[value]}")
+                self.ctx.report(
+                    "ML702",
+                    call.node,
+                    f"load_tools([{value!r}]) gives an agent {_TOOL_NAMES[value]}",
+                )
                 return
 
     def _flags(self, call: CallSite) -> None:
         for kw in call.node.keywords:
             if (
-                kw.arg in _OPT_IN_FLAGS and not _is_false(kw.value) and literal(kw.value) is not None
+                kw.arg in _OPT_IN_FLAGS
+                and not _is_false(kw.value)
+                and literal(kw.value) is not None
                 and not forwards(kw.arg, kw.value)
             ):
                 shown = _shown(kw.value)
                 self.ctx.report(
-                    "ML702", call.node,
+                    "ML702",
+                    call.node,
                     f"{_callee(call)}(..., {kw.arg}={shown}) {_OPT_IN_FLAGS[kw.arg]}",
                 )
             elif kw.arg in _IMPORT_FLAGS:
                 item = self._risky_import(kw.value)
                 if item == "*":
                     self.ctx.report(
-                        "ML702", call.node,
+                        "ML702",
+                        call.node,
                         f"{_callee(call)}(..., {kw.arg}=['*']) lets model-written code import any "
                         "module (os, subprocess): unrestricted execution",
                     )
                 elif item is not None:
                     self.ctx.report(
-                        "ML702", call.node,
+                        "ML702",
+                        call.node,
                         f"{_callee(call)}(..., {kw.arg}=[{item!r}]) lets model-written code run "
                         "processes or arbitrary code through that module",
                     )
@@ -209,16 +260,23 @@ def _module_constant(tree: ast.Module, name: str) -> ast.expr | None:
 class DangerousDeserializationChecker(Checker):
     codes = ("ML703",)
     pattern = gate(
-        "ML703", modules=(), extra=(r"allow_(?:dangerous|unsafe)_deserializ", r"trusted\s*=\s*True"),
+        "ML703",
+        modules=(),
+        extra=(r"allow_(?:dangerous|unsafe)_deserializ", r"trusted\s*=\s*True"),
     )
     node_types = (ast.Dict,)
 
     def on_call(self, call: CallSite) -> None:
         for kw in call.node.keywords:
-            if kw.arg in _DESERIALIZATION_FLAGS and not _is_false(kw.value) and not forwards(kw.arg, kw.value):
+            if (
+                kw.arg in _DESERIALIZATION_FLAGS
+                and not _is_false(kw.value)
+                and not forwards(kw.arg, kw.value)
+            ):
                 shown = _shown(kw.value)
                 self.ctx.report(
-                    "ML703", call.node,
+                    "ML703",
+                    call.node,
                     f"{_callee(call)}(..., {kw.arg}={shown}) unpickles files from disk: a "
                     "tampered index or store runs code when loaded",
                 )
@@ -226,7 +284,8 @@ class DangerousDeserializationChecker(Checker):
             trusted = call.kwarg("trusted")
             if trusted is not None and literal(trusted) is True:
                 self.ctx.report(
-                    "ML703", call.node,
+                    "ML703",
+                    call.node,
                     f"{call.qualname}(..., trusted=True) trusts every type in the file: "
                     "it loads arbitrary pickled objects",
                 )
@@ -243,9 +302,14 @@ class DangerousDeserializationChecker(Checker):
             where = stack[-2]
         for key, value in zip(node.keys, node.values, strict=True):
             flag = literal(key) if key is not None else None
-            if flag in _DESERIALIZATION_FLAGS and not _is_false(value) and not forwards(str(flag), value):
+            if (
+                flag in _DESERIALIZATION_FLAGS
+                and not _is_false(value)
+                and not forwards(str(flag), value)
+            ):
                 self.ctx.report(
-                    "ML703", where,
+                    "ML703",
+                    where,
                     f"{literal(key)} set in a keyword dict: the loader it feeds unpickles "
                     "files from disk",
                 )

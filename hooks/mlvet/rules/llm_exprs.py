@@ -70,7 +70,9 @@ class ExprRules:
         if isinstance(e, ast.Await):
             return self.taint(e.value, env)
         if isinstance(e, ast.JoinedStr):
-            found = pick(self.taint(v.value, env) for v in e.values if isinstance(v, ast.FormattedValue))
+            found = pick(
+                self.taint(v.value, env) for v in e.values if isinstance(v, ast.FormattedValue)
+            )
             return found.whole() if found else None
         if isinstance(e, ast.FormattedValue):
             return self.taint(e.value, env)
@@ -302,13 +304,19 @@ class ExprRules:
             return self.origin(e)
         if chain.endswith("messages.create") and self.flow.imports("anthropic"):
             return self.origin(e)
-        if chain.endswith(("responses.create", "completions.create")) and self.flow.imports("openai"):
+        if chain.endswith(("responses.create", "completions.create")) and self.flow.imports(
+            "openai"
+        ):
             return self.origin(e)
         receiver = func.value
-        rname = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+        rname = (
+            receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
+        )
         if (
             cat.LLM_RECEIVER.match(rname)
-            and (method in cat.KIND_METHODS[cat.LANGCHAIN] or method in cat.KIND_METHODS[cat.LI_LLM])
+            and (
+                method in cat.KIND_METHODS[cat.LANGCHAIN] or method in cat.KIND_METHODS[cat.LI_LLM]
+            )
             and self.flow.imports("langchain", "llama_index")
         ):
             return self.origin(e)
@@ -321,8 +329,10 @@ class ExprRules:
         """`requests.post(API_URL, json=...)` where the URL is a model API endpoint."""
         func = e.func
         if self.ctx.qualname(func) not in cat.HTTP_POSTS and not (
-            isinstance(func, ast.Attribute) and func.attr == "post"
-            and isinstance(func.value, ast.Name) and func.value.id in ("session", "http", "client")
+            isinstance(func, ast.Attribute)
+            and func.attr == "post"
+            and isinstance(func.value, ast.Name)
+            and func.value.id in ("session", "http", "client")
         ):
             return False
         url = call_arg(e, 0, "url")
@@ -332,7 +342,8 @@ class ExprRules:
             return False
         parts = [url] if isinstance(url, ast.Constant) else list(ast.walk(url))
         return any(
-            isinstance(p, ast.Constant) and isinstance(p.value, str)
+            isinstance(p, ast.Constant)
+            and isinstance(p.value, str)
             and cat.MODEL_URL.search(p.value) is not None
             for p in parts
         )

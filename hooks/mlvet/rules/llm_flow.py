@@ -25,22 +25,71 @@ from mlvet.rules.llm_values import Env, Func, Reporter, Summary
 # points, decoding of generated ids); a scope calling none of them cannot hold model text.
 _SOURCE_NAMES = frozenset(
     {m.rsplit(".", 1)[-1] for methods in cat.KIND_METHODS.values() for m in methods}
-    | {"create", "acreate", "parse", "completion", "acompletion", "text_completion",
-       "atext_completion", "generate_content", "generate_content_async", "decode",
-       "batch_decode", "pipeline"}
+    | {
+        "create",
+        "acreate",
+        "parse",
+        "completion",
+        "acompletion",
+        "text_completion",
+        "atext_completion",
+        "generate_content",
+        "generate_content_async",
+        "decode",
+        "batch_decode",
+        "pipeline",
+    }
 )
 
 
 # Callee names that may run text (every sink in llm_sinks.py, .py writes included); a
 # scope calling none of them, nor a helper that does, cannot report.
 _SINK_NAMES = frozenset(
-    {"exec", "eval", "compile", "__import__", "import_module", "loads", "load", "text",
-     "read_sql", "read_sql_query", "read_database", "sql", "query", "execute", "executemany",
-     "exec_driver_sql", "executescript", "run", "run_no_throw", "run_cell", "run_cell_async",
-     "ex", "ev", "system", "getoutput", "getstatusoutput", "system_raw", "system_piped",
-     "popen", "popen2", "popen3", "popen4", "call", "check_call", "check_output", "Popen",
-     "create_subprocess_shell", "create_subprocess_exec", "spawn", "write", "writelines",
-     "write_text", "write_bytes"}
+    {
+        "exec",
+        "eval",
+        "compile",
+        "__import__",
+        "import_module",
+        "loads",
+        "load",
+        "text",
+        "read_sql",
+        "read_sql_query",
+        "read_database",
+        "sql",
+        "query",
+        "execute",
+        "executemany",
+        "exec_driver_sql",
+        "executescript",
+        "run",
+        "run_no_throw",
+        "run_cell",
+        "run_cell_async",
+        "ex",
+        "ev",
+        "system",
+        "getoutput",
+        "getstatusoutput",
+        "system_raw",
+        "system_piped",
+        "popen",
+        "popen2",
+        "popen3",
+        "popen4",
+        "call",
+        "check_call",
+        "check_output",
+        "Popen",
+        "create_subprocess_shell",
+        "create_subprocess_exec",
+        "spawn",
+        "write",
+        "writelines",
+        "write_text",
+        "write_bytes",
+    }
 )
 
 
@@ -255,7 +304,9 @@ class FileFlow:
         self.module_kinds = Scope(self, None, reporting=False, kinds_only=True).run(tree.body).kinds
         # A class's methods are read (reported, or summarised through `self.`) only when
         # one of them may report: the other classes' clients are never needed.
-        wanted = {self.owner[fn] for fn in self.functions if fn in self.owner and self.may_report(fn)}
+        wanted = {
+            self.owner[fn] for fn in self.functions if fn in self.owner and self.may_report(fn)
+        }
         for cls in self.classes:
             if cls in wanted:
                 self._class_kinds(cls)

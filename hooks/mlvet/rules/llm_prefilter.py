@@ -23,9 +23,28 @@ _FROM = re.compile(r"from[ \t]+" + _LLM_MODULES)
 # Anything that can run text: code, shell, SQL, pickle, dynamic import, a written .py file.
 # Plain substring tests: far cheaper than one regex alternation over the whole text.
 _SINK_LITERALS = (
-    "subprocess", "system(", "popen(", "spawn", "execute", "os.exec", "execv", "execl", "read_sql", "import_module",
-    "__import__", "pickle", "marshal", "dill", "sqlalchemy", "sqlmodel", ".sql(", "duckdb", ".run(",
-    "run_path", "builtins", "get_ipython",
+    "subprocess",
+    "system(",
+    "popen(",
+    "spawn",
+    "execute",
+    "os.exec",
+    "execv",
+    "execl",
+    "read_sql",
+    "import_module",
+    "__import__",
+    "pickle",
+    "marshal",
+    "dill",
+    "sqlalchemy",
+    "sqlmodel",
+    ".sql(",
+    "duckdb",
+    ".run(",
+    "run_path",
+    "builtins",
+    "get_ipython",
 )
 # A model's text written to a .py file counts only where something is written at all:
 # ".py" alone is in most library files (comments, docstrings naming scripts).

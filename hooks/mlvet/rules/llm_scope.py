@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
+
 class Scope(ExprRules, SinkRules):
     """One function body (or the module body), read in order."""
 
@@ -144,8 +145,11 @@ class Scope(ExprRules, SinkRules):
                 if item.optional_vars is not None:
                     ce = item.context_expr
                     self.bind(
-                        item.optional_vars, self.taint(ce, env), self.kind(ce, env),
-                        self.py_target(ce, env), env,
+                        item.optional_vars,
+                        self.taint(ce, env),
+                        self.kind(ce, env),
+                        self.py_target(ce, env),
+                        env,
                     )
             return self.block(st.body, env)
         elif isinstance(st, ast.Try) or type(st).__name__ == "TryStar":
@@ -279,7 +283,9 @@ class Scope(ExprRules, SinkRules):
                 for k in [k for k in table if k.startswith(prefix)]:
                     del table[k]
         if env.clean:
-            env.clean = {c for c in env.clean if not (c == key or c.startswith((prefix, key + "[")))}
+            env.clean = {
+                c for c in env.clean if not (c == key or c.startswith((prefix, key + "[")))
+            }
 
     def vouch(self, exprs: set[str], env: Env) -> None:
         """An allowlist check passed for these names/expressions."""
@@ -339,7 +345,9 @@ class Scope(ExprRules, SinkRules):
         if isinstance(test, ast.Compare) and len(test.ops) == 1:
             op, left, right = test.ops[0], test.left, test.comparators[0]
             if isinstance(op, (ast.In, ast.NotIn)):
-                vouched = self.names(left) - {n.id for n in ast.walk(right) if isinstance(n, ast.Name)}
+                vouched = self.names(left) - {
+                    n.id for n in ast.walk(right) if isinstance(n, ast.Name)
+                }
                 if isinstance(left, ast.Constant):
                     vouched = set()
                 return (vouched, set()) if isinstance(op, ast.In) else (set(), vouched)
@@ -414,8 +422,10 @@ class Scope(ExprRules, SinkRules):
                 self.check_sink(node, env)
                 func, call_args = node.func, node.args
                 if (
-                    isinstance(func, ast.Name) and func.id in ("map", "filter")
-                    and len(call_args) > 1 and isinstance(call_args[0], ast.Lambda)
+                    isinstance(func, ast.Name)
+                    and func.id in ("map", "filter")
+                    and len(call_args) > 1
+                    and isinstance(call_args[0], ast.Lambda)
                     and self.is_builtin(func.id)
                 ):
                     item = pick(self.taint(a, env) for a in call_args[1:])

@@ -49,7 +49,9 @@ class SinkRules:
             return
         category, origin = found
         if origin is not None and origin.label == PARAM and not self.reporting:
-            self.param_sinks.add((origin.param, f"{name_of(call.func)}()", self.flow.where(call), category))
+            self.param_sinks.add(
+                (origin.param, f"{name_of(call.func)}()", self.flow.where(call), category)
+            )
             return
         if origin is None or origin.label != TEXT or id(call) in self.reported:
             return
@@ -139,13 +141,23 @@ class SinkRules:
             if method in ("system", "getoutput", "system_raw", "system_piped"):
                 return cat.SHELL, self.text(call_arg(call, 0, "cmd"), env)
             return None
-        if method not in ("execute", "executemany", "exec_driver_sql", "executescript", "sql",
-                          "query", "run", "run_no_throw"):
+        if method not in (
+            "execute",
+            "executemany",
+            "exec_driver_sql",
+            "executescript",
+            "sql",
+            "query",
+            "run",
+            "run_no_throw",
+        ):
             return None
         kind = self.kind(receiver, env)
         db = kind == cat.DB or self.db_like(receiver)
         if method == "executescript" or (method in cat.SQL_METHODS and db):
-            return cat.SQL, self.text(call_arg(call, 0, "sql", "statement", "operation", "query"), env)
+            return cat.SQL, self.text(
+                call_arg(call, 0, "sql", "statement", "operation", "query"), env
+            )
         if (method == "sql" and db) or (method == "query" and kind == cat.DB):
             return cat.SQL, self.text(call_arg(call, 0, "sqlQuery", "query", "sql"), env)
         if method in ("run", "run_no_throw") and kind == cat.SQL_DATABASE:

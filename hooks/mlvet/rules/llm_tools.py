@@ -21,9 +21,13 @@ _WRAPPERS: dict[str, tuple[int, str]] = {
     "FunctionTool": (0, "fn"),
 }
 _CODE = frozenset({"exec", "eval", "compile"})
-_SHELL_STRING = frozenset({"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"})
+_SHELL_STRING = frozenset(
+    {"os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput"}
+)
 _SUBPROCESS = frozenset({"run", "call", "check_call", "check_output", "Popen"})
-_PASS_THROUGH = frozenset({"split", "strip", "dedent", "format", "join", "replace", "lstrip", "rstrip"})
+_PASS_THROUGH = frozenset(
+    {"split", "strip", "dedent", "format", "join", "replace", "lstrip", "rstrip"}
+)
 
 
 def _framework(qual: str | None) -> bool:
@@ -36,7 +40,9 @@ def _framework(qual: str | None) -> bool:
 class CustomExecToolChecker(Checker):
     codes = ("ML702",)
     pattern = gate(
-        "ML702-tools", modules=_FRAMEWORKS[:4], need_sink=True,
+        "ML702-tools",
+        modules=_FRAMEWORKS[:4],
+        need_sink=True,
         names=("@tool", "Tool(", "from_function", "from_defaults"),
     )
     node_types = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -60,7 +66,8 @@ class CustomExecToolChecker(Checker):
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname
         if not _framework(qual) and not (
-            isinstance(call.node.func, ast.Attribute) and _framework(self.ctx.qualname(call.node.func.value))
+            isinstance(call.node.func, ast.Attribute)
+            and _framework(self.ctx.qualname(call.node.func.value))
         ):
             return
         parts = (qual or "").split(".")
@@ -82,7 +89,8 @@ class CustomExecToolChecker(Checker):
             if found is not None:
                 sink, what, node = found
                 self.ctx.report(
-                    "ML702", fn,
+                    "ML702",
+                    fn,
                     f"tool {fn.name}() passes its argument to {sink} (line {node.lineno}): "
                     f"the agent gets unrestricted {what}",
                 )
@@ -141,7 +149,9 @@ def _mentions(e: ast.expr | None, params: set[str]) -> bool:
     if isinstance(e, ast.Name):
         return e.id in params
     if isinstance(e, ast.JoinedStr):
-        return any(isinstance(v, ast.FormattedValue) and _mentions(v.value, params) for v in e.values)
+        return any(
+            isinstance(v, ast.FormattedValue) and _mentions(v.value, params) for v in e.values
+        )
     if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Mod)):
         return _mentions(e.left, params) or _mentions(e.right, params)
     if isinstance(e, ast.Call):
