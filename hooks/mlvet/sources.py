@@ -301,16 +301,31 @@ _SCALAR = re.compile(r"-?[0-9][0-9eE.+-]*|true|false|null")
 def notebook_source_lines(raw: str) -> dict[int, list[int]]:
     """cell position -> physical (1-based) line of each source line in the .ipynb text.
 
-    Follows the JSON structure just far enough to find cells[i].source; returns {} for
-    anything it does not understand (callers then fall back to cell-relative lines).
+    Returns {} for anything it does not understand (callers then fall back to
+    cell-relative lines).
     """
-    line_starts = [0] + [m.end() for m in re.finditer("\n", raw)]
+    return {
+        path[1]: rows
+        for path, rows in json_string_lines(raw).items()
+        if len(path) == 3
+        and path[0] == "cells"
+        and path[2] == "source"
+        and isinstance(path[1], int)
+    }
 
-    def line_of(pos: int) -> int:
-        return bisect.bisect_right(line_starts, pos)
 
-    result: dict[int, list[int]] = {}
-    pos = 0
+def json_string_lines(raw: str) -> dict[tuple[Any, ...], list[int]]:
+    """JSON path of each string (or list of strings) -> physical line of each element.
+
+    A single string holding several lines maps every line to where the string starts.
+    Follows the structure with a small scanner because json.loads keeps no positions.
+    Returns {} for text it does not understand.
+    """
+    starts = [0] + [m.end() for m in re.finditer("\n", raw)]
+    result: dict[tuple[Any, ...], list[int]] = {}
+
+    def line_of(p: int) -> int:
+        return bisect.bisect_right(starts, p)
 
     def ws(p: int) -> int:
         m = _WS.match(raw, p)
@@ -331,40 +346,36 @@ def notebook_source_lines(raw: str) -> dict[int, list[int]]:
                 p = ws(m.end())
                 if not raw.startswith(":", p):
                     raise ValueError
-                p = value(p + 1, (*path, key))
-                p = ws(p)
+                p = ws(value(p + 1, (*path, key)))
                 if raw.startswith(",", p):
                     p += 1
-                    continue
-                if raw.startswith("}", p):
+                elif raw.startswith("}", p):
                     return p + 1
-                raise ValueError
+                else:
+                    raise ValueError
         if c == "[":
             p = ws(p + 1)
             if raw.startswith("]", p):
                 return p + 1
             i = 0
             while True:
-                p = value(p, (*path, i))
-                p = ws(p)
+                p = ws(value(p, (*path, i)))
                 i += 1
                 if raw.startswith(",", p):
                     p += 1
-                    continue
-                if raw.startswith("]", p):
+                elif raw.startswith("]", p):
                     return p + 1
-                raise ValueError
+                else:
+                    raise ValueError
         if c == '"':
             m = _STRING.match(raw, p)
             if not m:
                 raise ValueError
-            if len(path) >= 3 and path[0] == "cells" and path[2] == "source":
-                cell = path[1]
-                n = max(1, m.group(0).count("\\n") + (0 if m.group(0).endswith('\\n"') else 1))
-                if len(path) == 3:  # one string holds every line
-                    result[cell] = [line_of(p)] * n
-                else:
-                    result.setdefault(cell, []).append(line_of(p))
+            line = line_of(p)
+            if path and isinstance(path[-1], int):
+                result.setdefault(path[:-1], []).append(line)
+            else:
+                result[path] = [line] * (m.group(0).count("\\n") + 1)
             return m.end()
         m = _SCALAR.match(raw, p)
         if not m:
@@ -372,7 +383,7 @@ def notebook_source_lines(raw: str) -> dict[int, list[int]]:
         return m.end()
 
     try:
-        value(pos, ())
+        value(0, ())
     except (ValueError, RecursionError, IndexError):
         return {}
     return result

@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mlvet.sources import MAX_NOTEBOOK_BYTES, SourceError, load_notebook
+from mlvet.sources import MAX_NOTEBOOK_BYTES, SourceError, json_string_lines, load_notebook
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 _SNIFF = 8192
@@ -205,83 +205,3 @@ def notebook_segments(path: str, data: bytes) -> TextFile:
                             )
                         )
     return TextFile(path, segments, raw=raw)
-
-
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_WS = re.compile(r"[ \t\r\n]*")
-_SCALAR = re.compile(r"-?[0-9][0-9eE.+-]*|true|false|null")
-
-
-def json_string_lines(raw: str) -> dict[tuple[Any, ...], list[int]]:
-    """JSON path of each string (or list of strings) -> physical line of each element.
-
-    A single string holding several lines maps every line to where the string starts.
-    Returns {} for text it does not understand (callers fall back to no physical line).
-    """
-    starts = [0] + [m.end() for m in re.finditer("\n", raw)]
-    result: dict[tuple[Any, ...], list[int]] = {}
-
-    def line_of(p: int) -> int:
-        return bisect.bisect_right(starts, p)
-
-    def ws(p: int) -> int:
-        m = _WS.match(raw, p)
-        return m.end() if m else p
-
-    def value(p: int, path: tuple[Any, ...]) -> int:
-        p = ws(p)
-        c = raw[p : p + 1]
-        if c == "{":
-            p = ws(p + 1)
-            if raw.startswith("}", p):
-                return p + 1
-            while True:
-                m = _STRING.match(raw, ws(p))
-                if not m:
-                    raise ValueError
-                key = json.loads(m.group(0))
-                p = ws(m.end())
-                if not raw.startswith(":", p):
-                    raise ValueError
-                p = ws(value(p + 1, (*path, key)))
-                if raw.startswith(",", p):
-                    p += 1
-                elif raw.startswith("}", p):
-                    return p + 1
-                else:
-                    raise ValueError
-        if c == "[":
-            p = ws(p + 1)
-            if raw.startswith("]", p):
-                return p + 1
-            i = 0
-            while True:
-                p = ws(value(p, (*path, i)))
-                i += 1
-                if raw.startswith(",", p):
-                    p += 1
-                elif raw.startswith("]", p):
-                    return p + 1
-                else:
-                    raise ValueError
-        if c == '"':
-            m = _STRING.match(raw, p)
-            if not m:
-                raise ValueError
-            line = line_of(p)
-            if path and isinstance(path[-1], int):
-                result.setdefault(path[:-1], []).append(line)
-            else:
-                n = m.group(0).count("\\n") + 1
-                result[path] = [line] * n
-            return m.end()
-        m = _SCALAR.match(raw, p)
-        if not m:
-            raise ValueError
-        return m.end()
-
-    try:
-        value(0, ())
-    except (ValueError, RecursionError, IndexError):
-        return {}
-    return result
