@@ -43,7 +43,8 @@ CORPUS = (
     "torchmetrics==1.6.0",
     "optuna==4.1.0",
 )
-DEFAULT_CACHE = Path(__file__).resolve().parent.parent / ".bench-cache"
+# Outside any git checkout: mlvet (like pre-commit) skips what .gitignore ignores.
+DEFAULT_CACHE = Path.home() / ".cache" / "mlvet-bench"
 
 
 def fetch(cache: Path) -> Path:
@@ -86,8 +87,11 @@ def files_of(src: Path) -> list[Path]:
 
 def timed(cmd: list[str], cwd: Path | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    took = time.perf_counter() - start
+    if proc.returncode not in (0, 1):  # a failed run would make a meaningless figure
+        raise SystemExit(f"{' '.join(cmd[:3])} failed ({proc.returncode}): {proc.stderr[-500:]!r}")
+    return took
 
 
 def parse_floor(files: list[Path]) -> float:

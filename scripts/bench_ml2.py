@@ -28,7 +28,7 @@ from mlvet.engine import check_source, selected_rules
 from mlvet.rules import reproducibility, smells
 from mlvet.sources import Source, SourceError, read_source
 
-DEFAULT = Path(__file__).resolve().parent.parent / ".bench-cache" / "src"
+DEFAULT = Path.home() / ".cache" / "mlvet-bench" / "src"  # scripts/bench.py fetches it
 CODES = ["ML201", "ML202", "ML203", "ML204", "ML205", "ML206", "ML207"]
 
 

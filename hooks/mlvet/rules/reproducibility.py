@@ -369,6 +369,8 @@ class SeedChecker(Checker):
         # walking every assignment of a file up front was most of this rule's cost.
         self.assigned: dict[str, list[ast.expr]] = {}
         self._judging: set[str] = set()
+        # (name, assignments seen so far) -> whether it holds a per-run value.
+        self._entropy_memo: dict[tuple[str, int], bool] = {}
         self.star = StarNames(_seed_star_exports)
 
     def on_call(self, call: CallSite) -> None:
@@ -504,11 +506,16 @@ class SeedChecker(Checker):
         values = self.assigned.get(key) if key is not None else None
         if not values or key is None or key in self._judging:
             return False
+        known = self._entropy_memo.get((key, len(values)))
+        if known is not None:  # names reassigned many times share sub-answers: memoise
+            return known
         self._judging.add(key)  # `x = x + 1` must not recurse forever
         try:
-            return any(self._nondeterministic(v) for v in values)
+            answer = any(self._nondeterministic(v) for v in values)
         finally:
             self._judging.discard(key)
+        self._entropy_memo[(key, len(values))] = answer
+        return answer
 
     def _instance(self, call: CallSite, q: str) -> None:
         short = q.replace("numpy.", "np.").replace("tensorflow.", "tf.")
