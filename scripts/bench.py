@@ -87,7 +87,9 @@ def files_of(src: Path) -> list[Path]:
 
 def timed(cmd: list[str], cwd: Path | None = None) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    proc = subprocess.run(
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
+    )
     took = time.perf_counter() - start
     if proc.returncode not in (0, 1):  # a failed run would make a meaningless figure
         raise SystemExit(f"{' '.join(cmd[:3])} failed ({proc.returncode}): {proc.stderr[-500:]!r}")

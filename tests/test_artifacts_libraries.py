@@ -36,14 +36,14 @@ def estimators() -> list[Any]:
 
     return [
         linear_model.LogisticRegression(max_iter=300),
-        ensemble.RandomForestClassifier(4),
-        ensemble.GradientBoostingClassifier(n_estimators=4),
-        ensemble.HistGradientBoostingClassifier(max_iter=4),
-        tree.DecisionTreeClassifier(),
+        ensemble.RandomForestClassifier(4, random_state=0),
+        ensemble.GradientBoostingClassifier(n_estimators=4, random_state=0),
+        ensemble.HistGradientBoostingClassifier(max_iter=4, random_state=0),
+        tree.DecisionTreeClassifier(random_state=0),
         svm.SVC(),
         neighbors.KNeighborsClassifier(),
         naive_bayes.GaussianNB(),
-        neural_network.MLPClassifier(max_iter=10),
+        neural_network.MLPClassifier(max_iter=10, random_state=0),
         calibration.CalibratedClassifierCV(linear_model.LogisticRegression(), cv=2),
         pipeline.make_pipeline(
             preprocessing.StandardScaler(),
