@@ -19,7 +19,7 @@ from mlvet.rules.callargs import (
     is_true_constant,
     string_value,
 )
-from mlvet.rules.starimports import StarImports
+from mlvet.rules.starimports import StarImportChecker, StarImports
 from mlvet.rules.textgate import IMPORTED, Confirm, Gate
 
 _REF_CWE502 = "https://cwe.mitre.org/data/definitions/502.html"
@@ -232,7 +232,7 @@ _TORCH_FIX = "Pass weights_only=True (torch >= 1.13), or store weights as safete
 _NOT_WEIGHTS_ONLY = r"(?!\s*\([^()]*(?:\([^()]*\)[^()]*)*\bweights_only\s*=\s*True\s*[,)#])"
 
 
-class TorchLoad(Checker):
+class TorchLoad(StarImportChecker):
     codes = ("ML102",)
     pattern = Gate(
         ("torch",),
@@ -249,15 +249,6 @@ class TorchLoad(Checker):
             ),
         ),
     )
-    node_types = (ast.ImportFrom,)
-
-    def __init__(self, ctx: Context) -> None:
-        super().__init__(ctx)
-        self.stars = StarImports()
-
-    def on_node(self, node: ast.AST) -> None:
-        assert isinstance(node, ast.ImportFrom)
-        self.stars.add(node)
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
@@ -328,7 +319,7 @@ _NUMPY_LOADS: dict[str, int] = {
 _TWO_ARGS = r"(?:[^(),]|\([^()]{0,500}\)){0,500},(?:[^(),]|\([^()]{0,500}\)){0,500},"
 
 
-class NumpyAllowPickle(Checker):
+class NumpyAllowPickle(StarImportChecker):
     codes = ("ML103",)
     pattern = Gate(
         ("ickle", "load"),  # "ickle" for allow_pickle, shared with ML101's gate
@@ -347,15 +338,6 @@ class NumpyAllowPickle(Checker):
             ("read_array", r"read_array"),
         ),
     )
-    node_types = (ast.ImportFrom,)
-
-    def __init__(self, ctx: Context) -> None:
-        super().__init__(ctx)
-        self.stars = StarImports()
-
-    def on_node(self, node: ast.AST) -> None:
-        assert isinstance(node, ast.ImportFrom)
-        self.stars.add(node)
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
@@ -499,7 +481,7 @@ def _is_keras(qual: str | None) -> bool:
     return qual is not None and (qual.startswith(_KERAS_HEADS) or ".keras." in qual)
 
 
-class KerasUnsafeLoad(Checker):
+class KerasUnsafeLoad(StarImportChecker):
     codes = ("ML105",)
     pattern = Gate(
         ("safe_", "load_model"),
@@ -510,15 +492,6 @@ class KerasUnsafeLoad(Checker):
             ("load_model", rf"load_model\s*\({_TWO_ARGS}(?:[^(),]|\([^()]{{0,500}}\)){{0,500}},"),
         ),
     )
-    node_types = (ast.ImportFrom,)
-
-    def __init__(self, ctx: Context) -> None:
-        super().__init__(ctx)
-        self.stars = StarImports()
-
-    def on_node(self, node: ast.AST) -> None:
-        assert isinstance(node, ast.ImportFrom)
-        self.stars.add(node)
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)

@@ -10,7 +10,7 @@ import ast
 import re
 
 from mlvet.registry import Rule
-from mlvet.rules.base import CallSite, Checker, Context
+from mlvet.rules.base import CallSite, Checker
 from mlvet.rules.callargs import (
     Arg,
     callee_text,
@@ -20,7 +20,7 @@ from mlvet.rules.callargs import (
     is_true_constant,
     string_value,
 )
-from mlvet.rules.starimports import StarImports
+from mlvet.rules.starimports import StarImportChecker
 from mlvet.rules.textgate import IMPORTED, REST_OF_LINE, Gate
 
 # -- ML106: trust_remote_code -----------------------------------------------------------
@@ -135,7 +135,7 @@ def ref_is_pinned(ref: str) -> bool:
     return any(ch.isdigit() for ch in ref)
 
 
-class TorchHubLoad(Checker):
+class TorchHubLoad(StarImportChecker):
     codes = ("ML107",)
     pattern = Gate(
         ("hub",),
@@ -146,15 +146,6 @@ class TorchHubLoad(Checker):
             ("torch", rf"from\s+torch\s+import\s*{IMPORTED}\bhub\b"),
         ),
     )
-    node_types = (ast.ImportFrom,)
-
-    def __init__(self, ctx: Context) -> None:
-        super().__init__(ctx)
-        self.stars = StarImports()
-
-    def on_node(self, node: ast.AST) -> None:
-        assert isinstance(node, ast.ImportFrom)
-        self.stars.add(node)
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)

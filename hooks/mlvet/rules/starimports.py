@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from mlvet.rules.base import Context
+from mlvet.rules.base import Checker, Context
 
 _PICKLES = frozenset({"load", "loads", "Unpickler"})
 _YAML = frozenset(
@@ -72,3 +72,17 @@ class StarImports:
             if name in exported:
                 return f"{module}.{name}"
         return None
+
+
+class StarImportChecker(Checker):
+    """A checker whose callee may come from `from module import *`: tracks star imports."""
+
+    node_types = (ast.ImportFrom,)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.stars = StarImports()
+
+    def on_node(self, node: ast.AST) -> None:
+        assert isinstance(node, ast.ImportFrom)
+        self.stars.add(node)
