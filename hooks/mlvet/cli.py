@@ -30,7 +30,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 def add_report_arguments(parser: argparse.ArgumentParser, paths_default: str = ".") -> None:
     """Options every finding-producing command shares."""
     parser.add_argument("paths", nargs="*", default=[paths_default], help="files or folders")
-    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
+    from mlvet.report import FORMATS
+
+    parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     parser.add_argument(
         "--fail-on",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 Severity = Literal["info", "warning", "error"]
@@ -52,9 +52,6 @@ class Finding:
         if not self.snippet:
             basis += "\0" + self.message
         return hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-
-    def with_severity(self, severity: Severity) -> Finding:
-        return replace(self, severity=severity)
 
     def sort_key(self) -> tuple[str, int, int, int, str]:
         return (self.path, self.cell or 0, self.line, self.column, self.rule)

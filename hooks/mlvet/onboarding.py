@@ -25,7 +25,6 @@ MODEL_SUFFIXES = (
     ".onnx",
     ".gguf",
 )
-SKIP = {".git", ".venv", "venv", "node_modules", "__pycache__", "build", "dist", ".tox"}
 
 
 @dataclass
@@ -33,7 +32,6 @@ class Profile:
     notebooks: int = 0
     model_files: int = 0
     requirements: list[str] = field(default_factory=list)
-    python_files: int = 0
 
     def hooks(self) -> list[tuple[str, str]]:
         """(hook id, why) for the hooks that fit."""
@@ -62,8 +60,6 @@ def detect(root: Path, limit: int = 20000) -> Profile:
         lower = rel.rsplit("/", 1)[-1].lower()
         if lower.endswith(".ipynb"):
             profile.notebooks += 1
-        elif lower.endswith(".py"):
-            profile.python_files += 1
         elif lower.endswith(MODEL_SUFFIXES):
             profile.model_files += 1
         if re.fullmatch(r"requirements[^/]*\.(txt|in)|environment\.ya?ml", lower) or (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -222,9 +222,6 @@ class Checker:
         pass
 
 
-CheckerType = type[Checker]
-
-
 class Walker:
     """Walk the tree once; keep imports resolved; dispatch to checkers."""
 
@@ -338,12 +335,6 @@ def _callee_name(func: ast.expr) -> str:
     if isinstance(func, ast.Name):
         return func.id
     return ""
-
-
-def iter_calls(node: ast.AST) -> Iterator[ast.Call]:
-    for child in ast.walk(node):
-        if isinstance(child, ast.Call):
-            yield child
 
 
 NotebookCheck = Callable[[Source, Config], list[Finding]]

@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from mlvet.findings import FileError
@@ -348,7 +348,3 @@ def load_tree(
 
     visit(root, origin, 0, text, via)
     return tree
-
-
-def with_origin(dep: Dependency, origin: Origin) -> Dependency:
-    return replace(dep, origin=origin)
