@@ -233,6 +233,9 @@ class Walker:
         for c in checkers:
             for t in c.node_types:
                 self.node_handlers.setdefault(t, []).append(c)
+        self.leaf_handlers = ast.Name in self.node_handlers or ast.Constant in self.node_handlers
+        # How many function, class or lambda bodies enclose the node being visited.
+        self.scope_depth = 0
 
     def run(self) -> None:
         if self.ctx.source.kind == "notebook":
@@ -246,17 +249,26 @@ class Walker:
             c.finish()
 
     def _visit(self, node: ast.AST) -> None:
-        # The hot loop of every check: exact type tests and a hand-rolled child walk
-        # that skips the leaf fields (ctx, op, ops) nobody dispatches on.
+        # The hot loop of every check: exact type tests, leaves (names, constants) handled
+        # without touching the ancestor stack, and per-type child-field tables that skip
+        # the scalar and operator fields nobody dispatches on.
         ctx = self.ctx
         t = type(node)
         if t is ast.Name:
             if type(node.ctx) is ast.Store:  # type: ignore[attr-defined]
                 ctx.bound.add(node.id)  # type: ignore[attr-defined]
-        elif t is ast.Import or t is ast.ImportFrom:
+            if self.leaf_handlers:
+                self._dispatch(node, t)
+            return
+        if t is ast.Constant:
+            if self.leaf_handlers:
+                self._dispatch(node, t)
+            return
+        if t is ast.Import or t is ast.ImportFrom:
             self._import(node)  # type: ignore[arg-type]
         elif t is ast.Assign:
-            self._assign(node)  # type: ignore[arg-type]
+            if not self.scope_depth:
+                self._assign(node)  # type: ignore[arg-type]
         elif t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.ClassDef:
             ctx.bound.add(node.name)  # type: ignore[attr-defined]
         elif t is ast.arg:
@@ -270,12 +282,18 @@ class Walker:
             site = CallSite(node, ctx.qualname(func), _callee_name(func))  # type: ignore[arg-type]
             for h in self.call_handlers:
                 h.on_call(site)
+        fields = _CHILD_FIELDS.get(t)
+        if fields is None:
+            fields = _child_fields(t)
+        if not fields:
+            return
+        scope = t in _SCOPE_TYPES
+        if scope:
+            self.scope_depth += 1
         stack = ctx.stack
         stack.append(node)
         visit = self._visit
-        for name in node._fields:
-            if name in _LEAF_FIELDS:
-                continue
+        for name in fields:
             value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:
@@ -284,6 +302,12 @@ class Walker:
             elif isinstance(value, ast.AST):
                 visit(value)
         stack.pop()
+        if scope:
+            self.scope_depth -= 1
+
+    def _dispatch(self, node: ast.AST, t: type[ast.AST]) -> None:
+        for h in self.node_handlers.get(t, ()):
+            h.on_node(node)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         aliases = self.ctx.aliases
@@ -305,9 +329,7 @@ class Walker:
     def _assign(self, node: ast.Assign) -> None:
         # `loader = pickle.load` at module level makes `loader(...)` a pickle load; so does
         # one under a module-level `if __name__ == "__main__":`, `try:` or `with` (still the
-        # module's scope), but not one inside a function or class.
-        if any(isinstance(n, _SCOPES) for n in self.ctx.stack):
-            return
+        # module's scope), but not one inside a function or class (the caller checks).
         pairs: list[tuple[ast.expr, ast.expr]] = []
         for target in node.targets:  # `a = b = pickle.loads` binds both
             if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
@@ -323,10 +345,45 @@ class Walker:
 
 
 # Nodes that open a scope of their own: assignments inside them are not module aliases.
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda})
 
-# Fields that hold only operator or context leaves (ast.Load, ast.Add, ...).
-_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+# Fields that never hold a node anyone dispatches on: operator and context singletons
+# (ast.Load, ast.Add, ...), identifiers and other scalars, and import aliases (imports are
+# handled at the Import node).
+_SKIP_FIELDS = frozenset(
+    {
+        "ctx",
+        "op",
+        "ops",
+        "id",
+        "attr",
+        "arg",
+        "module",
+        "level",
+        "conversion",
+        "type_comment",
+        "kind",
+        "is_async",
+        "simple",
+        "rest",
+        "kwd_attrs",
+    }
+)
+# Per node type: which fields to descend into (filled on first sight of each type).
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _child_fields(t: type[ast.AST]) -> tuple[str, ...]:
+    skip = set(_SKIP_FIELDS)
+    if t in (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal):
+        skip.add("names")  # aliases or plain strings
+    if t.__name__ != "TypeAlias":  # 3.12's `type X = ...` names a node; elsewhere a string
+        skip.add("name")
+    if t is ast.MatchSingleton:
+        skip.add("value")  # None, True or False
+    fields = tuple(f for f in t._fields if f not in skip)
+    _CHILD_FIELDS[t] = fields
+    return fields
 
 
 def _callee_name(func: ast.expr) -> str:
