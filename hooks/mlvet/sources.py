@@ -49,8 +49,9 @@ class Source:
     path: str
     kind: SourceKind
     text: str  # Python text to parse (notebooks: code cells joined, magics neutralised)
-    # The original lines, as the user wrote them (suppression comments, snippets).
-    lines: list[str]
+    # The original lines, as the user wrote them (suppression comments, snippets); for a
+    # .py file split from `text` on first use, since most files never need them.
+    lines: list[str] | None
     cells: list[CellSpan] = field(default_factory=list)
     notebook: dict[str, Any] | None = None
     raw: str | None = None  # the .ipynb text, for physical line numbers
@@ -60,7 +61,10 @@ class Source:
     _physical: dict[int, list[int]] | None = None
 
     def line_text(self, line: int) -> str:
-        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        lines = self.lines
+        if lines is None:
+            lines = self.lines = self.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
 
     def locate(self, line: int, column: int) -> Location:
         """Joined-text position (1-based line, 0-based column) -> user-facing location."""
@@ -136,7 +140,7 @@ def read_source(path_str: str) -> Source:
     if path.suffix.lower() == ".ipynb":
         return notebook_source(path_str, data)
     text = decode_python(data)
-    return Source(path=path_str, kind="python", text=text, lines=text.splitlines())
+    return Source(path=path_str, kind="python", text=text, lines=None)
 
 
 # -- notebooks -------------------------------------------------------------------------
