@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import multiprocessing
 import os
@@ -9,6 +10,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 
+from mlvet import fragments
 from mlvet.config import Config, is_suppressed
 from mlvet.discover import FileKind, discover
 from mlvet.findings import FileError, Finding, Report
@@ -67,10 +69,13 @@ def check_source(
         and (t.pattern is None or t.pattern.search(source.text))
     ]
     if (active or always_parse) and source.is_python:
-        try:
-            tree, problems = parse_source(source)
-        except SourceError as exc:
-            return findings, [FileError(source.path, str(exc))]
+        tree = None if always_parse else _parse_fragments(source, config, active)
+        problems: list[str] = []
+        if tree is None:
+            try:
+                tree, problems = parse_source(source)
+            except SourceError as exc:
+                return findings, [FileError(source.path, str(exc))]
         if problems:  # one line per file, however many cells are broken
             errors.append(FileError(source.path, "; ".join(problems)))
         ctx = Context(source=source, tree=tree, config=config, rules=rules)
@@ -87,6 +92,25 @@ def check_source(
         and not config.ignored_for_path(f.rule, f.path)
     ]
     return kept, errors
+
+
+def _parse_fragments(
+    source: Source, config: Config, active: list[type[Checker]]
+) -> ast.Module | None:
+    """The definitions the active checkers could care about, or None (parse it all)."""
+    if source.kind != "python" or not active or len(source.text) < fragments.MIN_SIZE:
+        return None
+    words: set[str] = set()
+    for t in active:
+        mine = t.words_for(config)
+        if mine is None:
+            return None
+        words.update(mine)
+    expanded = fragments.expand_words(source.text, tuple(words))
+    runs = None if expanded is None else fragments.select(source.text, expanded)
+    if runs is None:
+        return None
+    return fragments.parse_selected(source.text, runs, source.path)
 
 
 def _line_for(source: Source, finding: Finding) -> str:
@@ -153,9 +177,13 @@ def check_code_files(
     jobs: int | None = None,
     progress: Progress | None = None,
     explicit: frozenset[str] = frozenset(),
+    meanwhile: Callable[[], None] | None = None,
 ) -> Report:
     """Check files; syntax is checked for every file of small runs and for files named
-    on the command line, and otherwise only where a rule could match (speed)."""
+    on the command line, and otherwise only where a rule could match (speed).
+
+    `meanwhile` runs in this process while the workers check (the model-file scan).
+    """
     report = Report(files_checked=len(files))
     parse_all = len(files) <= FULL_PARSE_LIMIT
     items = [(p, parse_all or p in explicit) for p in files]
@@ -167,6 +195,8 @@ def check_code_files(
             results.append(check_file(p, config, rules, always))
             if progress and len(results) % 100 == 0:
                 progress(len(results), total)
+        if meanwhile:
+            meanwhile()
     else:
         ctx_name = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(
@@ -176,7 +206,10 @@ def check_code_files(
             initargs=(config, rules),
         ) as pool:
             chunk = max(1, min(64, len(files) // (jobs * 16)))
-            for result in pool.map(_work, items, chunksize=chunk):
+            pending = pool.map(_work, items, chunksize=chunk)  # all submitted here
+            if meanwhile:
+                meanwhile()
+            for result in pending:
                 results.append(result)
                 if progress and len(results) % 100 == 0:
                     progress(len(results), total)
@@ -206,6 +239,14 @@ def run_check(
         kinds.append("other")
     found = discover(paths, config, kinds)
     report = Report(errors=list(found.errors), notices=list(config.notices))
+    artifacts: list[Report] = []
+
+    def scan_artifacts() -> None:
+        if artifact_rules:
+            from mlvet.artifacts import scan_paths
+
+            artifacts.append(scan_paths(found.of_kind("other"), config, artifact_rules))
+
     if code_rules:
         report.extend(
             check_code_files(
@@ -215,10 +256,11 @@ def run_check(
                 jobs,
                 progress,
                 frozenset(found.explicit),
+                meanwhile=scan_artifacts,
             )
         )
-    if artifact_rules:
-        from mlvet.artifacts import scan_paths
-
-        report.extend(scan_paths(found.of_kind("other"), config, artifact_rules))
+    else:
+        scan_artifacts()
+    for part in artifacts:
+        report.extend(part)
     return report.sorted()

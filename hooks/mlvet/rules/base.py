@@ -208,6 +208,15 @@ class Checker:
     pattern: ClassVar[re.Pattern[str] | TextFilter | None] = None
     # Node types passed to on_node (calls go to on_call).
     node_types: ClassVar[tuple[type[ast.AST], ...]] = ()
+    # Words such that a top-level function or class holding none of them can neither hold
+    # a finding nor change one (imports and module-level code are always read). Large runs
+    # then parse only the definitions that hold a word (see mlvet.fragments). None: the
+    # checker needs the whole file (facts gathered across definitions).
+    fragment_words: ClassVar[tuple[str, ...] | None] = None
+
+    @classmethod
+    def words_for(cls, config: Config) -> tuple[str, ...] | None:
+        return cls.fragment_words
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

@@ -1,0 +1,163 @@
+"""Parse only the top-level statements of a file that a rule could care about.
+
+Large directory walks already skip files no rule could match (text prefilters). A file
+that does get through is often a long library module where one function of fifty draws
+a random number. For checkers whose findings depend only on the statements that mention
+their words (plus imports and module-level code), parsing the other top-level functions
+and classes is wasted work: this module cuts the text into top-level statements and
+parses only the ones worth reading, with their real line numbers.
+
+Why a cut is safe: a cut is placed only before a line that starts in column 0 with a
+name or `@`. If such a line sits inside a string, a bracket or after a `\\` continuation,
+the piece before it ends inside that construct and does not parse; any piece that fails
+to parse sends the caller back to parsing the whole file. So when every piece parses,
+every cut was a real statement boundary and each piece's tree is exactly the
+corresponding part of the whole file's tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from collections.abc import Sequence
+
+# Lines that may start a top-level statement, and those that continue the one before.
+_LINE_START = re.compile(r"^[A-Za-z_@]", re.M)
+_CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")
+# Only function and class definitions (decorated or not) are ever left out: module-level
+# code holds imports, aliases and constants every checker may read.
+_DEFINITION = re.compile(r"(?:@|def\b|async\s+def\b|class\b)")
+_TRIPLE = re.compile(r"\"\"\"|'''")
+
+# Below this share of the text left out, parsing the whole file is as cheap.
+MIN_SAVING = 0.2
+# Files smaller than this are parsed whole: the cutting would cost more than it saves.
+MIN_SIZE = 8_000
+
+
+def _string_spans(text: str) -> list[tuple[int, int]]:
+    """Rough spans of triple-quoted strings (a wrong guess only costs a whole-file parse)."""
+    spans: list[tuple[int, int]] = []
+    open_at = -1
+    quote = ""
+    for m in _TRIPLE.finditer(text):
+        q = m.group()
+        if open_at < 0:
+            open_at, quote = m.start(), q
+        elif q == quote:
+            spans.append((open_at, m.end()))
+            open_at = -1
+    if open_at >= 0:
+        spans.append((open_at, len(text)))
+    return spans
+
+
+def statement_starts(text: str) -> list[int]:
+    """Offsets where top-level statements (probably) begin, the first always 0."""
+    spans = _string_spans(text)
+    starts = [0]
+    i = 0
+    prev_decorator = text.startswith("@")
+    for m in _LINE_START.finditer(text):
+        pos = m.start()
+        if pos == 0:
+            continue
+        while i < len(spans) and spans[i][1] <= pos:
+            i += 1
+        if i < len(spans) and spans[i][0] < pos:
+            continue  # inside a docstring or other long string
+        if _CONTINUES.match(text, pos):
+            continue
+        if prev_decorator:  # the decorated definition belongs with its decorators
+            prev_decorator = text[pos] == "@"
+            continue
+        prev_decorator = text[pos] == "@"
+        starts.append(pos)
+    return starts
+
+
+def select(text: str, words: Sequence[str]) -> list[tuple[int, str]] | None:
+    """The runs of statements to parse, as (offset, text); None: parse the whole file.
+
+    A function or class definition is left out when none of `words` occurs in it.
+    """
+    if len(text) < MIN_SIZE:
+        return None
+    starts = statement_starts(text)
+    if len(starts) < 3:
+        return None
+    starts.append(len(text))
+    runs: list[tuple[int, int]] = []
+    left_out = 0
+    for a, b in itertools.pairwise(starts):
+        if _DEFINITION.match(text, a):
+            piece = text[a:b]
+            if not any(w in piece for w in words):
+                left_out += b - a
+                continue
+        if runs and runs[-1][1] == a:
+            runs[-1] = (runs[-1][0], b)
+        else:
+            runs.append((a, b))
+    if left_out < MIN_SAVING * len(text):
+        return None
+    return [(a, text[a:b]) for a, b in runs]
+
+
+def parse_selected(text: str, runs: list[tuple[int, str]], filename: str) -> ast.Module | None:
+    """Parse each run at its own line numbers; None if any run fails (parse the file)."""
+    body: list[ast.stmt] = []
+    line = 1
+    offset = 0
+    for start, piece in runs:
+        line += text.count("\n", offset, start)
+        offset = start
+        try:
+            # Leading newlines put the piece on its real lines without rewriting the tree.
+            mod = ast.parse("\n" * (line - 1) + piece, filename=filename)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        body.extend(mod.body)
+    return ast.Module(body=body, type_ignores=[])
+
+
+_FROM_IMPORT = re.compile(r"from\s+([\w.]+)\s+import\s*(\([^)]*\)|[^\n]*)")
+_IMPORT = re.compile(r"(?<![\w.])import\s+([^\n(]*)")
+_NAME_ALIAS = re.compile(r"([\w.]+)(?:\s+as\s+(\w+))?")
+_ASSIGN_ALIAS = re.compile(r"^[ \t]*(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*(?:#[^\n]*)?$", re.M)
+
+
+def expand_words(text: str, words: Sequence[str]) -> tuple[str, ...] | None:
+    """`words` plus every local name that may stand for one of them; None: read it all.
+
+    `from numpy.random import rand as r` makes `r(...)` a draw whose text holds none of
+    the words, so `r` becomes a word; so do the names bound by `from <module holding a
+    word> import ...`, `import <...word...> as n` and `n = <...word...>` (a plain alias).
+    A star import from such a module binds names nobody can list: the file is read whole.
+    Over-approximate on purpose: an extra word only keeps a definition in.
+    """
+    found = set(words)
+
+    def holds(s: str) -> bool:
+        return any(w in s for w in words)
+
+    if "import" in text:
+        for m in _FROM_IMPORT.finditer(text):
+            module, names = m.group(1), m.group(2)
+            if names.startswith("*") and holds(module):
+                return None
+            for item in _NAME_ALIAS.finditer(names.strip("()")):
+                name, alias = item.group(1), item.group(2)
+                if holds(module) or holds(name):
+                    found.add(alias or name)
+        for m in _IMPORT.finditer(text):
+            for item in _NAME_ALIAS.finditer(m.group(1)):
+                name, alias = item.group(1), item.group(2)
+                if alias and holds(name):
+                    found.add(alias)
+    for m in _ASSIGN_ALIAS.finditer(text):
+        if holds(m.group(2)):
+            found.add(m.group(1))
+    found.discard("")
+    return tuple(sorted(found))

@@ -1,0 +1,194 @@
+"""Parsing only the definitions a rule could care about (large runs): cuts, fallbacks, trees."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+from mlvet import fragments
+from mlvet.config import Config
+from mlvet.engine import check_source, selected_rules
+from mlvet.sources import Source
+
+# A long module: most definitions never mention randomness.
+FILLER = "".join(
+    textwrap.dedent(
+        f'''
+        def helper_{i}(x, y=None):
+            """Add things up.
+
+            Nothing to see here.
+            """
+            total = x + {i}
+            if y is not None:
+                total += y
+            return total
+
+        '''
+    )
+    for i in range(60)
+)
+
+HEADER = textwrap.dedent(
+    '''\
+    """A module docstring
+    that runs over several lines,
+    with text in column 0.
+    def not_a_function(): it is prose
+    """
+    import numpy as np
+    from numpy.random import rand as rnd_draw
+
+    CONSTANT = 3
+    '''
+)
+
+DRAWS = textwrap.dedent(
+    """
+    @decorator
+    @other(
+        arg=1,
+    )
+    def draws():
+        return np.random.permutation(10)
+
+
+    def aliased():
+        return rnd_draw(3)
+
+
+    class Model:
+        def sample(self):
+            return np.random.rand(2)
+    """
+)
+
+
+def source(text: str, path: str = "big.py") -> Source:
+    return Source(path=path, kind="python", text=text, lines=None)
+
+
+def stmt_lines(mod: ast.Module) -> list[int]:
+    return [s.lineno for s in mod.body]
+
+
+def test_cuts_at_top_level_statements_only() -> None:
+    text = HEADER + DRAWS
+    starts = fragments.statement_starts(text)
+    lines = [text.count("\n", 0, p) + 1 for p in starts]
+    tree = ast.parse(text)
+    # Every cut is a real statement start, and every top-level statement of the file
+    # that follows a cut position starts one (decorators stay with their definition).
+    real = {s.lineno for s in tree.body} | {
+        d.lineno for s in tree.body for d in getattr(s, "decorator_list", [])
+    }
+    assert set(lines) <= real | {1}
+    assert text.count("\n", 0, starts[1]) + 1 == 6  # the docstring is not cut
+    assert "@decorator" in text[starts[lines.index(11)] :].splitlines()[0]
+
+
+def test_else_and_except_in_column_zero_are_not_cuts() -> None:
+    text = "try:\n    x = 1\nexcept ValueError:\n    x = 2\nelse:\n    pass\nfinally:\n    y = 3\n"
+    assert fragments.statement_starts(text) == [0]
+
+
+def test_selected_tree_equals_the_full_trees_statements() -> None:
+    text = HEADER + FILLER + DRAWS + FILLER
+    words = fragments.expand_words(text, ("random", "rand"))
+    assert "rnd_draw" in words  # `rand as rnd_draw` makes it a word
+    runs = fragments.select(text, words)
+    assert runs is not None
+    parsed = sum(len(p) for _, p in runs)
+    assert parsed < 0.3 * len(text)
+    mod = fragments.parse_selected(text, runs, "big.py")
+    assert mod is not None
+    full = ast.parse(text)
+    by_line = {s.lineno: ast.dump(s, include_attributes=True) for s in full.body}
+    assert mod.body, "nothing parsed"
+    for stmt in mod.body:
+        assert ast.dump(stmt, include_attributes=True) == by_line[stmt.lineno]
+    names = {s.name for s in mod.body if isinstance(s, (ast.FunctionDef, ast.ClassDef))}
+    assert names == {"draws", "aliased", "Model"}
+    assert not any(n.startswith("helper_") for n in names)
+
+
+def test_small_files_and_files_with_little_to_skip_are_parsed_whole() -> None:
+    assert fragments.select(HEADER + DRAWS, ("random",)) is None  # small
+    text = HEADER + FILLER.replace("Nothing", "random") + DRAWS
+    assert fragments.select(text, ("random",)) is None  # every definition holds a word
+
+
+@pytest.mark.parametrize(
+    "trap",
+    [
+        # an unclosed bracket makes column-0 lines continuation lines
+        "VALUES = [\nhelper_a,\nhelper_b,\n]\n",
+        # a single-quoted string continued with a backslash
+        "MSG = 'first \\\ndef fake(): pass'\n",
+        # triple quotes the pairing heuristic gets wrong (one inside a comment)
+        '# a stray """ in a comment\nTEMPLATE = """\ndef fake():\n    pass\n"""\n',
+    ],
+)
+def test_a_cut_inside_a_construct_falls_back_or_matches(trap: str) -> None:
+    text = HEADER + FILLER + trap + FILLER + DRAWS
+    runs = fragments.select(text, ("random", "rand"))
+    full = ast.parse(text)
+    by_line = {s.lineno: ast.dump(s, include_attributes=True) for s in full.body}
+    if runs is None:
+        return
+    mod = fragments.parse_selected(text, runs, "big.py")
+    if mod is None:
+        return  # the caller parses the whole file: always right
+    for stmt in mod.body:
+        assert ast.dump(stmt, include_attributes=True) == by_line[stmt.lineno]
+
+
+def test_a_syntax_error_in_a_piece_means_none() -> None:
+    text = HEADER + FILLER + "def broken(:\n    np.random.rand()\n" + FILLER + DRAWS
+    runs = fragments.select(text, ("random",))
+    assert runs is not None
+    assert fragments.parse_selected(text, runs, "big.py") is None
+
+
+def test_expand_words_follows_imports_and_plain_aliases() -> None:
+    text = textwrap.dedent(
+        """
+        import numpy.random as npr
+        import numpy as np
+        from jax.random import key, split as sp
+        from torch import (
+            randn as gaussian,
+            nn,
+        )
+        noise = np.random.normal
+        other = np.linalg.norm
+        """
+    )
+    words = fragments.expand_words(text, ("random", "randn", "normal"))
+    assert {"npr", "key", "sp", "gaussian", "noise"} <= set(words)
+    assert not {"np", "nn", "other"} & set(words)
+
+
+def test_engine_reports_the_same_findings_in_large_runs() -> None:
+    text = HEADER + FILLER + DRAWS + FILLER + "\nidx = np.random.choice(5)\n"
+    config = Config()
+    rules = selected_rules(config)
+    whole, _ = check_source(source(text), config, rules, always_parse=True)
+    parts, _ = check_source(source(text), config, rules, always_parse=False)
+    key = [(f.rule, f.line, f.column, f.message) for f in whole]
+    assert key == [(f.rule, f.line, f.column, f.message) for f in parts]
+    assert any(f.rule == "ML201" for f in whole)
+
+
+def test_engine_reports_a_draw_through_an_alias_in_a_large_run() -> None:
+    text = (
+        "import random as rnd_mod\n\n"
+        + FILLER
+        + "def pick(items):\n    return rnd_mod.choice(items)\n"
+        + FILLER
+    )
+    config = Config()
+    rules = selected_rules(config)
+    parts, _ = check_source(source(text), config, rules, always_parse=False)
+    assert [f.rule for f in parts] == ["ML201"]
