@@ -12,9 +12,12 @@ import test_rules_ml2_ml204 as t204
 import test_rules_ml2_ml205 as t205
 import test_rules_ml2_ml206 as t206
 import test_rules_ml2_ml207 as t207
+from mlvet.config import Config
 from mlvet.rules import reproducibility, smells
-from mlvet.rules.base import Checker
+from mlvet.rules.base import Checker, Context, Walker
 from mlvet.rules.ml2_prefilter import AllOf
+from mlvet.rules.reproducibility import RULES
+from mlvet.sources import Source, parse_source
 
 CHECKER = {c.codes[0]: c for c in [*reproducibility.CHECKERS, *smells.CHECKERS]}
 
@@ -104,3 +107,127 @@ def test_all_of_semantics() -> None:
     with pytest.raises(ValueError):
         AllOf(())
     assert "alpha|beta" in repr(gate)
+
+
+# -- ML201 gate (SeedGate): what the text shows the checker would or would not report ----
+
+ML201_GATE_PASSES = [
+    # names under other names
+    "import numpy.random as npr\nx = npr.rand(3)\n",
+    "from numpy import random as r\nx = r.normal(size=3)\n",
+    "from numpy import linalg, random\nx = random.permutation(10)\n",
+    "import torch as th\nx = th.randn(2, 3)\n",
+    "import torch\nth = torch\nx = th.rand(2)\n",
+    "from torch import randn\nx = randn(4)\n",
+    "import numpy as np\nrs = np.random\nidx = rs.permutation(10)\n",
+    "import numpy as np\nxp = np\nidx = xp.random.permutation(10)\n",
+    "import random as rnd\nrnd.shuffle(items)\n",
+    "import torch\nnoise = torch.randn\nx = noise(3)\n",
+    "from torch import *\nx = rand(3)\n",
+    "from tensorflow.image import random_flip_left_right\nimg = random_flip_left_right(img)\n",
+    "import tensorflow.compat.v1 as tf\nw = tf.truncated_normal([3, 3])\n",
+    "from jax import random as jr\nimport time\nkey = jr.PRNGKey(int(time.time()))\n",
+    "from torch.utils.data import DataLoader as DL\nloader = DL(ds, batch_size=8, shuffle=True)\n",
+    # notebook cells are joined: the import may come after the use
+    "x = np.random.rand(3)\n\nimport numpy as np\n",
+    # seeds the text cannot vouch for
+    "from mylib import make_deterministic\nimport numpy as np\nmake_deterministic()\n"
+    "np.random.shuffle(a)\n",
+    "import numpy as np\nnp.random.seed()\nx = np.random.rand(3)\n",
+    "import time\nimport numpy as np\nnp.random.seed(int(time.time()))\nx = np.random.rand(3)\n",
+    "import time\nimport numpy as np\nseed = time.time_ns() % 2**32\nnp.random.seed(seed)\n"
+    "x = np.random.rand(3)\n",
+    "import numpy as np\nimport tensorflow as tf\ntf.random.set_seed(0)\nx = np.random.rand(3)\n",
+    "import torch\ntorch.cuda.manual_seed_all(0)\nx = torch.randn(3)\n",
+    "import torch\nimport numpy as np\ntorch.manual_seed(0)\nx = torch.randn(3) + np.random.rand(3)\n",
+    # generator objects: no seed, None, or one that changes per run (whatever else is seeded)
+    "import numpy as np\nnp.random.seed(0)\nrng = np.random.default_rng()\n",
+    "import numpy as np\nrs = np.random.RandomState(seed=None)\n",
+    "import numpy as np\nrs = np.random.RandomState(rs)\n",
+    "import numpy as np\nss = np.random.SeedSequence(42)\nrng = np.random.default_rng(ss)\n",
+    "import os\nimport random\nr = random.Random(os.getpid())\n",
+    # dropout-like code the indentation cannot vouch for
+    "import torch\n\n\ndef forward(self, x):\n    def noise():\n        return torch.rand(3)\n"
+    "\n    if self.training:\n        x = x + noise()\n    return x\n",
+    'import torch\n\n\ndef forward(self, x):\n    """Adds noise during training."""\n'
+    "    return x + torch.rand(3)\n",
+    "import torch\n\n\ndef forward(self, x):\n    # only while training\n    return x + torch.rand(3)\n",
+    "import torch\n\n\ndef step(model, x):\n    model(x, training=True)\n    return torch.rand(3)\n",
+    # calls the checker reads the arguments of
+    "import torch\nfrom torch.utils.data import DataLoader\ndl = DataLoader(ds, 32, True)\n",
+    "import torch\nfrom torch.utils.data import DataLoader\n"
+    "dl = DataLoader(\n    ds,\n    batch_size=32,  # (per device)\n    shuffle=True,\n)\n",
+    "import torch\nx = torch.randn((3, 4), dtype=torch.float32)\n",
+    "import tensorflow as tf\nx = tf.random.normal([2], seed=None)\n",
+    # code after a docstring that mentions a draw
+    'import numpy as np\n\n\ndef f():\n    """np.random.rand(3) in prose."""\n'
+    "    return np.random.rand(3)\n",
+]
+
+ML201_GATE_REJECTS = [
+    # mentions without a draw the checker would judge
+    "import torch\ntorch.random.manual_seed(0)\nx = torch.zeros(3)\n",
+    "import tensorflow as tf\ng = tf.random.get_global_generator()\n",
+    "import jax\nkey = jax.random.PRNGKey(0)\nx = jax.random.normal(key, (3,))\n",
+    "from sklearn.model_selection import KFold\ncv = KFold(5, shuffle=True)\n",
+    "import tensorflow as tf\nds = ds.to_tf_dataset(shuffle=True)\n",
+    "import time\nstart = time.time()\nelapsed = time.time() - start\n",
+    "import optuna\nsampler = optuna.samplers.RandomSampler()\n",
+    "from torch.utils.data import RandomSampler\n\n\nclass MySampler(RandomSampler):\n    pass\n",
+    # comments, strings, docstrings, doctests
+    "import numpy as np\n# x = np.random.rand(3)\ns = 'np.random.rand(3)'\n",
+    'import torch\n\n\ndef f():\n    """Example::\n\n        x = torch.randn(2, 32)\n    """\n',
+    "import torch\n\n\ndef f():\n    '''\n    >>> torch.rand(3)\n    '''\n",
+    # what the arguments rule out
+    "import torch\nx = torch.randn(3, generator=g)\n",
+    "import torch\nx = torch.randn((3, 4), generator=g)\n",
+    "import torch\nx = torch.rand(3, **opts)\n",
+    "import torch\nfrom torch.utils.data import DataLoader\ndl = DataLoader(ds, batch_size=4)\n",
+    "import torch\nfrom torch.utils.data import DataLoader\ndl = DataLoader(ds, shuffle=is_train)\n",
+    "import torch\nfrom torch.utils.data import DataLoader\ndl = DataLoader(ds, shuffle=True, sampler=s)\n",
+    "import tensorflow as tf\nx = tf.random.normal([2], seed=3)\n",
+    "import numpy as np\n\n\ndef make(seed):\n    return np.random.RandomState(seed)\n",
+    "import numpy as np\nrng = np.random.default_rng(42)\nx = rng.normal(size=3)\n",
+    # seeded families
+    "import numpy as np\nnp.random.seed(0)\nx = np.random.rand(3)\n",
+    "import random\nimport torch\nrandom.seed(1)\ntorch.manual_seed(1)\nrandom.shuffle(a)\n"
+    "x = torch.rand(3)\n",
+    "from transformers import set_seed\nimport torch\nset_seed(42)\nx = torch.randn(3)\n",
+    "import numpy as np\nSEED = 7\nnp.random.seed(SEED)\nx = np.random.rand(3)\n",
+    # dropout-like code
+    "import torch\n\n\nclass Block:\n    def forward(self, x):\n        if self.training:\n"
+    "            x = x * (torch.rand(x.shape[0]) > 0.1)\n        return x\n",
+    "import torch\n\n\ndef drop_path(\n    x, p: float = 0.0, training: bool = False\n) -> torch.Tensor:\n"
+    '    """Drop paths (stochastic depth) while training."""\n'
+    "    if p == 0.0 or not training:\n        return x\n    return x * (torch.rand(x.shape[0]) > p)\n",
+    "import random\n\n\ndef forward(self, x, training=False):\n"
+    "    if training and random.uniform(0, 1) < self.layerdrop:\n        return x\n    return x\n",
+    # files with neither draws nor their module names
+    "import numpy as np\nx = np.linspace(0, 1, 10)\n",
+]
+
+
+def _ml201_ungated(text: str) -> bool:
+    """Whether the checker reports on `text` (gates bypassed)."""
+    source = Source(path="x.py", kind="python", text=text, lines=text.splitlines())
+    tree, _ = parse_source(source)
+    ctx = Context(source=source, tree=tree, config=Config(), rules={r.code: r for r in RULES})
+    Walker(ctx, [reproducibility.SeedChecker(ctx)]).run()
+    return bool(ctx.findings)
+
+
+@pytest.mark.parametrize("text", ML201_GATE_PASSES)
+def test_ml201_gate_passes_files_with_a_finding(text: str) -> None:
+    assert _ml201_ungated(text)
+    assert passes(CHECKER["ML201"], text)
+
+
+@pytest.mark.parametrize("text", ML201_GATE_REJECTS)
+def test_ml201_gate_rejects_files_without_one(text: str) -> None:
+    assert not _ml201_ungated(text)
+    assert not passes(CHECKER["ML201"], text)
+
+
+@pytest.mark.parametrize(("src", "expected"), t201.CLOCK_SEEDED)
+def test_ml201_gate_passes_clock_seeds(src: str, expected: list[int]) -> None:
+    assert passes(CHECKER["ML201"], src)

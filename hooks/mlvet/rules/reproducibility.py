@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 
 from mlvet.registry import Rule
+from mlvet.rules import ml2_gates_seed as gates
 from mlvet.rules.base import NOT_LITERAL, CallSite, Checker, Context, dotted, literal
 from mlvet.rules.ml2_prefilter import AllOf
 from mlvet.rules.ml2_star import StarNames
@@ -296,68 +297,63 @@ def _matches_configured(call: CallSite, names: tuple[str, ...]) -> bool:
     return False
 
 
+def draw_kind(q: str) -> str | None:
+    """What `SeedChecker.on_call` does with a call of `q` (None: nothing), for the gate."""
+    if q in INSTANCE_SEED_ARG:
+        return gates.INSTANCE
+    if q in ALWAYS_UNSEEDED:
+        return gates.ALWAYS
+    head, _, rest = q.partition(".")
+    if head == "random":
+        return gates.DRAW if rest in RANDOM_DRAWS else None
+    if head == "numpy":
+        name = rest[7:]
+        if rest.startswith("random.") and "." not in name and name not in NUMPY_NOT_DRAWS:
+            return gates.DRAW if name[:1].islower() else None
+        return None
+    if head == "torch":
+        if q in TORCH_DRAWS or q in TORCH_SAMPLERS:
+            return gates.GENERATOR
+        return gates.LOADER if q in TORCH_LOADERS else None
+    if head == "tensorflow":
+        rest = rest.removeprefix("compat.v1.")
+        if (
+            (rest.startswith("random.") and rest[7:] in TF_RANDOM_DRAWS)
+            or rest in TF1_DRAWS
+            or rest.startswith("image.random_")
+        ):
+            return gates.TF_OP
+        return None
+    return gates.JAX_KEY if q in JAX_KEY_MAKERS else None
+
+
+def seed_effect(q: str | None, name: str) -> str | None:
+    """What a seed call (`SeedChecker.on_call`) seeds: a family, "all", or nothing."""
+    if q is not None and q in FAMILY_SEEDERS:
+        return FAMILY_SEEDERS[q]
+    if name in ALL_FAMILY_SEED_NAMES or (q and q.rpartition(".")[2] in ALL_FAMILY_SEED_NAMES):
+        return "all"
+    return None
+
+
+SEED_GATE = gates.SeedGate(
+    gates.SeedRules(
+        kind=draw_kind,
+        seeder=seed_effect,
+        seed_args=INSTANCE_SEED_ARG,
+        seed_keywords=SEED_KEYWORDS,
+        entropy_prefixes=_NONDETERMINISTIC_PREFIXES,
+    )
+)
+
+
 class SeedChecker(Checker):
     """ML201: global generators used in a file that never seeds them."""
 
     codes = ("ML201",)
     node_types = (ast.Assign, ast.ImportFrom)
-    # Every draw is reached through text like these (module paths, imports, names).
-    pattern = AllOf(
-        (
-            "random",
-            "Random",
-            "torch.rand",
-            "torch.normal",
-            "torch.bernoulli",
-            "multinomial",
-            "torch.poisson",
-            "from torch import",
-            "DataLoader",
-            "default_rng",
-            "PRNGKey",
-            "truncated_normal",
-            "PCG64",
-            "MT19937",
-            "Philox",
-            "SFC64",
-            "SeedSequence",
-        ),
-        confirm=(
-            r"random\.(?!seed\b|RandomState\b|default_rng\b|Generator\b|get_state\b"
-            r"|set_state\b|SeedSequence\b|set_seed\b|setstate\b|getstate\b|split\b|fold_in\b"
-            r"|fork_rng\b|initial_seed\b|get_rng_state\b|set_rng_state\b|manual_seed\b)\w+\s*\(",
-            r"random import",
-            r"import random",
-            # `import numpy.random as npr`, `rs = np.random`: the module under another name
-            r"random as\s",
-            r"\.random[ \t]*(?:[\n;#]|$)",
-            r"random_(?:split|flip|crop|brightness|contrast|hue|saturation|jpeg|normal|uniform"
-            r"|shuffle|gamma|poisson|rot|zoom)",
-            r"Random\(",
-            r"RandomState\(\s*(?:\)|None|seed\s*=\s*None)",
-            r"RandomSampler\(",
-            r"default_rng\(\s*(?:\)|None|seed\s*=\s*None)",
-            r"PRNGKey",
-            r"random\.key\(",
-            r"torch\s*\.\s*(?:rand|normal|bernoulli|multinomial|poisson)",
-            r"from torch import [^\n]*\b(?:rand|normal|bernoulli|multinomial|poisson)",
-            r"shuffle\s*=\s*True",
-            r"DataLoader\(",
-            r"truncated_normal\(",
-            r"multinomial\(",
-            r"PCG64",
-            r"MT19937",
-            r"Philox",
-            r"SFC64",
-            r"SeedSequence",
-            r"from_non_deterministic_state",
-            # generators seeded from the clock or OS entropy
-            r"time\.time\(",
-            r"time_ns\(",
-            r"urandom\(",
-            r"getpid\(",
-        ),
-    )
+    # Parsed only where the text holds a call the checker could report (see the module).
+    pattern = SEED_GATE
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
