@@ -134,6 +134,7 @@ class PickleLoad(Checker):
     codes = ("ML101",)
     # "ickle" catches pickle, cPickle, Unpickler, read_pickle in one substring test.
     pattern = Gate(("ickle", "marshal", "joblib", "shelve", "dill"), _PICKLE_CONFIRM)
+    fragment_words = ("ickle", "marshal", "joblib", "shelve", "dill", "load", "Shelf")
     node_types = (ast.Assign, ast.ImportFrom)
 
     def __init__(self, ctx: Context) -> None:
@@ -249,6 +250,7 @@ class TorchLoad(StarImportChecker):
             ),
         ),
     )
+    fragment_words = ("load",)
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
@@ -338,6 +340,7 @@ class NumpyAllowPickle(StarImportChecker):
             ("read_array", r"read_array"),
         ),
     )
+    fragment_words = ("ickle", "load", "read_array")
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
@@ -492,6 +495,7 @@ class KerasUnsafeLoad(StarImportChecker):
             ("load_model", rf"load_model\s*\({_TWO_ARGS}(?:[^(),]|\([^()]{{0,500}}\)){{0,500}},"),
         ),
     )
+    fragment_words = ("safe_", "load_model")
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)

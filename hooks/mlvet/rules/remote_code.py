@@ -53,6 +53,7 @@ class TrustRemoteCode(Checker):
             rf"{_TRC}['\"]\s*:",
         ),
     )
+    fragment_words = ("trust_remote_code",)
     node_types = (ast.Dict,)
 
     def on_call(self, call: CallSite) -> None:
@@ -146,6 +147,7 @@ class TorchHubLoad(StarImportChecker):
             ("torch", rf"from\s+torch\s+import\s*{IMPORTED}\bhub\b"),
         ),
     )
+    fragment_words = ("hub",)
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
@@ -351,6 +353,7 @@ class UnpinnedHubDownload(Checker):
         ),
         skip_docstrings=True,
     )
+    fragment_words = tuple(_ID_ARGS)
 
     def on_call(self, call: CallSite) -> None:
         api = self._api(call)

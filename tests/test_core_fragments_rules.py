@@ -1,0 +1,137 @@
+"""Every rule case, padded into a long module: large runs (which parse only the definitions
+a checker's words occur in) report exactly what a whole-file parse reports."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from collections.abc import Iterator
+
+import pytest
+import test_rules_ml1_loaders as loaders
+import test_rules_ml1_pickle as pickles
+import test_rules_ml1_remote as remote
+import test_rules_ml2_ml201 as t201
+import test_rules_ml2_ml202 as t202
+import test_rules_ml2_ml203 as t203
+import test_rules_ml2_ml204 as t204
+import test_rules_ml2_ml205 as t205
+import test_rules_ml2_ml206 as t206
+import test_rules_ml2_ml207 as t207
+from mlvet import engine, fragments
+from mlvet.config import Config
+from mlvet.engine import check_source, selected_rules
+from mlvet.registry import all_rules
+from mlvet.sources import Source
+
+
+def _texts() -> Iterator[tuple[str, str]]:
+    for name, group in [
+        ("ml101", pickles.POSITIVE),
+        ("ml101-neg", pickles.NEGATIVE),
+        ("ml102", loaders.TORCH),
+        ("ml103", loaders.NUMPY),
+        ("ml104", loaders.YAML),
+        ("ml105", loaders.KERAS),
+        ("ml106", remote.TRUST),
+        ("ml107", remote.HUB),
+        ("ml108", remote.HF),
+        ("ml203", {k: v[0] for k, v in t203.POSITIVE.items()}),
+        ("ml203-neg", {k: v for k, v in t203.NEGATIVE.items()}),
+        ("ml204", {k: t204.IMPORTS + textwrap.dedent(v[0]) for k, v in t204.POSITIVE.items()}),
+        ("ml205", {k: v[0] for k, v in t205.POSITIVE.items()}),
+        ("ml205-neg", {k: v for k, v in t205.NEGATIVE.items()}),
+    ]:
+        for key, text in group.items():
+            if isinstance(text, str):
+                yield f"{name}-{key}", text
+    for name, cases in [
+        ("ml201", t201.POSITIVE),
+        ("ml201-neg", t201.NEGATIVE),
+        ("ml202", t202.POSITIVE),
+        ("ml202-neg", t202.NEGATIVE),
+        ("ml206", t206.POSITIVE),
+        ("ml207", t207.POSITIVE),
+    ]:
+        for i, case in enumerate(cases):
+            text = case[0] if isinstance(case, tuple) else case
+            if isinstance(text, str):
+                yield f"{name}-{i}", text
+    for code, rule in all_rules().items():
+        for kind in ("bad", "good"):
+            example = getattr(rule, kind, None)
+            if isinstance(example, str) and example.strip():
+                yield f"{code}-{kind}", example
+
+
+CASES = [(name, textwrap.dedent(text)) for name, text in _texts()]
+
+FILLER = textwrap.dedent(
+    '''
+    def helper_{i}(x, y=None):
+        """Add things up."""
+        total = x + 1
+        if y is not None:
+            total += y
+        return total
+
+    '''
+)
+
+
+def padded(text: str) -> str | None:
+    """The case with plain helper functions between its top-level statements."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    lines = text.splitlines(keepends=True)
+    starts = [
+        min([s.lineno, *(d.lineno for d in getattr(s, "decorator_list", []))]) for s in tree.body
+    ]
+    # Enough helpers that the module is long, and most of it is left out.
+    per_gap = max(4, fragments.MIN_SIZE // (len(FILLER) * len(starts)) + 1)
+    out: list[str] = []
+    prev = 0
+    for n, start in enumerate([*starts[1:], len(lines) + 1]):
+        out.extend(lines[prev : start - 1])
+        if out and not out[-1].endswith("\n"):
+            out[-1] += "\n"
+        out.append("".join(FILLER.format(i=f"{n}_{k}") for k in range(per_gap)))
+        prev = start - 1
+    return "".join(out)
+
+
+def run(text: str, large: bool) -> list[tuple[str, int, int, str]]:
+    config = Config()
+    source = Source(path="module.py", kind="python", text=text, lines=None)
+    found, errors = check_source(source, config, selected_rules(config), always_parse=not large)
+    assert not errors
+    return sorted((f.rule, f.line, f.column, f.message) for f in found)
+
+
+@pytest.mark.parametrize(("name", "text"), CASES, ids=[n for n, _ in CASES])
+def test_large_run_reports_what_a_whole_parse_reports(name: str, text: str) -> None:
+    big = padded(text)
+    if big is None:
+        pytest.skip("not Python on its own")
+    assert run(big, large=True) == run(big, large=False)
+
+
+def test_the_padded_cases_do_take_the_fragment_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    used: list[int] = []
+    real = fragments.parse_selected
+
+    def spy(text: str, runs: list[tuple[int, str]], filename: str) -> object:
+        tree = real(text, runs, filename)
+        used.append(tree is not None)
+        return tree
+
+    monkeypatch.setattr(fragments, "parse_selected", spy)
+    assert engine.fragments is fragments
+    for _, text in CASES:
+        big = padded(text)
+        if big is not None:
+            run(big, large=True)
+    # Most cases touch only checkers that read definitions selectively.
+    assert sum(used) > len(CASES) // 4
