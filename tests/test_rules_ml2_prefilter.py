@@ -231,3 +231,79 @@ def test_ml201_gate_rejects_files_without_one(text: str) -> None:
 @pytest.mark.parametrize(("src", "expected"), t201.CLOCK_SEEDED)
 def test_ml201_gate_passes_clock_seeds(src: str, expected: list[int]) -> None:
     assert passes(CHECKER["ML201"], src)
+
+
+# -- ML202 gate (RandomStateGate) --------------------------------------------------------
+
+ML202_GATE_PASSES = [
+    "import sklearn\nsklearn.model_selection.train_test_split(X, y)\n",  # no import needed
+    "import sklearn.model_selection as ms\na, b = ms.train_test_split(X, y, test_size=0.2)\n",
+    "from sklearn import ensemble\nm = ensemble.RandomForestClassifier(max_depth=(3))\n",
+    "from sklearn import model_selection\nms = model_selection\ncv = ms.ShuffleSplit(5)\n",
+    "from sklearn.ensemble import RandomForestClassifier as RFC\nRF = RFC\nm = RF()\n",
+    "from sklearn.ensemble import *\nm = RandomForestClassifier()\n",
+    "import lightgbm\nm = lightgbm.LGBMRegressor(seed=None)\n",
+    # the seed is an argument of a nested call, not of this one
+    "from sklearn.ensemble import RandomForestClassifier\n"
+    "m = RandomForestClassifier(max_features=int(np.sqrt(f(random_state=1))))\n",
+    "from sklearn.ensemble import RandomForestClassifier\n"
+    "m = RandomForestClassifier(\n    n_estimators=10,  # (many)\n    random_state=(None),\n)\n",
+    # the conditional ones, with what makes them randomise
+    "from sklearn.model_selection import KFold\ncv = KFold(5, shuffle=(True))\n",
+    "from sklearn.model_selection import StratifiedKFold\ncv = StratifiedKFold(5, True)\n",
+    "from sklearn.decomposition import PCA\np = PCA(10, svd_solver='randomized')\n",
+    "from sklearn.decomposition import PCA\np = PCA(10, svd_solver='random' 'ized')\n",
+    "from sklearn.linear_model import LogisticRegression\nm = LogisticRegression(solver=r'saga')\n",
+    "from sklearn.datasets import make_moons\nX, y = make_moons(100)\n",
+    "from sklearn.model_selection import train_test_split\na, b = train_test_split(X, shuffle=True)\n",
+    "from lightgbm import LGBMClassifier\nm = LGBMClassifier('gbdt', 31, -1, 0.1, 100, 200000, None,"
+    " None, 0.0, 0.001, 20, 1.0, 0, 1.0, 0.0, 0.0, None)\n",
+]
+
+ML202_GATE_REJECTS = [
+    # seeded, by keyword (any value but None) or position
+    "from sklearn.ensemble import RandomForestClassifier\n"
+    "m = RandomForestClassifier(\n    max_depth=(3, 4)[0],\n    random_state=rng,\n)\n",
+    "import xgboost as xgb\nm = xgb.XGBRegressor(random_seed=0)\n",
+    "from sklearn.model_selection import KFold\ncv = KFold(5, True, 42)\n",
+    "from sklearn.ensemble import RandomForestClassifier\nm = RandomForestClassifier(**params)\n",
+    # conditional ones without what makes them randomise
+    "from sklearn.model_selection import KFold\ncv = KFold(n_splits=5)\n",
+    "from sklearn.model_selection import KFold\ncv = KFold(5, shuffle=shuffle)\n",
+    "from sklearn.decomposition import PCA\np = PCA(n_components=2)\n",
+    "from sklearn.linear_model import LogisticRegression\nm = LogisticRegression(C=2.0)\n",
+    "from sklearn.svm import SVC\nm = SVC(kernel='rbf')\n",
+    "from sklearn.model_selection import train_test_split\na, b = train_test_split(X, shuffle=False)\n",
+    "from sklearn.datasets import make_moons\nX, y = make_moons(100, shuffle=False)\n",
+    # not the library's callee: relative imports, other libraries, definitions, text
+    "from ..model_selection import KFold\ncv = KFold(5, shuffle=True)\n",
+    "import optuna\nsampler = optuna.samplers.TPESampler()\ncv = KFold(5, shuffle=True)\n"
+    "# sklearn is not imported\n",
+    "import sklearn\n\n\nclass KFold:\n    def __init__(self, n_splits=5, shuffle=True):\n"
+    "        self.n_splits = n_splits\n",
+    'def split(X):\n    """Like sklearn.model_selection.train_test_split(X)."""\n    return X\n',
+    "def split(X):\n    '''\n    >>> from sklearn.cluster import KMeans\n    >>> KMeans(3)\n    '''\n",
+    "from sklearn.utils import Bunch\nfrom sklearn.ensemble import RandomForestClassifier\n"
+    "b = Bunch(model=RandomForestClassifier)\n",
+    "from sklearn.metrics import accuracy_score\nprint(accuracy_score(y, p))\n",
+]
+
+
+def _ml202_ungated(text: str) -> bool:
+    source = Source(path="x.py", kind="python", text=text, lines=text.splitlines())
+    tree, _ = parse_source(source)
+    ctx = Context(source=source, tree=tree, config=Config(), rules={r.code: r for r in RULES})
+    Walker(ctx, [reproducibility.RandomStateChecker(ctx)]).run()
+    return bool(ctx.findings)
+
+
+@pytest.mark.parametrize("text", ML202_GATE_PASSES)
+def test_ml202_gate_passes_files_with_a_finding(text: str) -> None:
+    assert _ml202_ungated(text)
+    assert passes(CHECKER["ML202"], text)
+
+
+@pytest.mark.parametrize("text", ML202_GATE_REJECTS)
+def test_ml202_gate_rejects_files_without_one(text: str) -> None:
+    assert not _ml202_ungated(text)
+    assert not passes(CHECKER["ML202"], text)

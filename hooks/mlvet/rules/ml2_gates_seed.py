@@ -1,9 +1,13 @@
-"""The text gate for ML201 (unseeded randomness).
+"""The text gates for ML201 (unseeded randomness) and ML202 (missing random_state).
+
+Both let a file through when its text holds a call the checker could report, judged
+from the text the way the checker judges the parsed call (its tables come in through
+`SeedRules` / `StateRules`, built next to the checkers). They may let extra files
+through, never hold one back. ML202's is described at `RandomStateGate`.
 
 ML201 reports draws from a global generator in a file that never seeds their family,
 generator objects made without a fixed seed, and JAX keys made from a seed that changes
-per run. The gate lets a file through when its text holds a call the checker could
-report, judged the way `SeedChecker.on_call` judges it (`SeedRules` carries its tables):
+per run. Its gate (`SeedGate`):
 
 - callees are found by a few literal scans (`random.`, `random_split`, `torch.randn`,
   `DataLoader`, ...) and, where the text imports or assigns a module or callee under a
@@ -146,11 +150,62 @@ class SeedGate:
         return _File(text, self.rules).any_finding()
 
 
-class _File:
+class _Text:
+    """A text being gated: where its code is, and the dotted names in it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._strings: tuple[list[int], list[int]] | None = None
+        self._triples: tuple[list[int], list[int]] | None = None
+        self._code_checks = 0
+
+    def _chain(self, start: int, end: int) -> tuple[int, int]:
+        """Widen a match to the whole dotted name around it."""
+        text = self.text
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
+            start -= 1
+        tail = _DOTTED_TAIL.match(text, end)
+        return start, tail.end() if tail else end
+
+    def _is_code(self, pos: int) -> bool:
+        """Not a doctest line, a comment, or a string (one-line, or a docstring)."""
+        text = self.text
+        if in_doctest(text, pos):
+            return False
+        line = text[text.rfind("\n", 0, pos) + 1 : pos]
+        if '"""' in line or "'''" in line:
+            return self._outside_strings(pos)  # the line may open or close a docstring
+        if ("#" in line or "'" in line or '"' in line) and _open_quote(line) is not None:
+            return False  # a comment or a one-line string
+        if self._triples is None:
+            self._code_checks += 1
+            if self._code_checks > 3:  # many calls: index the triple quotes once
+                self._triples = (
+                    [m.start() for m in re.finditer('"""', text)],
+                    [m.start() for m in re.finditer("'''", text)],
+                )
+        if self._triples is None:
+            if not _odd_triples(text, 0, pos):
+                return True
+        elif all(bisect.bisect_left(t, pos) % 2 == 0 for t in self._triples):
+            return True
+        # an odd count of triple quotes before it: read the strings to be sure
+        return self._outside_strings(pos)
+
+    def _outside_strings(self, pos: int) -> bool:
+        if self._strings is None:
+            spans = [m.span() for m in _TOKENS.finditer(self.text)]
+            self._strings = ([s for s, _ in spans], [e for _, e in spans])
+        starts, ends = self._strings
+        i = bisect.bisect_right(starts, pos) - 1
+        return i < 0 or ends[i] <= pos
+
+
+class _File(_Text):
     """One text: its bindings, read when first needed, and its candidate calls."""
 
     def __init__(self, text: str, rules: SeedRules) -> None:
-        self.text = text
+        super().__init__(text)
         self.rules = rules
         self._aliases: dict[str, set[str]] | None = None
         self._entropy_aliases: dict[str, set[str]] = {}
@@ -160,9 +215,6 @@ class _File:
         self._holds_memo: dict[str, bool] = {}
         self._judging: dict[str, bool] = {}
         self._seeds: set[str] | None = None
-        self._strings: tuple[list[int], list[int]] | None = None
-        self._triples: tuple[list[int], list[int]] | None = None
-        self._code_checks = 0
 
     # -- the answer ----------------------------------------------------------------
 
@@ -241,14 +293,6 @@ class _File:
             return name != "torch"
         # `npr.rand`, `rnd.shuffle`, `jr.PRNGKey`; `random.x` is already scanned
         return target.endswith("random") and name != "random"
-
-    def _chain(self, start: int, end: int) -> tuple[int, int]:
-        """Widen a match to the whole dotted name around it."""
-        text = self.text
-        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_."):
-            start -= 1
-        tail = _DOTTED_TAIL.match(text, end)
-        return start, tail.end() if tail else end
 
     # -- one call ------------------------------------------------------------------
 
@@ -511,41 +555,6 @@ class _File:
         return answer
 
     # -- where a call sits ---------------------------------------------------------
-
-    def _is_code(self, pos: int) -> bool:
-        """Not a doctest line, a comment, or a string (one-line, or a docstring)."""
-        text = self.text
-        if in_doctest(text, pos):
-            return False
-        line = text[text.rfind("\n", 0, pos) + 1 : pos]
-        if "#" in line or "'" in line or '"' in line:
-            quote = _open_quote(line)
-            if quote is not None and len(quote) == 1:
-                return False  # a comment or a one-line string
-            if quote is not None or '"""' in line or "'''" in line:
-                return self._outside_strings(pos)  # the line may close a docstring
-        if self._triples is None:
-            self._code_checks += 1
-            if self._code_checks > 3:  # many calls: index the triple quotes once
-                self._triples = (
-                    [m.start() for m in re.finditer('"""', text)],
-                    [m.start() for m in re.finditer("'''", text)],
-                )
-        if self._triples is None:
-            if not _odd_triples(text, 0, pos):
-                return True
-        elif all(bisect.bisect_left(t, pos) % 2 == 0 for t in self._triples):
-            return True
-        # an odd count of triple quotes before it: read the strings to be sure
-        return self._outside_strings(pos)
-
-    def _outside_strings(self, pos: int) -> bool:
-        if self._strings is None:
-            spans = [m.span() for m in _TOKENS.finditer(self.text)]
-            self._strings = ([s for s, _ in spans], [e for _, e in spans])
-        starts, ends = self._strings
-        i = bisect.bisect_right(starts, pos) - 1
-        return i < 0 or ends[i] <= pos
 
     def _in_training_code(self, pos: int) -> bool:
         """The call sits in a function that reads `training` (dropout-like code)."""
@@ -811,3 +820,220 @@ def _dedent(indent: int) -> re.Pattern[str]:
 
 def _odd_triples(text: str, start: int, end: int) -> bool:
     return text.count('"""', start, end) % 2 == 1 or text.count("'''", start, end) % 2 == 1
+
+
+# -- ML202 -----------------------------------------------------------------------------
+
+# What an argument's text says of its value (`literal`): a constant, NOT_LITERAL (a name,
+# a call, a number, no argument), or UNKNOWN (a concatenation, an expression).
+UNKNOWN = object()
+NOT_LITERAL = object()
+_SIMPLE_STRING = re.compile(r"""[rRuU]?(?:'([^'\\\n]*)'|"([^"\\\n]*)")""")
+_NAME_OR_NUMBER = re.compile(r"(?:[A-Za-z_][\w.]*(?:\(.*\))?|[-+]?\d[\w.]*)", re.S)
+
+
+def literal_value(text: str | None) -> object:
+    """The True, False, None or string an argument's text spells, else NOT_LITERAL or
+    UNKNOWN. Numbers count as NOT_LITERAL: the checker only asks `is True`, `is False`,
+    `is None` and `in (strings)`, which a number never is."""
+    if text is None:
+        return NOT_LITERAL
+    value = text.strip()
+    while value.startswith("(") and value.endswith(")") and _balanced(value[1:-1]):
+        value = value[1:-1].strip()
+    if value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[value]
+    string = _SIMPLE_STRING.fullmatch(value)
+    if string:
+        return string.group(1) if string.group(1) is not None else string.group(2)
+    if value not in _NOT_NAMES and _NAME_OR_NUMBER.fullmatch(value):
+        return NOT_LITERAL
+    return UNKNOWN
+
+
+def is_literal(text: str | None, value: bool | None) -> bool:
+    """`literal(arg) is value` for True, False or None, as far as the text shows it."""
+    return literal_value(text) is value
+
+
+def may_be_one_of(text: str | None, options: tuple[str, ...]) -> bool:
+    """`literal(arg) in options` (strings), unless the text shows it cannot be."""
+    value = literal_value(text)
+    return value is UNKNOWN or (isinstance(value, str) and value in options)
+
+
+class CallText:
+    """A call's arguments as text: what `CallSite` tells the checker, read from the text."""
+
+    def __init__(self, args: str) -> None:
+        items = _items(args)
+        self.star_kwargs = any(i.startswith("**") for i in items)
+        self.keywords = dict(k for k in map(_keyword, items) if k[0])
+        self.positional = [i for i in items if not _keyword(i)[0] and not i.startswith("**")]
+        self.star_args = any(i.startswith("*") for i in self.positional)
+
+    def kwarg(self, name: str) -> str | None:
+        return self.keywords.get(name)
+
+    def arg(self, index: int, name: str | None = None) -> str | None:
+        if name is not None and name in self.keywords:
+            return self.keywords[name]
+        for i, item in enumerate(self.positional):
+            if item.startswith("*"):
+                return None  # position unknowable from here on
+            if i == index:
+                return item
+        return None
+
+
+@dataclass(frozen=True)
+class StateRules:
+    """The checker's tables, as the ML202 gate needs them (built next to the checker)."""
+
+    # qualified callee -> the keywords that seed it and the position random_state takes
+    # (None: not judged)
+    callee: Callable[[str], tuple[tuple[str, ...], int | None] | None]
+    # (qualified callee, its arguments) -> whether it may randomise
+    randomises: Callable[[str, CallText], bool]
+    modules: tuple[str, ...]  # heads of every judged callee: sklearn, xgboost, lightgbm
+
+
+_MODULE_USE = re.compile(r"[ \t]*(?:\.|(?=[\r\n;#]|$))")
+_STATE_FROM = re.compile(
+    r"from[ \t]+((?:sklearn|xgboost|lightgbm)\b[\w.]*)[ \t]+import[ \t]+"
+    r"(\([^)]{0,3000}\)?|(?:[^\n;#\\]|\\\r?\n){0,600})"
+)
+_STATE_IMPORT = re.compile(
+    r"import[ \t]+((?:[\w. \t,]|\\\r?\n){0,600}\b(?:sklearn|xgboost|lightgbm)\b[\w. \t,]{0,600})"
+)
+
+
+class RandomStateGate:
+    """`search(text)`: whether the text holds a call ML202 could report: a randomised
+    scikit-learn, XGBoost or LightGBM callee, resolved through the text's imports and
+    module-level aliases, called without `**kwargs`, without a seed keyword or a
+    positional `random_state` that is not None, and (for the conditional ones) with the
+    arguments that make it randomise. The ensemble that seeds its estimator is not read
+    from the text: such calls count."""
+
+    def __init__(self, rules: StateRules) -> None:
+        self.rules = rules
+        self.pattern = "ML202: randomised scikit-learn, XGBoost and LightGBM calls"
+
+    def __repr__(self) -> str:
+        return "RandomStateGate()"
+
+    def search(self, text: str, /) -> bool:
+        if not any(contains(text, m) for m in self.rules.modules):
+            return False
+        return _StateFile(text, self.rules).any_finding()
+
+
+class _StateFile(_Text):
+    def __init__(self, text: str, rules: StateRules) -> None:
+        super().__init__(text)
+        self.rules = rules
+        # local name -> what it may be bound to, in the order found (a work list)
+        self.bound: dict[str, set[str]] = {}
+        self.todo: list[str] = []
+
+    def _bind(self, name: str, target: str) -> None:
+        if target.partition(".")[0] not in self.rules.modules:
+            return
+        targets = self.bound.setdefault(name, set())
+        if target not in targets:
+            targets.add(target)
+            self.todo.append(name)
+
+    def any_finding(self) -> bool:
+        text = self.text
+        self._bind("sklearn", "sklearn")  # a conventional name: no import needed
+        if contains(text, "import"):
+            for m in _STATE_FROM.finditer(text):  # from a.b import c [as d]
+                source = m.group(1)
+                if _word_before(text, m.start()) or in_doctest(text, m.start()):
+                    continue
+                for item in _import_items(m.group(2)):
+                    if item == "*":
+                        return True  # bare names through a star import: rare
+                    if a := _AS.fullmatch(item):
+                        self._bind(a.group(2) or a.group(1), f"{source}.{a.group(1)}")
+            for m in _STATE_IMPORT.finditer(text):  # import a.b [as c]
+                start = m.start()
+                line = text[text.rfind("\n", 0, start) + 1 : start]
+                if _word_before(text, start) or _FROM_BEFORE.search(line):
+                    continue
+                for item in _import_items(m.group(1)):
+                    if a := _AS.fullmatch(item):
+                        module, alias = a.group(1), a.group(2)
+                        head = module.partition(".")[0]
+                        self._bind(alias or head, module if alias else head)
+        done: set[tuple[str, str]] = set()
+        callee = self.rules.callee
+        # direct calls first: `from sklearn.ensemble import RandomForestClassifier`
+        self.todo.sort(key=lambda n: any(callee(t) is not None for t in self.bound[n]))
+        while self.todo:
+            name = self.todo.pop()
+            for target in list(self.bound[name]):
+                if (name, target) not in done:
+                    done.add((name, target))
+                    if self._uses(name, target):
+                        return True
+        return False
+
+    def _uses(self, name: str, target: str) -> bool:
+        """A call of `name` (bound to `target`) or of a name under it that may be a
+        finding; module-level aliases of it are bound, to be read in turn."""
+        text = self.text
+        callee = self.rules.callee
+        is_callee = callee(target) is not None
+        if not is_callee and target.rpartition(".")[2][:1].isupper():
+            return False  # a class: its methods are not judged
+        size = len(name)
+        pos = text.find(name)
+        while pos >= 0:
+            at, pos = pos, text.find(name, pos + size)
+            end = at + size
+            if _word_before(text, at) or _word_at(text, end):
+                continue  # part of another name
+            # a module matters through its attributes (`ms.train_test_split`) or an alias
+            if not is_callee and _MODULE_USE.match(text, end) is None:
+                continue
+            _, end = self._chain(at, end)
+            q = target + _SPACES.sub("", text[at + size : end])
+            after = _CALL_OPEN.match(text, end)
+            if after is not None:
+                if (
+                    callee(q) is not None
+                    and self._is_code(at)
+                    and self._reported(q, after.end() - 1)
+                ):
+                    return True
+            elif _alias_value(text, at, end) and self._is_code(at):
+                if callee(q) is not None:
+                    return True  # `RF = RandomForestClassifier`: RF(...) may be one
+                line = text.rfind("\n", 0, at) + 1
+                for alias in re.findall(r"\w+", text[line:at]):
+                    self._bind(alias, q)  # `ms = sklearn.model_selection`
+        return False
+
+    def _reported(self, q: str, paren: int) -> bool:
+        """`RandomStateChecker.on_call` could report this call (its ensemble aside)."""
+        seeding = self.rules.callee(q)
+        if seeding is None:
+            return False
+        args = _call_args(self.text, paren)
+        if args is None:
+            return True
+        call = CallText(args)
+        if call.star_kwargs or not self.rules.randomises(q, call):
+            return False
+        keywords, index = seeding
+        if any(literal_value(call.kwarg(k)) is not None for k in keywords if k in call.keywords):
+            return False  # seeded by keyword (any value but None)
+        # seeded positionally (a `*args` before it counts as a seed, as in the checker)
+        return not (
+            index is not None
+            and (call.star_args or len(call.positional) > index)
+            and literal_value(call.arg(index)) is not None
+        )

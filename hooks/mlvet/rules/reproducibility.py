@@ -12,7 +12,6 @@ import ast
 from mlvet.registry import Rule
 from mlvet.rules import ml2_gates_seed as gates
 from mlvet.rules.base import NOT_LITERAL, CallSite, Checker, Context, dotted, literal
-from mlvet.rules.ml2_prefilter import AllOf
 from mlvet.rules.ml2_star import StarNames
 
 # -- ML201 tables ----------------------------------------------------------------------
@@ -695,21 +694,6 @@ SEEDING_ENSEMBLES = frozenset(
 )
 
 
-# A call of one of the names whose first level of arguments (up to the first nested
-# bracket) does not already pass a seed; or the name imported or bound under another name.
-# Sound as a prefilter: a seed that the lookahead sees is a keyword of that very call.
-_ML202_NAMES = "|".join(
-    sorted({*SKLEARN_RANDOMISED, *SKLEARN_UTILS, *(n for b in BOOSTERS.values() for n in b)})
-)
-# One regex per name, each starting with the name: it runs only where the name occurs.
-_ML202_CONFIRM = tuple(
-    rf"{name}\b(?:\s*\((?![^()\[\]{{}}]*\b(?:random_state|seed|random_seed)"
-    rf"\s*=\s*(?!None\b))|\s+as\s)"
-    for name in _ML202_NAMES.split("|")
-)
-_ML202_BOUND = rf"=[ \t]*(?:\w+\.)*(?:{_ML202_NAMES})[ \t]*(?:[\n;#]|$)"
-
-
 def _sklearn_star_exports(module: str, name: str) -> bool | None:
     head = module.partition(".")[0]
     if head == "sklearn":
@@ -723,15 +707,60 @@ def _sklearn_star_exports(module: str, name: str) -> bool | None:
     return None
 
 
+def random_state_callee(q: str) -> tuple[tuple[str, ...], int | None] | None:
+    """For the gate: the seed keywords of a callee `RandomStateChecker.on_call` judges,
+    and the position its random_state may take (None: not judged)."""
+    head, name = q.partition(".")[0], q.rpartition(".")[2]
+    if head == "sklearn":
+        if name in SKLEARN_UTILS:
+            return (("random_state",), None) if q.startswith("sklearn.utils") else None
+        if name in SKLEARN_RANDOMISED:
+            return ("random_state",), POSITIONAL_RANDOM_STATE.get(name)
+        return None
+    if head in BOOSTERS and name in BOOSTERS[head]:
+        return BOOSTER_SEED_KEYWORDS, POSITIONAL_RANDOM_STATE.get(name)
+    return None
+
+
+def _randomises_text(q: str, call: gates.CallText) -> bool:
+    """`_randomises` on the text of a call's arguments (True where the text cannot tell)."""
+    kind = SKLEARN_RANDOMISED.get(q.rpartition(".")[2], _ALWAYS)
+    if not q.startswith("sklearn.") or kind == _ALWAYS:
+        return True
+    if kind == _SPLIT:
+        shuffle = call.kwarg("shuffle")
+        return shuffle is None or gates.is_literal(shuffle, True)
+    if kind == _SHUFFLE_TRUE:
+        return gates.is_literal(call.arg(1, "shuffle"), True)
+    if kind == _PCA:
+        return gates.may_be_one_of(call.kwarg("svd_solver"), ("randomized", "arpack"))
+    if kind == _LOGREG:
+        return gates.may_be_one_of(call.kwarg("solver"), ("sag", "saga", "liblinear"))
+    if kind == _SVC:
+        return gates.is_literal(call.kwarg("probability"), True)
+    if kind == _SHAPES:
+        noise = call.kwarg("noise")
+        return not gates.is_literal(call.kwarg("shuffle"), False) or (
+            noise is not None and not gates.is_literal(noise, None)
+        )
+    return False
+
+
+RANDOM_STATE_GATE = gates.RandomStateGate(
+    gates.StateRules(
+        callee=random_state_callee,
+        randomises=_randomises_text,
+        modules=("sklearn", "xgboost", "lightgbm"),
+    )
+)
+
+
 class RandomStateChecker(Checker):
     """ML202: randomised scikit-learn style calls without a fixed random_state."""
 
     codes = ("ML202",)
-    pattern = AllOf(
-        ("from sklearn", "import sklearn", "xgboost", "lightgbm"),
-        (*SKLEARN_RANDOMISED, *SKLEARN_UTILS, "XGB", "LGBM"),
-        confirm=(*_ML202_CONFIRM, _ML202_BOUND),
-    )
+    # Parsed only where the text holds a call the checker could report (see the gate).
+    pattern = RANDOM_STATE_GATE
     node_types = (ast.ImportFrom,)
 
     def __init__(self, ctx: Context) -> None:
