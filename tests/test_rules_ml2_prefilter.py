@@ -137,6 +137,10 @@ ML201_GATE_PASSES = [
     "import time\nimport numpy as np\nnp.random.seed(int(time.time()))\nx = np.random.rand(3)\n",
     "import time\nimport numpy as np\nseed = time.time_ns() % 2**32\nnp.random.seed(seed)\n"
     "x = np.random.rand(3)\n",
+    "import time\nimport numpy as np\nclock = time.time\nnp.random.seed(int(clock()))\n"
+    "x = np.random.rand(3)\n",
+    "import time\nimport numpy as np\nseed = int(\n    time.time()\n)\n"
+    "rng = np.random.default_rng(seed)\n",
     "import numpy as np\nimport tensorflow as tf\ntf.random.set_seed(0)\nx = np.random.rand(3)\n",
     "import torch\ntorch.cuda.manual_seed_all(0)\nx = torch.randn(3)\n",
     "import torch\nimport numpy as np\ntorch.manual_seed(0)\nx = torch.randn(3) + np.random.rand(3)\n",
@@ -194,6 +198,10 @@ ML201_GATE_REJECTS = [
     "x = torch.rand(3)\n",
     "from transformers import set_seed\nimport torch\nset_seed(42)\nx = torch.randn(3)\n",
     "import numpy as np\nSEED = 7\nnp.random.seed(SEED)\nx = np.random.rand(3)\n",
+    "import time\nimport numpy as np\nstart_time = 0\nnp.random.seed(start_time)\n"
+    "x = np.random.rand(3)\nelapsed = time.time() - start_time\n",
+    "import numpy as np\ncfg = load_config(\n    'train.yaml',\n)\nnp.random.seed(cfg.seed)\n"
+    "x = np.random.rand(3)\n",
     # dropout-like code
     "import torch\n\n\nclass Block:\n    def forward(self, x):\n        if self.training:\n"
     "            x = x * (torch.rand(x.shape[0]) > 0.1)\n        return x\n",

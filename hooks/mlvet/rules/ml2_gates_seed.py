@@ -67,8 +67,10 @@ _ENTROPY_MODULES = frozenset({"time", "random", "numpy", "os", "secrets", "uuid"
 # Conventional names whose calls mean the same whatever the file imports under them
 # (`import jax.numpy as np` adds no draw); `random` may be numpy's, jax's or keras's.
 _FIXED_HEADS = frozenset({"np", "numpy", "torch", "tf"})
-# Text in a seed expression that makes it change per run whatever it is bound to.
-_ENTROPY_TEXT = ("time", "urandom", "getpid", "secrets", "uuid", "now(", "today(")
+# Text in a seed expression that makes it change per run, however it is bound.
+_ENTROPY_TEXT = re.compile(
+    r"(?<![\w.])(?:time|secrets|uuid)[ \t]*\.|urandom|getpid|utcnow|\b(?:now|today)[ \t]*\("
+)
 _ANYWAY = "!"  # a finding no seed silences (generator objects)
 
 # -- fixed scans: every call that can be a finding is spelt like one of these
@@ -497,15 +499,14 @@ class _File(_Text):
     def _may_vary(self, expr: str, depth: int = 0) -> bool:
         """A seed expression may change per run: it calls the clock, OS entropy or a
         random module, or reads a name assigned (anywhere) from such an expression."""
-        if any(t in expr for t in _ENTROPY_TEXT):
+        if _ENTROPY_TEXT.search(expr):
             return True
         for m in _NAME_CHAIN.finditer(expr):
             chain = m.group()
             if chain in _NOT_NAMES or _KEYWORD_NAME.match(expr, m.end()):
                 continue
-            if _CALL_OPEN.match(expr, m.end()) and any(
-                q.startswith(self.rules.entropy_prefixes) for q in self._entropy_resolve(chain)
-            ):
+            # called or not: `clock = time.time` makes `clock()` the clock
+            if any(q.startswith(self.rules.entropy_prefixes) for q in self._entropy_resolve(chain)):
                 return True
             parts = chain.split(".")
             for i in range(1, len(parts) + 1):
@@ -538,15 +539,15 @@ class _File(_Text):
         answer = depth > _MAX_DEPTH
         text = self.text
         if not answer:
-            for m in re.finditer(rf"{re.escape(name)}[ \t]*=(?!=)([^\n]*)", text):
+            for m in re.finditer(rf"{re.escape(name)}[ \t]*=(?!=)", text):
                 start = m.start()
                 if start and (text[start - 1].isalnum() or text[start - 1] in "_."):
                     continue
                 line = text[text.rfind("\n", 0, start) + 1 : start]
                 if not _ASSIGN_PREFIX.fullmatch(line):
                     continue
-                value = m.group(1)
-                if not _balanced(value) or self._may_vary(value, depth + 1):
+                value = _statement_rest(text, m.end())
+                if value is None or self._may_vary(value, depth + 1):
                     answer = True
                     break
         judging[name] = answer
@@ -675,6 +676,40 @@ def _call_args(text: str, open_pos: int, limit: int = 6000) -> str | None:
             i = nl
         i += 1
     return None
+
+
+def _statement_rest(text: str, pos: int, limit: int = 4000) -> str | None:
+    """The text from `pos` to the end of its statement (brackets and strings followed
+    across lines); None if unreadable."""
+    depth = 0
+    i, n = pos, min(len(text), pos + limit)
+    while i < n:
+        ch = text[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch in "'\"":
+            quote = text[i : i + 3] if text[i : i + 3] in ("'''", '"""') else ch
+            close = text.find(quote, i + len(quote), n)
+            while close > 0 and text[close - 1] == "\\" and len(quote) == 1:
+                close = text.find(quote, close + 1, n)
+            if close < 0:
+                return None
+            i = close + len(quote)
+            continue
+        elif ch == "\\":
+            i += 2
+            continue
+        elif ch in "\n;#" and depth <= 0:
+            return text[pos:i]
+        elif ch == "#":  # a comment inside brackets
+            i = text.find("\n", i, n)
+            if i < 0:
+                return None
+            continue
+        i += 1
+    return text[pos:i] if i == len(text) else None
 
 
 def _balanced(expr: str) -> bool:
