@@ -192,3 +192,38 @@ def test_engine_reports_a_draw_through_an_alias_in_a_large_run() -> None:
     rules = selected_rules(config)
     parts, _ = check_source(source(text), config, rules, always_parse=False)
     assert [f.rule for f in parts] == ["ML201"]
+
+
+def test_configured_seed_functions_keep_their_definitions() -> None:
+    text = (
+        "import numpy as np\nfrom myproj.utils import fix_rng\n\n"
+        + FILLER
+        + "def setup():\n    fix_rng(0)\n"
+        + FILLER
+        + "\nx = np.random.rand(3)\n"
+    )
+    config = Config(seed_functions=("myproj.utils.fix_rng",))
+    rules = selected_rules(config)
+    whole, _ = check_source(source(text), config, rules, always_parse=True)
+    parts, _ = check_source(source(text), config, rules, always_parse=False)
+    assert [f.rule for f in whole] == [f.rule for f in parts] == []
+    # and without the setting the draw is reported in both modes
+    plain = Config()
+    assert [f.rule for f in check_source(source(text), plain, rules, always_parse=False)[0]] == [
+        "ML201"
+    ]
+
+
+def test_large_runs_do_parse_less(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    real = fragments.parse_selected
+
+    def spy(text: str, runs: list[tuple[int, str]], filename: str) -> ast.Module | None:
+        seen.append(sum(len(p) for _, p in runs))
+        return real(text, runs, filename)
+
+    monkeypatch.setattr(fragments, "parse_selected", spy)
+    text = HEADER + FILLER + DRAWS + FILLER
+    config = Config()
+    check_source(source(text), config, selected_rules(config), always_parse=False)
+    assert seen and seen[0] < 0.3 * len(text)

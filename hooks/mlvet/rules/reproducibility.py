@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from mlvet.config import Config
 from mlvet.registry import Rule
 from mlvet.rules import ml2_gates_seed as gates
 from mlvet.rules.base import NOT_LITERAL, CallSite, Checker, Context, dotted, literal
@@ -353,6 +354,40 @@ class SeedChecker(Checker):
     node_types = (ast.Assign, ast.ImportFrom)
     # Parsed only where the text holds a call the checker could report (see the module).
     pattern = SEED_GATE
+    # Every draw, seed and generator is spelled with one of these (or through a name
+    # imported or aliased from one, which the fragment reader adds); the clock and OS
+    # entropy words keep definitions that assign a per-run value a seed may read.
+    fragment_words = (
+        "random",
+        "Random",
+        "rand",
+        "seed",
+        "setstate",
+        "set_state",
+        "rng_state",
+        "enable_full_determinism",
+        "normal(",
+        "bernoulli",
+        "multinomial",
+        "poisson",
+        "DataLoader",
+        "time.",
+        "time(",
+        "time_ns",
+        "perf_counter",
+        "monotonic",
+        "urandom",
+        "getpid",
+        "secrets",
+        "uuid",
+        "now(",
+        "today(",
+    )
+
+    @classmethod
+    def words_for(cls, config: Config) -> tuple[str, ...] | None:
+        extra = (name.strip().rpartition(".")[2] for name in config.seed_functions)
+        return (*cls.fragment_words, *(w for w in extra if w))
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -761,6 +796,9 @@ class RandomStateChecker(Checker):
     codes = ("ML202",)
     # Parsed only where the text holds a call the checker could report (see the gate).
     pattern = RANDOM_STATE_GATE
+    fragment_words = tuple(
+        sorted({*SKLEARN_RANDOMISED, *SKLEARN_UTILS, *(n for v in BOOSTERS.values() for n in v)})
+    )
     node_types = (ast.ImportFrom,)
 
     def __init__(self, ctx: Context) -> None:
