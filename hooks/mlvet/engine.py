@@ -106,8 +106,7 @@ def _parse_fragments(
         if mine is None:
             return None
         words.update(mine)
-    expanded = fragments.expand_words(source.text, tuple(words))
-    runs = None if expanded is None else fragments.select(source.text, expanded)
+    runs = fragments.select(source.text, tuple(words))
     if runs is None:
         return None
     return fragments.parse_selected(source.text, runs, source.path)
