@@ -10,6 +10,7 @@ import ast
 import bisect
 import io
 import json
+import os
 import re
 import stat
 import tokenize
@@ -92,18 +93,22 @@ class Source:
 
 def read_bytes(path: Path) -> bytes:
     try:
-        if path.is_symlink() and not path.exists():
-            raise SourceError("broken symbolic link")
-        if path.is_dir():
+        try:
+            info = os.stat(path)  # one system call on the common path: every file pays it
+        except FileNotFoundError:
+            if os.path.islink(path):
+                raise SourceError("broken symbolic link") from None
+            raise
+        if stat.S_ISDIR(info.st_mode):
             raise SourceError("is a directory")
-        info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a named pipe or device would block or never end
             raise SourceError("not a regular file")
         size = info.st_size
         limit = MAX_NOTEBOOK_BYTES if path.suffix.lower() == ".ipynb" else MAX_SOURCE_BYTES
         if size > limit:
             raise SourceError(f"too large to check ({size} bytes; limit {limit})")
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            return f.read()
     except FileNotFoundError:
         raise SourceError("no such file") from None
     except PermissionError:
