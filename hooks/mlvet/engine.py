@@ -100,7 +100,7 @@ def _parse_fragments(
     """The definitions the active checkers could care about, or None (parse it all)."""
     if source.kind != "python" or not active or len(source.text) < fragments.MIN_SIZE:
         return None
-    words: set[str] = set()
+    words: set[fragments.Word] = set()
     for t in active:
         mine = t.words_for(config)
         if mine is None:

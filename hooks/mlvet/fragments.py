@@ -75,7 +75,12 @@ def statement_starts(text: str) -> list[int]:
     return starts
 
 
-def select(text: str, words: Sequence[str]) -> list[tuple[int, str]] | None:
+# A word is a substring, or a compiled pattern for what substrings cannot say (a chained
+# subscript broken over lines); patterns are matched, never taken for names.
+Word = str | re.Pattern[str]
+
+
+def select(text: str, words: Sequence[Word]) -> list[tuple[int, str]] | None:
     """The runs of statements to parse, as (offset, text); None: parse the whole file.
 
     A function or class definition is left out when none of `words`, nor a name the
@@ -92,7 +97,9 @@ def select(text: str, words: Sequence[str]) -> list[tuple[int, str]] | None:
     # Only module-level code binds names a definition elsewhere may use (an import or
     # alias inside a definition holds its word, so that definition is kept anyway).
     module_code = "".join(text[a:b] for (a, b), d in zip(pieces, definition, strict=True) if not d)
-    expanded = expand_words(module_code, words)
+    plain = [w for w in words if isinstance(w, str)]
+    patterns = [w for w in words if not isinstance(w, str)]
+    expanded = expand_words(module_code, plain)
     if expanded is None:
         return None
     runs: list[tuple[int, int]] = []
@@ -100,7 +107,7 @@ def select(text: str, words: Sequence[str]) -> list[tuple[int, str]] | None:
     for (a, b), is_definition in zip(pieces, definition, strict=True):
         if is_definition:
             piece = text[a:b]
-            if not any(w in piece for w in expanded):
+            if not any(w in piece for w in expanded) and not any(p.search(piece) for p in patterns):
                 left_out += b - a
                 continue
         if runs and runs[-1][1] == a:

@@ -212,10 +212,11 @@ class Checker:
     # a finding nor change one (imports and module-level code are always read). Large runs
     # then parse only the definitions that hold a word (see mlvet.fragments). None: the
     # checker needs the whole file (facts gathered across definitions).
-    fragment_words: ClassVar[tuple[str, ...] | None] = None
+    # A word may also be a compiled pattern, for what a substring cannot say.
+    fragment_words: ClassVar[tuple[str | re.Pattern[str], ...] | None] = None
 
     @classmethod
-    def words_for(cls, config: Config) -> tuple[str, ...] | None:
+    def words_for(cls, config: Config) -> tuple[str | re.Pattern[str], ...] | None:
         return cls.fragment_words
 
     def __init__(self, ctx: Context) -> None:
