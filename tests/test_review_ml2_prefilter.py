@@ -88,14 +88,22 @@ def test_ml202_prefilter_skips_seeded_files(code: str) -> None:
 def test_ml203_needs_a_step_in_the_text() -> None:
     assert ZeroGradChecker.pattern is not None
     assert not ZeroGradChecker.pattern.search("import torch\nloss.backward()\n")
-    assert ZeroGradChecker.pattern.search("import torch\nloss.backward()\nxm.optimizer_step(o)\n")
+    loop = "import torch\nfor b in data:\n    loss.backward()\n    xm.optimizer_step(o)\n"
+    assert ZeroGradChecker.pattern.search(loop)
+    assert found(loop, "ML203") == [2]
 
 
 def test_ml204_needs_a_transformer_in_the_text() -> None:
     assert LeakageChecker.pattern is not None
     text = "from sklearn.model_selection import train_test_split\nclf.fit(X, y)\n"
     assert not LeakageChecker.pattern.search(text)
-    assert LeakageChecker.pattern.search(text + "s = StandardScaler()\n")
+    leak = (
+        "from sklearn.model_selection import train_test_split\n"
+        "from sklearn.preprocessing import StandardScaler\n"
+        "s = StandardScaler()\nXs = s.fit_transform(X)\nparts = train_test_split(Xs, y)\n"
+    )
+    assert LeakageChecker.pattern.search(leak)
+    assert found(leak, "ML204") == [4]
 
 
 def test_ml205_eval_alone_needs_a_step() -> None:

@@ -315,3 +315,224 @@ def test_ml202_gate_passes_files_with_a_finding(text: str) -> None:
 def test_ml202_gate_rejects_files_without_one(text: str) -> None:
     assert not _ml202_ungated(text)
     assert not passes(CHECKER["ML202"], text)
+
+
+# -- ML203-ML206 gates (ml2_gates_smells): what a finding needs, where it must be -------
+
+
+def _smells_ungated(code: str, text: str, path: str = "train.py") -> list[int]:
+    """The checker's findings with its gate bypassed."""
+    source = Source(path=path, kind="python", text=text, lines=text.splitlines())
+    tree, _ = parse_source(source)
+    rules = {r.code: r for r in smells.RULES}
+    ctx = Context(source=source, tree=tree, config=Config(), rules=rules)
+    Walker(ctx, [CHECKER[code](ctx)]).run()
+    return sorted(f.line for f in ctx.findings if f.rule == code)
+
+
+SMELLS_GATE_PASSES: list[tuple[str, str]] = [
+    # ML203: optimizer names, receivers and clearing calls the gate reads by hand
+    (
+        "ML203",
+        "import torch\ng = torch.optim.SGD(p, lr=0.1)\nfor x in xs:\n    loss(x).backward()\n    g.step()\n",
+    ),
+    (
+        "ML203",
+        "from torch.optim import AdamW as W\nopt_g = W(p)\nfor x in xs:\n    loss(x).backward()\n    opt_g.step()\n",
+    ),
+    (
+        "ML203",
+        "for x, y in loader:\n    scaler.scale(loss_fn(model(x), y)).backward()\n    scaler.step(optimizer)\n    scaler.update()\n",
+    ),
+    (
+        "ML203",
+        "import torch_xla.core.xla_model as xm\nfor b in data:\n    model(b).loss.backward()\n    xm.optimizer_step(opt)\n",
+    ),
+    (
+        "ML203",
+        "for x in xs:\n    f = lambda: optimizer.zero_grad()\n    loss(x).backward()\n    optimizer.step()\n",
+    ),
+    (
+        "ML203",
+        'for x in xs:\n    """optimizer.zero_grad() would clear them."""\n    loss(x).backward()\n    (\n        optimizer\n        .step()\n    )\n',
+    ),
+    (
+        "ML203",
+        "for x in xs:\n    loss(x).backward()  # then optimizer.zero_grad()\n    optimizer.step()\n",
+    ),
+    ("ML203", "while True:\n\tloss().backward()\n\toptimizer.step()\n"),
+    # ML204: aliases, annotated instances, splitters the old needles missed
+    (
+        "ML204",
+        "from sklearn.preprocessing import StandardScaler\nfrom sklearn.model_selection import train_test_split as tts\nX = StandardScaler().fit_transform(X)\nparts = tts(X, y)\n",
+    ),
+    (
+        "ML204",
+        "from sklearn.preprocessing import MinMaxScaler\nfrom sklearn.model_selection import TimeSeriesSplit\nscaler: MinMaxScaler = MinMaxScaler()\nscaler.fit(X)\nfor tr, te in TimeSeriesSplit(3).split(X):\n    pass\n",
+    ),
+    (
+        "ML204",
+        "from sklearn.compose import make_column_transformer\nfrom sklearn.model_selection import cross_val_score\nct = make_column_transformer((enc, cols))\nXt = ct.fit_transform(df)\ncross_val_score(model, Xt, y)\n",
+    ),
+    (
+        "ML204",
+        "import sklearn . preprocessing as prep\nfrom sklearn . model_selection import train_test_split\nXs = prep . RobustScaler() . fit_transform(X)\nparts = train_test_split(Xs)\n",
+    ),
+    # ML205: contexts and modules the old regexes missed
+    (
+        "ML205",
+        "import torch\nfrom torch import no_grad as ng\n\ndef run(model, x):\n    with ng():\n        return model(x)\n",
+    ),
+    (
+        "ML205",
+        "import torch\ndef run(model, x):\n    with (\n        torch.no_grad(),\n        open('log') as fh,\n    ):\n        return model(x)\n",
+    ),
+    ("ML205", "import lightning as L\n\ndef evaluate(model, x):\n    return model(x)\n"),
+    (
+        "ML205",
+        "import torch\n\nclass Evaluator:\n    @torch.no_grad()\n    def run(self, model, x):\n        return model(x)\n\ndef fit(model, opt, x):\n    loss_fn(model(x)).backward()\n    opt.step()\n",
+    ),
+    (
+        "ML205",
+        "import torch\ndetr = torch.hub.load('facebookresearch/detr', 'detr_resnet50')\nwith torch.no_grad():\n    out = detr(images)\n",
+    ),
+    (
+        "ML205",
+        'import torch\nfrom torch import nn\n\nclass Head(nn.Module):\n    """Call head.eval() before use."""\n\nhead = Head()\n# head.eval()\nwith torch.no_grad():\n    y = head(x)\n',
+    ),
+    (
+        "ML205",
+        "import torch\n\ndef fit(model, opt, loader, val):\n    for x in loader:\n        model.eval()\n        score(model, val)\n        loss_fn(model(x)).backward()\n        opt.step()\n",
+    ),
+    # ML206: frames without the words the old needles wanted, odd spacing and brackets
+    ("ML206", "df = pd.DataFrame({'a': [1]})\ndf['a'][0] = 2\n"),
+    ("ML206", "import seaborn as sns\ntips = sns.load_dataset('tips')\ntips['tip'][0] = 1\n"),
+    ("ML206", "frame . loc [0] ['a'] = 5\n"),
+    ("ML206", "import pandas as pd\ndf = pd.read_csv('a.csv')\ndf['a]'][0] = 1\n"),
+    ("ML206", "import pandas as pd\n# the frequency, per year.\ndf['Frequency'][0] = 1\n"),
+    (
+        "ML206",
+        "import pandas as pd\ntrain = pd.read_csv('t.csv')\ntrain['Age'].fillna(\n    30,\n    inplace=True,\n)\n",
+    ),
+]
+
+SMELLS_GATE_REJECTS: list[tuple[str, str]] = [
+    # ML203: loops that clear, steps of schedulers, backward outside any loop
+    (
+        "ML203",
+        "for x, y in loader:\n    optimizer.zero_grad()\n    loss_fn(model(x), y).backward()\n    optimizer.step()\n    scheduler.step()\n",
+    ),
+    (
+        "ML203",
+        "import torch\nfor t in steps:\n    opt = torch.optim.SGD([z], lr=0.1)\n    loss(z).backward()\n    opt.step()\n",
+    ),
+    ("ML203", "loss = loss_fn(model(x), y)\nloss.backward()\noptimizer.step()\n"),
+    (
+        "ML203",
+        "import torch\nclass F(torch.autograd.Function):\n    @staticmethod\n    def backward(ctx, g):\n        return g\n\nfor t in timesteps:\n    latents = scheduler.step(noise, t, latents)\n",
+    ),
+    # ML204: a split first, fits in other functions, models rather than preprocessors
+    (
+        "ML204",
+        "from sklearn.preprocessing import StandardScaler\nfrom sklearn.model_selection import train_test_split\nX_tr, X_te = train_test_split(X)\nStandardScaler().fit(X_tr)\n",
+    ),
+    (
+        "ML204",
+        "from sklearn.preprocessing import StandardScaler\nfrom sklearn.model_selection import train_test_split\n\ndef prep(X):\n    return StandardScaler().fit_transform(X)\n\ndef split(X):\n    return train_test_split(X)\n",
+    ),
+    (
+        "ML204",
+        "from sklearn.linear_model import Ridge\nfrom sklearn.model_selection import cross_val_score\nfrom sklearn.preprocessing import StandardScaler\nm = Ridge().fit(X, y)\ncross_val_score(m, X, y)\n",
+    ),
+    # ML205: modules' own methods, put in eval mode, docstrings, inference wrappers
+    (
+        "ML205",
+        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    @torch.no_grad()\n    def generate(self, x):\n        return self.decoder(self.encoder(x))\n",
+    ),
+    (
+        "ML205",
+        "import torch\nmodel = build()\nmodel.eval()\nwith torch.no_grad():\n    y = model(x)\n",
+    ),
+    (
+        "ML205",
+        'import torch\n\nclass Pipe:\n    @torch.no_grad()\n    def __call__(self, prompt, generator=None):\n        """\n        generator (`torch.Generator`): the random source.\n        """\n        return self.unet(prompt)\n',
+    ),
+    ("ML205", "import torch\n\ndef validate_args(args):\n    return parse(args)\n"),
+    # ML206: nested containers, comparisons, strings, single indexers
+    ("ML206", "import pandas as pd\nconfig = {}\nconfig['model']['lr'] = 0.1\n"),
+    ("ML206", "import pandas as pd\ndf = pd.read_csv('a.csv')\nassert df['a'][0] == 1\n"),
+    ("ML206", "import pandas as pd\ns = \"df['a'][0] = 1\"\n"),
+    ("ML206", "x.loc[a, 'b'] = 1\ny.iloc[0] = 2\n"),
+    ("ML206", "import pandas as pd\ndf = pd.read_csv('a.csv')\ndf.fillna(0, inplace=True)\n"),
+]
+
+
+@pytest.mark.parametrize(("code", "text"), SMELLS_GATE_PASSES)
+def test_smells_gates_pass_files_with_a_finding(code: str, text: str) -> None:
+    assert _smells_ungated(code, text)
+    assert passes(CHECKER[code], text)
+
+
+@pytest.mark.parametrize(("code", "text"), SMELLS_GATE_REJECTS)
+def test_smells_gates_reject_files_without_one(code: str, text: str) -> None:
+    assert not _smells_ungated(code, text)
+    assert not passes(CHECKER[code], text)
+
+
+def test_smells_gates_read_strings_as_the_tokenizer_does() -> None:
+    import io
+    import tokenize
+
+    from mlvet.rules.ml2_gates_smells import CodeText
+
+    tq, ts = '"' * 3, "'" * 3
+    text = "\n".join(
+        [
+            f"x = \"a {ts}\" + 'b {tq}'  # {tq} in a comment",
+            f"y = r{tq}raw \\{tq} still{tq}",
+            f"z = f\"{{d['k']}}\" + {ts}multi",
+            f"line # not a comment{ts}",
+            'w = "#" + "\\\\"  # real comment',
+            "",
+        ]
+    )
+    lines = [0, *[i + 1 for i, c in enumerate(text) if c == "\n"]]
+    expected = []
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        body = tok.string.lstrip("rRbBuUfF")
+        if tok.type == tokenize.STRING and body.startswith((tq, ts)):
+            start = lines[tok.start[0] - 1] + tok.start[1] + len(tok.string) - len(body)
+            expected.append((start, lines[tok.end[0] - 1] + tok.end[1]))
+    code = CodeText(text)
+    assert list(zip(code.strings.starts, code.strings.ends, strict=True)) == expected
+    assert len(expected) == 2
+    assert code.in_string_or_comment(text.index("in a comment"))
+    assert code.in_string_or_comment(text.index("not a comment"))
+    assert code.in_string_or_comment(text.index("real comment"))
+    assert not code.in_string_or_comment(text.index("w ="))
+
+
+def test_smells_gates_match_brackets_around_strings_and_comments() -> None:
+    from mlvet.rules.ml2_gates_smells import matching_close, matching_open
+
+    text = "f(a, ')', # (\n  b[\"]\"])"
+    assert matching_open(text, len(text) - 1) == 1
+    assert matching_close(text, 1) == len(text) - 1
+    assert matching_open('g("""a\nb""")', 10) is None  # a string over lines: unclear
+
+
+def test_smells_gates_know_the_checkers_names() -> None:
+    import mlvet.rules.ml2_gates_smells as gates
+
+    assert gates._OPTIMIZER_CLASSES == smells.OPTIMIZER_CLASSES
+    assert gates._TRANSFORMERS == smells.FITTED_TRANSFORMERS | smells.TRANSFORMER_FACTORIES
+    split_functions = {*smells.SPLITTERS, *smells.CV_FUNCTIONS}
+    assert split_functions == gates._SPLIT_FUNCTIONS
+    assert gates._SEARCHERS == smells.SEARCHERS
+    assert gates._CV_SPLITTERS == smells.CV_SPLITTERS
+    assert gates._MODULE_BASES == smells.MODULE_BASES
+    assert gates._MODULE_FACTORIES == smells.MODULE_FACTORIES
+    for name in ("_EVAL_FUNC", "_HOOK_FUNC", "_MODEL_NAME", "_FACTORY_NAME", "_FRAME_NAME"):
+        assert getattr(gates, name).pattern == getattr(smells, name).pattern, name
+    for name in smells.FITTED_TRANSFORMERS | smells.TRANSFORMER_FACTORIES:
+        assert any(n in name for n in gates._TRANSFORMER_NEEDLES), name

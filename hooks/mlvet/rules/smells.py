@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 
 from mlvet.registry import Rule
 from mlvet.rules.base import CallSite, Checker, Context, dotted, literal
+from mlvet.rules.ml2_gates_smells import (
+    ChainedAssignmentGate,
+    EvalModeGate,
+    LeakageGate,
+    ZeroGradGate,
+)
 from mlvet.rules.ml2_prefilter import AllOf
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
@@ -165,8 +171,8 @@ class ZeroGradChecker(Checker):
     """ML203: a loop that runs backward() and optimizer.step() but never clears gradients."""
 
     codes = ("ML203",)
-    # Both a backward and an optimizer step (`.step(`, `optimizer_step(`) are needed.
-    pattern = AllOf(("backward",), ("step",), confirm=(r"backward\s*\(",))
+    # A loop holding a backward call and an optimizer step, and no zero_grad() of its own.
+    pattern = ZeroGradGate()
     node_types = (ast.For, ast.AsyncFor, ast.While, ast.Assign, ast.AugAssign)
 
     def __init__(self, ctx: Context) -> None:
@@ -311,23 +317,8 @@ class LeakageChecker(Checker):
     """ML204: statistics learned on data that is split or cross-validated afterwards."""
 
     codes = ("ML204",)
-    # sklearn, a fit, and a split or cross-validation, in any order.
-    pattern = AllOf(
-        ("sklearn",),
-        ("fit",),
-        (*FITTED_TRANSFORMERS, *TRANSFORMER_FACTORIES),
-        (
-            "_split",
-            "cross_val",
-            "SearchCV",
-            "_curve",
-            "permutation_test",
-            "Fold",
-            "ShuffleSplit",
-            "LeaveO",
-            "LeaveP",
-        ),
-    )
+    # A preprocessor's fit, then a split or cross-validation in the same function.
+    pattern = LeakageGate()
     node_types = (ast.Assign, ast.AnnAssign)
 
     def __init__(self, ctx: Context) -> None:
@@ -593,26 +584,9 @@ class EvalModeChecker(Checker):
     """ML205: evaluation without .eval(), or .eval() never undone before training."""
 
     codes = ("ML205",)
-    # torch, and something that evaluates or switches modes.
-    pattern = AllOf(
-        ("torch",),
-        ("no_grad", "inference_mode", ".eval()", ".train(", "set_grad_enabled", "def "),
-        # An indented `@torch.no_grad()` decorates a method: a module's own (silent) or an
-        # inference wrapper's, which the rule only judges with `evaluate`-like names.
-        confirm=(
-            r"@(?<=\n@)(?:torch\.)?(?:autograd\.)?(?:no_grad|inference_mode)",
-            r"\A@(?:torch\.)?(?:autograd\.)?(?:no_grad|inference_mode)",
-            r"with\s[^\n]*(?:no_grad|inference_mode|set_grad_enabled)",
-            # `.eval()` outside an evaluation context only matters before a training step.
-            (r"\.eval\(\)", r"step\s*\("),
-            (r"\.train\(\s*(?:False|mode\s*=\s*False)", r"step\s*\("),
-            r"def\s+_*(?:eval|evaluate|evaluation|validate|validation|valid|val|predict|prediction"
-            r"|inference|infer|run_eval|run_test|run_validation|run_inference)(?:_\w*)?\s*\(",
-            r"def\s+\w+_(?:eval|evaluate|evaluation|validate|validation|predict|prediction"
-            r"|inference|infer)\s*\(",
-            r"def\s+_*test(?:ing|_epoch|_loop|_model|_one_epoch)?\s*\(",
-        ),
-    )
+    # A module called in an evaluating block and never put in eval mode, or an .eval()
+    # that a later optimizer step may find still on.
+    pattern = EvalModeGate()
     node_types = (
         ast.ClassDef,
         ast.Assign,
@@ -933,19 +907,9 @@ class ChainedAssignmentChecker(Checker):
     """ML206: `df[a][b] = v` and friends, which write to a temporary under copy-on-write."""
 
     codes = ("ML206",)
-    # pandas (or an indexer), and two indexing steps or an in-place method.
-    # The write must look like one: `][ ... ] =` or `].loc[ ... ] +=` on a line, a chain
-    # broken over lines, or an in-place method.
-    pattern = AllOf(
-        ("pandas", ".loc", ".iloc"),
-        confirm=(
-            r"\][ \t]*\[.*\][ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)",
-            r"\][ \t]*\.i?(?:loc|at)[ \t]*\[.*\][ \t]*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)",
-            r"\]\s*\n\s*\[",
-            r"\][ \t]*\[[ \t]*(?:#.*)?\n",
-            r"inplace\s*=\s*True",
-        ),
-    )
+    # A write through two indexing steps, or an in-place method on one, on a `.loc`/`.iloc`
+    # chain or on a name that may be a frame.
+    pattern = ChainedAssignmentGate()
     node_types = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.arg)
 
     def __init__(self, ctx: Context) -> None:
