@@ -74,3 +74,66 @@ def test_agent_and_pickle_gates_need_their_names() -> None:
     assert "DangerousDeserializationChecker" in _gates("x(allow_dangerous_deserialization=True)")
     assert "DangerousDeserializationChecker" in _gates("sio.load(p, trusted=True)")
     assert "DangerousDeserializationChecker" not in _gates("sio.load(p, trusted=[T])")
+
+
+# -- ML701 gate: model calls found without an import, sources named for real -------------
+
+
+def _ml701_ungated(text: str) -> bool:
+    from mlvet.config import Config
+    from mlvet.rules.base import Context, Walker
+    from mlvet.rules.llm import RULES, LLMOutputExecutedChecker
+    from mlvet.sources import Source, parse_source
+
+    source = Source(path="app.py", kind="python", text=text, lines=text.splitlines())
+    tree, _ = parse_source(source)
+    ctx = Context(source=source, tree=tree, config=Config(), rules={r.code: r for r in RULES})
+    Walker(ctx, [LLMOutputExecutedChecker(ctx)]).run()
+    return any(f.rule == "ML701" for f in ctx.findings)
+
+
+ML701_PASSES = [
+    # a client handed in as a parameter: no LLM import in the file
+    "import subprocess\n\ndef run(client, task):\n"
+    "    r = client.chat.completions.create(model='m', messages=[])\n"
+    "    subprocess.run(r.choices[0].message.content, shell=True)\n",
+    "def run(model, tok, ids):\n    out = model.generate(ids)\n    exec(tok.decode(out[0]))\n",
+    "def run(m, q):\n    eval(m.generate_content(q).text)\n",
+    "def ask(index, q):\n    engine = index.as_query_engine()\n    exec(str(engine.query(q)))\n",
+    # raw HTTP to a model API, the URL built from parts
+    "import requests\nBASE = 'http://localhost:8000'\n\ndef run(q):\n"
+    "    r = requests.post(BASE + '/v1/chat/completions', json={})\n"
+    "    eval(r.json()['choices'][0]['message']['content'])\n",
+    # transformers.pipeline: a conventional name, and under another name
+    "gen = transformers.pipeline('text-generation')\nexec(gen('x')[0]['generated_text'])\n",
+    "import transformers as tf\ngen = tf.pipeline('text-generation')\n"
+    "exec(gen('x')[0]['generated_text'])\n",
+    # sinks with odd spacing
+    "from openai import OpenAI\nclient = OpenAI()\n\ndef report(spark, q):\n"
+    "    r = client.chat.completions.create(model='m', messages=[])\n"
+    "    spark . sql(r.choices[0].message.content)\n",
+]
+
+ML701_REJECTS = [
+    # generate and decode only in a library docstring
+    'import pickle\n\ndef generate(self, ids):\n    """\n    out = model.generate(ids)\n'
+    '    text = tokenizer.decode(out[0])\n    """\n    return pickle.dumps(ids)\n',
+    # `pipeline` of sklearn, and transformers named in prose only
+    "import subprocess\nfrom sklearn.pipeline import make_pipeline\n"
+    "# column transformers feed the pipeline\npipe = make_pipeline(a, b)\nsubprocess.run(['ls'])\n",
+    # a post to some other API
+    "import requests, subprocess\nr = requests.post('https://example.com/upload', data=b)\n"
+    "subprocess.run(r.text, shell=True)\n",
+]
+
+
+@pytest.mark.parametrize("text", ML701_PASSES)
+def test_ml701_gate_passes_model_calls_without_imports(text: str) -> None:
+    assert _ml701_ungated(text)
+    assert "LLMOutputExecutedChecker" in _gates(text)
+
+
+@pytest.mark.parametrize("text", ML701_REJECTS)
+def test_ml701_gate_rejects_files_without_a_model_call(text: str) -> None:
+    assert not _ml701_ungated(text)
+    assert "LLMOutputExecutedChecker" not in _gates(text)
