@@ -262,6 +262,8 @@ class DangerousDeserializationChecker(Checker):
     pattern = gate(
         "ML703",
         modules=(),
+        # substring tests first: the regexes then run only on the few files naming a flag
+        require=("_deserializ", "trusted"),
         extra=(r"allow_(?:dangerous|unsafe)_deserializ", r"trusted\s*=\s*True"),
     )
     node_types = (ast.Dict,)
