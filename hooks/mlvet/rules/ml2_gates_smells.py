@@ -579,33 +579,41 @@ def assignment_ends(text: str, name: str, annotated: bool = False) -> Iterator[i
     with that annotation. The search runs on the name's last part, the rarest literal,
     and checks the parts before it by hand."""
     parts = name.split(".")
-    for m in _assigned_rx(parts[-1], annotated).finditer(text):
-        i = m.start()
-        if i and _is_word(text[i - 1]):
-            continue
-        start = i
-        for part in reversed(parts[:-1]):
-            j = start
-            while j > 0 and text[j - 1] in " \t":
-                j -= 1
-            if not (j > 0 and text[j - 1] == "."):
-                break
+    last = parts[-1]
+    after = _ANNOTATED_ASSIGN if annotated else _ASSIGN_AFTER
+    i = text.find(last)
+    while i >= 0:
+        end = i + len(last)
+        m = after.match(text, end)
+        if m is not None and not (i and _is_word(text[i - 1])) and _dotted_before(text, i, parts):
+            yield m.start(1)
+        i = text.find(last, end)
+
+
+def _dotted_before(text: str, i: int, parts: list[str]) -> bool:
+    """Whether the parts of a dotted name before its last (at `i`) come before it."""
+    start = i
+    for part in reversed(parts[:-1]):
+        j = start
+        while j > 0 and text[j - 1] in " \t":
             j -= 1
-            while j > 0 and text[j - 1] in " \t":
-                j -= 1
-            if text[j - len(part) : j] != part or (
-                j - len(part) > 0 and _is_word(text[j - len(part) - 1])
-            ):
-                break
-            start = j - len(part)
-        else:
-            yield m.end()
+        if not (j > 0 and text[j - 1] == "."):
+            return False
+        j -= 1
+        while j > 0 and text[j - 1] in " \t":
+            j -= 1
+        if text[j - len(part) : j] != part or (
+            j - len(part) > 0 and _is_word(text[j - len(part) - 1])
+        ):
+            return False
+        start = j - len(part)
+    return True
 
 
-@lru_cache(maxsize=4096)
-def _assigned_rx(last: str, annotated: bool) -> re.Pattern[str]:
-    annotation = r"(?:[ \t]*:[^=\n]*)?" if annotated else ""
-    return re.compile(re.escape(last) + annotation + r"(?=[ \t]*=(?!=))")
+# After a name: `=` (not `==`), or an annotation and `=`; group 1 starts at the `=`'s
+# leading spaces (what _ASSIGNED_VALUE reads from).
+_ASSIGN_AFTER = re.compile(r"()[ \t]*=(?!=)")
+_ANNOTATED_ASSIGN = re.compile(r"(?:[ \t]*:[^=\n]*)?()[ \t]*=(?!=)")
 
 
 _FROM = re.compile(r"from[ \t]+([\w.](?:[\w. \t]*[\w.])?)[ \t]+$")
@@ -863,13 +871,22 @@ _FACTORY_NAME = re.compile(
 )
 
 
-def dotted_calls(reversed_text: str, start: int, end: int) -> Iterator[tuple[int, str]]:
+def dotted_calls(
+    reversed_text: str, start: int, end: int, keep: Callable[[str], bool]
+) -> Iterator[tuple[int, str]]:
     """(position, dotted callee) of the calls in text[start:end] whose callee is a name
     or an attribute chain on a name (`model(`, `self.net . forward (`); spaces around
     dots and before the bracket are dropped. Read in the reversed text, where each
-    call's `(` comes first: a literal the regex finds fast."""
+    call's `(` comes first: a literal the regex finds fast. Only callees whose last part
+    (before `.forward`), reversed, `keep` takes are made into names."""
     n = len(reversed_text)
     for m in _REVERSED_CALL.finditer(reversed_text, n - end, n - start):
+        parts = m.group(1).split(".", 2)
+        last = parts[0].strip()
+        if last == "drawrof" and len(parts) > 1:
+            last = parts[1].strip()
+        if not keep(last):
+            continue
         after = reversed_text[m.end() : m.end() + 1]
         if after and (after in ".)]" or _is_word(after)):
             continue  # an attribute of a call or subscript result
@@ -930,7 +947,26 @@ _REVERSED_CALL = re.compile(r"\(\s*((?:\w+\s*\.\s*)*\w+)")
 _REVERSED_ASSIGN = re.compile(r"=(?![=!<>])[ \t]*(\w+)")
 # `name =` or `name:` (an annotated assignment or parameter) in reversed text.
 _REVERSED_BOUND = re.compile(r"[=:](?![=!<>])[ \t]*(\w+)")
-_EVAL_CALL = re.compile(r"\.\s*(?:eval\s*\(\s*\)|train\s*\(\s*(?:False|mode\s*=\s*False)\s*\))")
+# `.eval()` and `.train(False)`, found from the method's name (a literal) back to the dot.
+_EVAL_CALLS = (
+    ("eval", re.compile(r"eval\s*\(\s*\)")),
+    ("train", re.compile(r"train\s*\(\s*(?:False|mode\s*=\s*False)\s*\)")),
+)
+
+
+def mode_switches(text: str) -> Iterator[tuple[int, int]]:
+    """(position of the `.`, end) of each `x.eval()` / `x.train(False)` call."""
+    for word, rx in _EVAL_CALLS:
+        if not contains(text, word):
+            continue
+        for m in rx.finditer(text):
+            if m.start() and _is_word(text[m.start() - 1]):
+                continue
+            dot = _space_before(text, m.start())
+            if dot and text[dot - 1] == ".":
+                yield dot - 1, m.end()
+
+
 # smells._CHAIN_METHODS, as a call after a value (`.to(device)`, `.eval()`).
 _CHAIN_METHOD = re.compile(
     r"\s*\.\s*(?:to|cuda|cpu|float|double|half|bfloat16|eval|train|requires_grad_"
@@ -948,11 +984,14 @@ class _EvalFacts(CodeText):
         self._assigned_names: set[str] | None = None
         self._torch_aliases: dict[str, set[str]] | None = None
         self._trained: set[str] | None = None
+        self._trained_lasts: set[str] = set()
+        self._looks: dict[str, bool] = {}
         self._trained_any = False  # a `.train(` whose receiver could not be read
         self._trains: bool | None = None
         self._module_classes: dict[int, bool] = {}
         self._maybe_module_classes: dict[int, bool] = {}
         self._switches: list[tuple[int, str | None]] | None = None
+        self._mode_switches: list[tuple[int, int]] | None = None
         self._verdicts: dict[str, bool] = {}
 
     def switches(self) -> list[tuple[int, str | None]]:
@@ -961,15 +1000,14 @@ class _EvalFacts(CodeText):
         if self._switches is None:
             text = self.text
             out: list[tuple[int, str | None]] = []
-            for m in _EVAL_CALL.finditer(text):
-                dot = m.start()
+            for dot, end in self.mode_switches():
                 if self.in_string_or_comment(dot):
                     continue
                 start = receiver_start(text, dot)
                 recv = re.sub(r"\s+", "", text[start:dot]) if start is not None else ""
                 out.append((dot, recv if _DOTTED.fullmatch(recv) else None))
                 bound = self._assigned_chain(dot)
-                if bound and _STATEMENT_END.match(text, m.end()):
+                if bound and _STATEMENT_END.match(text, end):
                     out.append((dot, bound))
             self._switches = out
         return self._switches
@@ -991,13 +1029,17 @@ class _EvalFacts(CodeText):
             return None
         return re.sub(r"\s+", "", bound.group(1))
 
+    def mode_switches(self) -> list[tuple[int, int]]:
+        if self._mode_switches is None:
+            self._mode_switches = list(mode_switches(self.text))
+        return self._mode_switches
+
     def eval_calls(self) -> list[tuple[int, str | None]]:
         """Every `.eval()` / `.train(False)` call outside strings, with its receiver when
         that reads as a dotted name (the ones that make a mode event)."""
         text = self.text
         out: list[tuple[int, str | None]] = []
-        for m in _EVAL_CALL.finditer(text):
-            dot = m.start()
+        for dot, _ in self.mode_switches():
             if self.strings.inside(dot) or in_doctest(text, dot):
                 continue
             start = receiver_start(text, dot)
@@ -1025,12 +1067,20 @@ class _EvalFacts(CodeText):
                 return True
         return False
 
-    def may_be_module(self, key: str) -> bool:
-        """A cheap first look: named like a module, `.train()`-ed, or assigned at all."""
-        last = key.rpartition(".")[2]
-        if _MODEL_NAME.search(last) or self.trained(key):
-            return True
-        return last[::-1] in self.assigned_names()
+    def may_be_module(self, reversed_last: str) -> bool:
+        """A cheap first look at a callee's last part (reversed, as read): named like a
+        module, assigned at all, or `.train()`-ed."""
+        known = self._looks.get(reversed_last)
+        if known is None:
+            last = reversed_last[::-1]
+            self.trained("")
+            known = self._looks[reversed_last] = (
+                reversed_last in self.assigned_names()
+                or _MODEL_NAME.search(last) is not None
+                or self._trained_any
+                or last in self._trained_lasts
+            )
+        return known
 
     def assigned_names(self) -> set[str]:
         """The last parts of all names before an `=`, reversed (`ledom` for `model =`),
@@ -1204,6 +1254,7 @@ class _EvalFacts(CodeText):
                 recv = re.sub(r"\s+", "", text[start : m.start()])
                 if _DOTTED.fullmatch(recv):
                     self._trained.add(recv)
+                    self._trained_lasts.add(recv.rpartition(".")[2])
         return self._trained_any or key in self._trained
 
     def _plain_def(self, name: str) -> bool:
@@ -1268,26 +1319,21 @@ class EvalModeGate:
     pattern = "module call under no_grad / in evaluate() without .eval(); .eval() then step("
 
     _FIRST = ("torch", "lightning")
-    _GRAD_OFF = ("no_grad", "inference_mode", "set_grad_enabled")
 
     def search(self, text: str, /) -> bool:
         if not any(contains(text, n) for n in self._FIRST):
             return False
-        grad_off = any(contains(text, n) for n in self._GRAD_OFF)
-        switch = contains(text, "eval") or contains(text, "train")
-        if not (grad_off or switch or contains(text, "def")):
-            return False
         facts = _EvalFacts(text)
-        if switch and self._never_restored(text, facts):
+        if self._never_restored(text, facts):
             return True
         done = -1  # blocks nest: a block inside one already read adds nothing
         for start, end in sorted(
-            (start, block_end(text, start, indent))
-            for start, indent in self._contexts(text, grad_off)
+            (start, block_end(text, start, indent)) for start, indent in self._contexts(text)
         ):
             if end <= done:
                 continue
-            for pos, key in dotted_calls(facts.reversed_text, max(start, done), end):
+            calls = dotted_calls(facts.reversed_text, max(start, done), end, facts.may_be_module)
+            for pos, key in calls:
                 if self._judged(key, pos, facts):
                     return True
             done = end
@@ -1298,7 +1344,7 @@ class EvalModeGate:
         """Whether the call of `key` at `pos` in an evaluating block may be reported."""
         if key.endswith(".forward"):
             key = key[: -len(".forward")]
-        if key in _NOT_CALLEES or not facts.may_be_module(key) or facts.in_string_or_comment(pos):
+        if key in _NOT_CALLEES or facts.in_string_or_comment(pos):
             return False
         if not facts.module_call(key):
             return False
@@ -1331,12 +1377,13 @@ class EvalModeGate:
                     return True
         return False
 
-    def _contexts(self, text: str, grad_off: bool) -> Iterator[tuple[int, int]]:
+    def _contexts(self, text: str) -> Iterator[tuple[int, int]]:
         """(line start, indent) of the headers of evaluating blocks: `with` statements
         that turn gradients off, functions decorated so, and evaluate-like functions."""
-        if grad_off:
+        words = [w for w in _GRAD_OFF_WORDS if contains(text, w)]
+        if words:
             aliases: list[str] = []
-            for word in _GRAD_OFF_WORDS:
+            for word in words:
                 p = text.find(word)
                 while p >= 0:
                     yield from self._grad_off_at(text, p)
@@ -1411,6 +1458,8 @@ _REVERSED_NESTED_WRITE = re.compile(_WRITE + r"(\])[^\[\]]*\]")
 # `==`, `!=`, `<=`, `>=` read backwards: the `=` is no assignment.
 _COMPARISON = ("=", "!", "<", ">")
 _ANNOTATED_SUBSCRIPT_WRITE = re.compile(r"\][ \t]*:[^\n=]*=(?!=)")
+# `loc[` (of `.loc[` / `.iloc[`), from its literal.
+_LOC_SUBSCRIPT = re.compile(r"loc[ \t\r\n\\]*\[")
 _INDEXER = re.compile(r"\.\s*i?(?:loc|at)\s*$")
 _LOC_END = re.compile(r"\.\s*i?loc\s*$")
 
@@ -1474,19 +1523,16 @@ class ChainedAssignmentGate:
     def _loc_chain(text: str, facts: _FrameFacts) -> bool:
         """Without pandas, only `.loc`/`.iloc` chains count: `x.loc[a][b] = v`,
         `x.loc[a].loc[b] = v`, `x.loc[a].fillna(..., inplace=True)`."""
-        i = text.find("loc")
-        while i >= 0:
-            end = i + 3
+        for m in _LOC_SUBSCRIPT.finditer(text):
+            i = m.start()
             j = _space_before(text, i - 1 if text[i - 1 : i] == "i" else i)
             if (
                 j > 0
                 and text[j - 1] == "."
-                and not _is_word(text[end : end + 1])
                 and not facts.in_string_or_comment(i)
-                and _written_through(text, end)
+                and _written_through(text, i + 3)
             ):
                 return True
-            i = text.find("loc", end)
         return False
 
     def __repr__(self) -> str:
