@@ -12,8 +12,7 @@ import re
 from typing import cast
 
 from mlvet.rules.llm_catalog import MODEL_URL
-from mlvet.rules.ml2_gates_smells import CodeText
-from mlvet.rules.textgate import in_doctest
+from mlvet.rules.ml2_gates_smells import CodeText, doctest_at, line_start
 
 # Modules whose import makes a file an LLM application (or an agent framework).
 _LLM_MODULES = (
@@ -98,8 +97,10 @@ def _statement_start(text: str, pos: int) -> bool:
     """Whether `pos` begins a statement: only indentation (or `try:`, `x = 1;`) before it
     on its line. Imports in doctests (`>>> from transformers import ...`), comments and
     prose are not imports of the file."""
-    head = text[text.rfind("\n", 0, pos) + 1 : pos].rstrip()
-    return not head or head[-1] in ":;"
+    j = pos
+    while j > 0 and text[j - 1] in " \t\r\f\v":
+        j -= 1
+    return j == 0 or text[j - 1] in "\n:;"
 
 
 # Libraries most of whose importers never call a language model (they train or download
@@ -132,7 +133,7 @@ def _hf_pipeline(text: str) -> bool:
     conventional name) or of a name transformers is imported as."""
     modules = ["transformers"]
     for m in _IMPORT_STATEMENT.finditer(text):
-        start = text.rfind("\n", 0, m.start()) + 1
+        start = max(line_start(text, m.start()), m.start() - 300)
         statement = text[start : m.end()]
         if "transformers" not in statement or not _statement_start(
             text, start + (len(statement) - len(statement.lstrip()))
@@ -144,7 +145,7 @@ def _hf_pipeline(text: str) -> bool:
     for module in modules:
         for m in re.finditer(re.escape(module) + r"\s*\.\s*pipeline\b", text):
             before = text[m.start() - 1 : m.start()]
-            if not (before.isalnum() or before in "_.") and not in_doctest(text, m.start()):
+            if not (before.isalnum() or before in "_.") and not doctest_at(text, m.start()):
                 return True
     return False
 
@@ -218,7 +219,7 @@ def _method_at(text: str, pos: int) -> bool:
     if before == 0:
         return False
     c = text[before - 1]
-    return (c == "." or c == "_") and not in_doctest(text, pos)
+    return (c == "." or c == "_") and not doctest_at(text, pos)
 
 
 def makes_model_text(text: str, posts: bool) -> bool:

@@ -19,11 +19,11 @@ code beyond doubt. Regexes start with a literal (or run on the reversed text, wh
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
-from mlvet.rules.textgate import contains, in_doctest
+from mlvet.rules.textgate import contains
 
 _DEDENTS: dict[int, re.Pattern[str]] = {}
 
@@ -37,8 +37,39 @@ def _dedent(indent: int) -> re.Pattern[str]:
     return rx
 
 
+# The line last asked about (text, start, end): many questions fall on one line, and a
+# minified file's single line would otherwise be searched back once per question.
+_LINE: list[object] = ["", 0, -1]
+
+
 def line_start(text: str, pos: int) -> int:
-    return text.rfind("\n", 0, pos) + 1
+    cached = _LINE
+    if cached[0] is text and cached[1] <= pos <= cached[2]:  # type: ignore[operator]
+        return cached[1]  # type: ignore[return-value]
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    cached[0], cached[1], cached[2] = text, start, len(text) if end < 0 else end
+    return start
+
+
+def doctest_at(text: str, pos: int) -> bool:
+    """Whether `pos` is on a `>>>` / `...` doctest line (textgate.in_doctest, read from
+    the line's start rather than from `pos`)."""
+    first = line_start(text, pos)
+    while first < pos and text[first] in " \t":
+        first += 1
+    return text.startswith((">>>", "..."), first)
+
+
+def starts_statement(text: str, pos: int, after_async: bool = True) -> bool:
+    """Whether only indentation (and with `after_async`, an `async`) comes before `pos`
+    on its line."""
+    j = pos
+    while j > 0 and text[j - 1] in " \t":
+        j -= 1
+    if after_async and text[j - 5 : j] == "async" and j < pos:
+        return starts_statement(text, j - 5, after_async=False)
+    return j == 0 or text[j - 1] == "\n"
 
 
 def indent_at(text: str, start: int) -> int:
@@ -237,9 +268,11 @@ def statement_rest(text: str, pos: int, max_lines: int = 20) -> str:
 
 
 def defined_here(text: str, pos: int) -> bool:
-    """Whether the name ending just before `pos` is being defined (`def name(`)."""
-    head = text[line_start(text, pos) : pos].rstrip()
-    return head.endswith("def") and (len(head) == 3 or not head[-4].isalnum())
+    """Whether the name starting at `pos` is being defined (`def name(`)."""
+    j = pos
+    while j > 0 and text[j - 1] in " \t":
+        j -= 1
+    return text[j - 3 : j] == "def" and (j == 3 or (j > 3 and not _is_word(text[j - 4])))
 
 
 def _word_before(text: str, pos: int) -> bool:
@@ -385,6 +418,8 @@ class CodeText:
         self._reversed: str | None = None
         self._class_headers: list[tuple[int, int, str]] | None = None
         self._def_headers: list[tuple[int, int, str]] | None = None
+        self._lines: dict[int, tuple[int, list[int], list[int]]] = {}
+        self._functions: dict[int, int | None] = {}
 
     @property
     def reversed_text(self) -> str:
@@ -404,10 +439,47 @@ class CodeText:
         if strings.inside(pos):
             return True
         start = line_start(self.text, pos)
-        i = bisect_right(strings.starts, pos) - 1
-        if i >= 0 and strings.ends[i] > start:
-            start = strings.ends[i]  # the line goes on after a string that ends on it
-        return _open_on_line(self.text, start, pos)
+        spans = self._lines.get(start)
+        if spans is None:
+            spans = self._lines[start] = self._line_spans(start)
+        comment, opened, closed = spans
+        if pos >= comment:
+            return True
+        i = bisect_right(opened, pos) - 1
+        return i >= 0 and pos < closed[i]
+
+    def _line_spans(self, start: int) -> tuple[int, list[int], list[int]]:
+        """For the line at `start`: where its comment starts (its end if none), and the
+        one-line strings on it (starts, ends); triple-quoted strings are skipped."""
+        text, strings = self.text, self.strings
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        opened: list[int] = []
+        closed: list[int] = []
+        i = start
+        k = bisect_right(strings.starts, i) - 1
+        if k >= 0 and i < strings.ends[k]:  # the line starts inside a triple-quoted string
+            i = strings.ends[k]
+        nxt = bisect_left(strings.starts, i)  # the next triple-quoted string
+        while i < end:
+            if nxt < len(strings.starts) and strings.starts[nxt] == i:
+                i = strings.ends[nxt]
+                nxt = bisect_left(strings.starts, i)
+                continue
+            c = text[i]
+            if c == "#":
+                return i, opened, closed
+            if c == '"' or c == "'":
+                j = _quote_after(text, c, i)
+                opened.append(i)
+                closed.append(end if j < 0 else j + 1)
+                if j < 0:
+                    break
+                i = j + 1
+                nxt = bisect_left(strings.starts, i)
+                continue
+            i += 1
+        return end, opened, closed
 
     def within(self, header: int, indent: int, pos: int) -> bool:
         """No code line between the header line and `pos` is indented `indent` or less
@@ -423,6 +495,11 @@ class CodeText:
     def function_at(self, pos: int) -> int | None:
         """The start of the function `pos` is in, when beyond doubt: the nearest `def`
         before it with no line between as shallow as its header."""
+        if pos not in self._functions:
+            self._functions[pos] = self._function_at(pos)
+        return self._functions[pos]
+
+    def _function_at(self, pos: int) -> int | None:
         if self._def_headers is None:
             self._def_headers = [
                 h for h in def_headers(self.text) if not self.strings.inside(h[0] + h[1])
@@ -471,6 +548,25 @@ class Bindings:
         self._made: dict[tuple[str, str], bool] = {}
         self._qualnames: dict[str, set[str]] = {}
         self._aliases: dict[str, set[str]] = {}
+        self._asked = 0
+        self._index: dict[str, list[int]] | None = None
+
+    def _starts(self, name: str) -> list[int] | None:
+        """Where names before an `=` (or an annotation and `=`) start, for `name`'s last
+        part; None (search the text) until many names were asked about, when one pass
+        over the reversed text (where the `=` comes first) indexes them all."""
+        self._asked += 1
+        if self._asked <= 30:
+            return None
+        if self._index is None:
+            text = self.text
+            n = len(text)
+            index: dict[str, list[int]] = {}
+            for rx in (_REVERSED_ASSIGN, _REVERSED_ANNOTATED):
+                for m in rx.finditer(text[::-1]):
+                    index.setdefault(m.group(1)[::-1], []).append(n - m.end(1))
+            self._index = {k: sorted(set(v)) for k, v in index.items()}
+        return self._index.get(name.rpartition(".")[2], [])
 
     def imports(self) -> dict[str, set[str]]:
         """Local name -> the dotted names it may import (`import a.b as c`: c -> a.b).
@@ -496,7 +592,7 @@ class Bindings:
             names = m.group(1)
             if names.rstrip().endswith("\\"):
                 names = statement_rest(text, m.start(1))
-            found = _FROM.search(text, line_start(text, m.start()), m.start())
+            found = _FROM.search(text, max(line_start(text, m.start()), m.start() - 300), m.start())
             source = _SPACED_DOT.sub(".", found.group(1)) if found else None
             if source and source.startswith("."):
                 continue
@@ -561,7 +657,7 @@ class Bindings:
         without, the plain dotted names assigned to it (`name = a.b`); through chains
         (`name = other = ...`); with `annotated`, `name: T = a.b(...)` too."""
         text = self.text
-        for end in assignment_ends(text, name, annotated):
+        for end in assignment_ends(text, name, annotated, self._starts(name)):
             value = _ASSIGNED_VALUE.match(text, end)
             if value is None:
                 continue
@@ -573,21 +669,28 @@ class Bindings:
                 yield dotted
 
 
-def assignment_ends(text: str, name: str, annotated: bool = False) -> Iterator[int]:
+def assignment_ends(
+    text: str, name: str, annotated: bool = False, starts: list[int] | None = None
+) -> Iterator[int]:
     """Where each occurrence of the dotted `name` (spaces around its dots allowed, not
     part of a longer name) that is followed by `=` (or with `annotated`, `: T =`) ends,
-    with that annotation. The search runs on the name's last part, the rarest literal,
-    and checks the parts before it by hand."""
+    with that annotation. The search runs on the name's last part, the rarest literal
+    (or on `starts`, where it may begin), and checks the parts before it by hand."""
     parts = name.split(".")
     last = parts[-1]
     after = _ANNOTATED_ASSIGN if annotated else _ASSIGN_AFTER
-    i = text.find(last)
-    while i >= 0:
-        end = i + len(last)
-        m = after.match(text, end)
+    found = iter(starts) if starts is not None else _finds(text, last)
+    for i in found:
+        m = after.match(text, i + len(last))
         if m is not None and not (i and _is_word(text[i - 1])) and _dotted_before(text, i, parts):
             yield m.start(1)
-        i = text.find(last, end)
+
+
+def _finds(text: str, word: str) -> Iterator[int]:
+    i = text.find(word)
+    while i >= 0:
+        yield i
+        i = text.find(word, i + len(word))
 
 
 def _dotted_before(text: str, i: int, parts: list[str]) -> bool:
@@ -658,7 +761,7 @@ def backward_calls(text: str) -> list[int]:
         p = m.start()
         if text[p - 7 : p] == "manual_":
             p -= 7
-        if _word_before(text, p) or defined_here(text, p) or in_doctest(text, p):
+        if _word_before(text, p) or defined_here(text, p) or doctest_at(text, p):
             continue
         out.append(p)
     return out
@@ -709,7 +812,7 @@ def optimizer_steps(text: str) -> list[int]:
     opts: Bindings | None = None
     for m in _STEP.finditer(text):
         p = m.start()
-        if in_doctest(text, p):
+        if doctest_at(text, p):
             continue
         if text[p - 10 : p] == "optimizer_" and not _word_before(text, p - 10):
             if not defined_here(text, p - 10):
@@ -776,7 +879,9 @@ _SCOPE_WORD = re.compile(r"\b(?:def|lambda|class)\b")
 
 
 def _within(positions: list[int], start: int, end: int) -> bool:
-    return any(start <= p < end for p in positions)
+    """Whether one of the (sorted) positions lies in [start, end)."""
+    i = bisect_left(positions, start)
+    return i < len(positions) and positions[i] < end
 
 
 class ZeroGradGate:
@@ -945,6 +1050,8 @@ _DEF_OR_CLASS_BEFORE = re.compile(r"\s+(?:fed|ssalc)(?!\w)")
 _REVERSED_CALL = re.compile(r"\(\s*((?:\w+\s*\.\s*)*\w+)")
 # `name =` (not `==`, `<=`, ...) in reversed text: `=` then the reversed name.
 _REVERSED_ASSIGN = re.compile(r"=(?![=!<>])[ \t]*(\w+)")
+# `name: T =` in reversed text: `=`, the annotation, `:`, the reversed name.
+_REVERSED_ANNOTATED = re.compile(r"=(?![=!<>])[^\n=]*?:[ \t]*(\w+)")
 # `name =` or `name:` (an annotated assignment or parameter) in reversed text.
 _REVERSED_BOUND = re.compile(r"[=:](?![=!<>])[ \t]*(\w+)")
 # `.eval()` and `.train(False)`, found from the method's name (a literal) back to the dot.
@@ -1040,7 +1147,7 @@ class _EvalFacts(CodeText):
         text = self.text
         out: list[tuple[int, str | None]] = []
         for dot, _ in self.mode_switches():
-            if self.strings.inside(dot) or in_doctest(text, dot):
+            if self.strings.inside(dot) or doctest_at(text, dot):
                 continue
             start = receiver_start(text, dot)
             recv = re.sub(r"\s+", "", text[start:dot]) if start is not None else ""
@@ -1229,7 +1336,8 @@ class _EvalFacts(CodeText):
                 for m in rx.finditer(text):
                     if m.start() and text[m.start() - 1] in "=!<>":
                         continue
-                    targets = re.split(r"[;:]", text[line_start(text, m.start()) : m.start()])
+                    head = text[max(line_start(text, m.start()), m.start() - 300) : m.start()]
+                    targets = re.split(r"[;:]", head)
                     for target in targets[-1].split("="):
                         target = target.strip()
                         if target.isidentifier():
@@ -1262,8 +1370,7 @@ class _EvalFacts(CodeText):
             return False
         text = self.text
         for m in re.finditer(r"def[ \t]+" + re.escape(name) + r"[ \t]*\(", text):
-            head = text[line_start(text, m.start()) : m.start()].strip(" \t")
-            if head in ("", "async") and not self.in_string_or_comment(m.start()):
+            if starts_statement(text, m.start()) and not self.in_string_or_comment(m.start()):
                 return True
         return False
 
@@ -1286,8 +1393,9 @@ class _EvalFacts(CodeText):
         """`name = X.from_pretrained(...)` (then only `.to()`, `.eval()` and the like)."""
         text = self.text
         for m in _dotted_at(text, name, r"[ \t]*=[ \t]*[\w.]+\.from_pretrained\s*\("):
-            start = line_start(text, m.start())
-            if text[start : m.start()].strip(" \t") or self.in_string_or_comment(m.start()):
+            if not starts_statement(text, m.start(), after_async=False) or (
+                self.in_string_or_comment(m.start())
+            ):
                 continue
             end = matching_close(text, m.end() - 1)
             while end is not None:
@@ -1364,6 +1472,8 @@ class EvalModeGate:
         if not evals:
             return False
         steps = optimizer_steps(text)
+        if len(evals) * len(steps) > 2000:
+            return True  # too many to pair up: let the file through
         for e, recv in evals:
             for st in steps:
                 if facts.other_scopes(e, st):
@@ -1391,7 +1501,7 @@ class EvalModeGate:
                     alias = _ALIAS_AFTER.match(text, end)
                     if alias:
                         aliases.append(alias.group(1))
-                    line = _ALIAS_LINE.fullmatch(text[line_start(text, p) : end])
+                    line = _ALIAS_LINE.fullmatch(text[max(line_start(text, p), p - 300) : end])
                     if line and _STATEMENT_END.match(text, end):
                         aliases.append(line.group(1))
                     p = text.find(word, end)
@@ -1400,10 +1510,9 @@ class EvalModeGate:
                 for m in rx.finditer(text):
                     yield from self._grad_off_at(text, m.start())
         for m in _EVAL_DEF.finditer(text):
-            start = line_start(text, m.start())
-            indent = indent_at(text, start)
-            head = text[start + indent : m.start()]
-            if head in ("", "async ") or (head.startswith("async") and not head.strip("async \t")):
+            if starts_statement(text, m.start()):
+                start = line_start(text, m.start())
+                indent = indent_at(text, start)
                 name = m.group(1)
                 if _EVAL_FUNC.search(name) and not _HOOK_FUNC.search(name):
                     yield start, indent
@@ -1412,14 +1521,13 @@ class EvalModeGate:
     def _grad_off_at(text: str, p: int) -> Iterator[tuple[int, int]]:
         """The block a gradient-off word at `p` opens: its `with` statement, or the
         function it decorates."""
-        if in_doctest(text, p):
+        if doctest_at(text, p):
             return
         start = line_start(text, p)
         indent = indent_at(text, start)
-        head = text[start + indent : p]
-        if head.startswith(_WITH):
+        if text.startswith(_WITH, start + indent, p):
             yield start, indent
-        elif head.startswith("@"):
+        elif text.startswith("@", start + indent, p):
             d = _DEF.search(text, p)
             if d and not _HOOK_FUNC.search(d.group(2)):
                 yield d.start() + 1, len(d.group(1))
@@ -1657,7 +1765,7 @@ class _FrameFacts(CodeText):
                 return False
             rooted = True
         else:
-            m = _DOTTED_END.search(text, line_start(text, j), j)
+            m = _DOTTED_END.search(text, max(line_start(text, j), j - 200), j)
             if m is None:
                 return False  # a subscript's or a literal's result: never reported
             base = re.sub(r"\s+", "", m.group(1))
@@ -1808,8 +1916,7 @@ class LeakageGate:
         fits = facts.preprocessor_fits()
         if not fits:
             return False
-        sinks = facts.sinks(fits[0])
-        return any(f < s and not facts.other_scopes(f, s) for f in fits for s in sinks)
+        return facts.fit_before_split(fits, facts.sinks(fits[0]))
 
     def __repr__(self) -> str:
         return "LeakageGate()"
@@ -1881,6 +1988,25 @@ class _LeakFacts(CodeText):
         call = re.match(r"\(*([A-Za-z_][\w.]*)\(", recv)
         return call is None or bool(self.kinds(call.group(1)) & names)
 
+    def fit_before_split(self, fits: list[int], sinks: list[int]) -> bool:
+        """Whether a fit comes before a split in the same function (or where the
+        function cannot be told)."""
+        if not sinks:
+            return False
+        first: dict[int | None, int] = {}
+        for f in fits:
+            scope = self.function_at(f)
+            first[scope] = min(f, first.get(scope, f))
+        unknown = first.get(None)
+        for s in sinks:
+            scope = self.function_at(s)
+            if scope is None:
+                if min(first.values()) < s:
+                    return True
+            elif (scope in first and first[scope] < s) or (unknown is not None and unknown < s):
+                return True
+        return False
+
     def methods(self, rx: re.Pattern[str], after: int = 0) -> Iterator[int]:
         """Positions of the `.` of the method calls `rx` finds (from the method's name)."""
         text = self.text
@@ -1906,7 +2032,7 @@ class _LeakFacts(CodeText):
                 if m.start() and _is_word(text[m.start() - 1]):
                     continue
                 end = m.start() + len(name)
-                chain = _DOTTED_END.search(text, line_start(text, m.start()), end)
+                chain = _DOTTED_END.search(text, max(line_start(text, end), end - 200), end)
                 callee = re.sub(r"\s+", "", chain.group(1)) if chain else name
                 if self.kinds(callee) & _SPLIT_FUNCTIONS and not self.in_string_or_comment(
                     m.start()
