@@ -7,7 +7,9 @@ measures in one run on the same files:
 - each ML2xx checker's text prefilter: time and how many files it lets through;
 - `check_source` with only ML201-ML207 selected (prefilters, parse of the files that
   pass, one walk), as a ratio of the floor;
-- findings per rule (for reading through false positives by hand).
+- findings per rule (for reading through false positives by hand);
+- each prefilter on adversarial text (one very long line, thousands of small functions),
+  which must stay roughly linear in the size of the text.
 
     python scripts/bench_ml2.py [FOLDER] [--limit N] [--list]
 """
@@ -44,6 +46,17 @@ def load(folder: Path, limit: int | None) -> list[Source]:
     return sources
 
 
+def odd_files() -> list[tuple[str, str]]:
+    calls = ["model(x)", "opt.step()", "loss.backward()", "df['a'][0] = 1", "s.fit(X)"]
+    one_line = "import torch, pandas as pd\nwith torch.no_grad(): " + "; ".join(calls * 4000)
+    many_scopes = "from sklearn.preprocessing import StandardScaler\n" + "".join(
+        f"def f{i}(X):\n    s{i} = StandardScaler()\n    s{i}.fit(X)\n\n"
+        f"def g{i}(X):\n    train_test_split(X)\n"
+        for i in range(1500)
+    )
+    return [("one long line", one_line), ("3,000 small functions", many_scopes)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
@@ -75,6 +88,17 @@ def main(argv: list[str] | None = None) -> int:
             f"  prefilter {checker.codes[0]} {checker.__name__:26s} "
             f"{passed:6d} files pass ({100 * passed / max(1, len(sources)):4.1f}%)  {spent:.2f} s"
         )
+
+    for label, text in odd_files():
+        for checker in [*reproducibility.CHECKERS, *smells.CHECKERS]:
+            pattern = checker.pattern
+            assert pattern is not None
+            start = time.perf_counter()
+            pattern.search(text)
+            print(
+                f"  prefilter {checker.codes[0]} on {label} ({len(text) // 1000} KB): "
+                f"{time.perf_counter() - start:.3f} s"
+            )
 
     config = Config().with_cli(select=CODES)
     rules = selected_rules(config)
