@@ -23,7 +23,46 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
+from mlvet.rules.smells_names import (
+    CV_FUNCTIONS,
+    CV_SPLITTERS,
+    FITTED_TRANSFORMERS,
+    SPLITTERS,
+    TRANSFORMER_FACTORIES,
+)
+from mlvet.rules.smells_names import (
+    EVAL_FUNC as _EVAL_FUNC,
+)
+from mlvet.rules.smells_names import (
+    FACTORY_NAME as _FACTORY_NAME,
+)
+from mlvet.rules.smells_names import (
+    FRAME_NAME as _FRAME_NAME,
+)
+from mlvet.rules.smells_names import (
+    HOOK_FUNC as _HOOK_FUNC,
+)
+from mlvet.rules.smells_names import (
+    MODEL_NAME as _MODEL_NAME,
+)
+from mlvet.rules.smells_names import (
+    MODULE_BASES as _MODULE_BASES,
+)
+from mlvet.rules.smells_names import (
+    MODULE_FACTORIES as _MODULE_FACTORIES,
+)
+from mlvet.rules.smells_names import (
+    OPTIMIZER_CLASSES as _OPTIMIZER_CLASSES,
+)
+from mlvet.rules.smells_names import (
+    SEARCHERS as _SEARCHERS,
+)
 from mlvet.rules.textgate import contains
+
+# What the checkers know by name, as the prefilters ask about it.
+_TRANSFORMERS = FITTED_TRANSFORMERS | TRANSFORMER_FACTORIES
+_SPLIT_FUNCTIONS = SPLITTERS | frozenset(CV_FUNCTIONS)
+_CV_SPLITTERS = CV_SPLITTERS
 
 _DEDENTS: dict[int, re.Pattern[str]] = {}
 
@@ -721,32 +760,6 @@ _ANNOTATED_ASSIGN = re.compile(r"(?:[ \t]*:[^=\n]*)?()[ \t]*=(?!=)")
 
 _FROM = re.compile(r"from[ \t]+([\w.](?:[\w. \t]*[\w.])?)[ \t]+$")
 _SPACED_DOT = re.compile(r"[ \t]*\.[ \t]*")
-_OPTIMIZER_CLASSES = frozenset(
-    [
-        "SGD",
-        "Adam",
-        "AdamW",
-        "Adamax",
-        "Adagrad",
-        "Adadelta",
-        "RMSprop",
-        "Rprop",
-        "NAdam",
-        "RAdam",
-        "LBFGS",
-        "SparseAdam",
-        "ASGD",
-        "Adafactor",
-        "Lion",
-        "LAMB",
-        "Lamb",
-        "AdamW8bit",
-        "Adam8bit",
-        "PagedAdamW",
-        "FusedAdam",
-        "Muon",
-    ]
-)
 
 
 # -- ML203 / ML205: backward calls and optimizer steps -----------------------------------
@@ -955,25 +968,7 @@ _TRAIN_STATEMENT = re.compile(
     r"\n[ \t]*+([A-Za-z_][\w.]*)[ \t]*\.[ \t]*train[ \t]*\([ \t]*(?:True|mode[ \t]*=[ \t]*True)?[ \t]*\)"
     r"[ \t]*(?:#[^\n]*)?(?=\n)"
 )
-# Base-class name endings of torch modules (smells.MODULE_BASES).
-_MODULE_BASES = ("Module", "Model", "ModelMixin", "Sequential", "ModuleDict", "ModuleList")
 _WITH = ("with ", "with(", "with\t", "async ")
-# Functions that evaluate (smells._EVAL_FUNC) and framework hooks (smells._HOOK_FUNC).
-_EVAL_FUNC = re.compile(
-    r"^_*(?:eval|evaluate|evaluation|validate|validation|valid|val|predict"
-    r"|prediction|inference|infer|run_eval|run_test|run_validation|run_inference)(?:_|$)"
-    r"|_(?:eval|evaluate|evaluation|validate|validation|predict|prediction|inference|infer)$"
-    r"|^_*test(?:ing|_epoch|_loop|_model|_one_epoch)?$"
-)
-_HOOK_FUNC = re.compile(r"_step$|^on_|_epoch_end$|_end$|_start$")
-_MODEL_NAME = re.compile(
-    r"^(?:net|network|classifier|encoder|decoder|backbone|generator|discriminator|netG|netD"
-    r"|policy|critic|actor|teacher|student|module)$|model$|_net$",
-    re.IGNORECASE,
-)
-_FACTORY_NAME = re.compile(
-    r"^(?:get|build|load|create|make|init|setup|prepare|wrap|save|export|compile|train|run)_"
-)
 
 
 def dotted_calls(
@@ -1034,14 +1029,6 @@ _NOT_CALLEES = frozenset(
         "as",
         "self",
     ]
-)
-_MODULE_FACTORIES = (
-    "torch.nn.",
-    "torchvision.models.",
-    "timm.create_model",
-    "torch.hub.load",
-    "torch.compile",
-    "segmentation_models_pytorch.",
 )
 _CLASS = re.compile(r"class[ \t]+(\w+)")
 _TORCH_HEADS = ("torch", "torchvision", "timm", "segmentation_models_pytorch")
@@ -1550,10 +1537,6 @@ class EvalModeGate:
 
 # -- ML206 ---------------------------------------------------------------------------------
 
-# smells._FRAME_NAME: names a pandas file's frames go by.
-_FRAME_NAME = re.compile(
-    r"^(?:df|dataframe|frame)\w*$|_(?:df|frame|dataframe)$|^df\d*$", re.IGNORECASE
-)
 # Writes to a subscript read in reversed text, where the assignment's `=` comes first (a
 # literal the regex finds fast): `= ]`, `=+ ]`, `= )]` (a parenthesised target). Either the
 # subscript written (without brackets inside) is on another subscript or an indexer
@@ -1803,81 +1786,6 @@ class _FrameFacts(CodeText):
 
 # -- ML204 ---------------------------------------------------------------------------------
 
-# smells.FITTED_TRANSFORMERS, TRANSFORMER_FACTORIES, SPLITTERS, CV_FUNCTIONS, SEARCHERS,
-# CV_SPLITTERS: what the rule knows by name.
-_TRANSFORMERS = frozenset(
-    [
-        "StandardScaler",
-        "MinMaxScaler",
-        "MaxAbsScaler",
-        "RobustScaler",
-        "Normalizer",
-        "QuantileTransformer",
-        "PowerTransformer",
-        "KBinsDiscretizer",
-        "SimpleImputer",
-        "KNNImputer",
-        "IterativeImputer",
-        "OneHotEncoder",
-        "OrdinalEncoder",
-        "TargetEncoder",
-        "PCA",
-        "TruncatedSVD",
-        "KernelPCA",
-        "IncrementalPCA",
-        "FastICA",
-        "NMF",
-        "SelectKBest",
-        "SelectPercentile",
-        "SelectFromModel",
-        "SelectFpr",
-        "SelectFdr",
-        "SelectFwe",
-        "GenericUnivariateSelect",
-        "RFE",
-        "RFECV",
-        "VarianceThreshold",
-        "SequentialFeatureSelector",
-        "TfidfVectorizer",
-        "CountVectorizer",
-        "TfidfTransformer",
-        "ColumnTransformer",
-        "make_column_transformer",
-    ]
-)
-_SPLIT_FUNCTIONS = frozenset(
-    [
-        "train_test_split",
-        "cross_val_score",
-        "cross_validate",
-        "cross_val_predict",
-        "learning_curve",
-        "validation_curve",
-        "permutation_test_score",
-    ]
-)
-_SEARCHERS = frozenset(
-    ["GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"]
-)
-_CV_SPLITTERS = frozenset(
-    [
-        "KFold",
-        "StratifiedKFold",
-        "GroupKFold",
-        "StratifiedGroupKFold",
-        "RepeatedKFold",
-        "RepeatedStratifiedKFold",
-        "ShuffleSplit",
-        "StratifiedShuffleSplit",
-        "GroupShuffleSplit",
-        "LeaveOneOut",
-        "LeavePOut",
-        "LeaveOneGroupOut",
-        "LeavePGroupsOut",
-        "TimeSeriesSplit",
-        "PredefinedSplit",
-    ]
-)
 # `fit(` / `fit_transform(` / `split(`: a method call when a `.` comes before.
 _FIT = re.compile(r"fit(?:_transform)?\s*\(")
 _SPLIT = re.compile(r"split\s*\(")

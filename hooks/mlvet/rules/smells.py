@@ -20,6 +20,32 @@ from mlvet.rules.ml2_gates_smells import (
     ZeroGradGate,
 )
 from mlvet.rules.ml2_prefilter import AllOf
+from mlvet.rules.smells_names import (
+    CV_FUNCTIONS,
+    CV_SPLITTERS,
+    FITTED_TRANSFORMERS,
+    MODULE_BASES,
+    MODULE_FACTORIES,
+    OPTIMIZER_CLASSES,
+    SEARCHERS,
+    SPLITTERS,
+    TRANSFORMER_FACTORIES,
+)
+from mlvet.rules.smells_names import (
+    EVAL_FUNC as _EVAL_FUNC,
+)
+from mlvet.rules.smells_names import (
+    FACTORY_NAME as _FACTORY_NAME,
+)
+from mlvet.rules.smells_names import (
+    FRAME_NAME as _FRAME_NAME,
+)
+from mlvet.rules.smells_names import (
+    HOOK_FUNC as _HOOK_FUNC,
+)
+from mlvet.rules.smells_names import (
+    MODEL_NAME as _MODEL_NAME,
+)
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -88,32 +114,6 @@ def pos(node: ast.AST) -> tuple[int, int]:
 
 _OPT_NAME = re.compile(r"opt", re.IGNORECASE)
 _NOT_OPT_NAME = re.compile(r"sched|warmup|lr_", re.IGNORECASE)
-OPTIMIZER_CLASSES = frozenset(
-    {
-        "SGD",
-        "Adam",
-        "AdamW",
-        "Adamax",
-        "Adagrad",
-        "Adadelta",
-        "RMSprop",
-        "Rprop",
-        "NAdam",
-        "RAdam",
-        "LBFGS",
-        "SparseAdam",
-        "ASGD",
-        "Adafactor",
-        "Lion",
-        "LAMB",
-        "Lamb",
-        "AdamW8bit",
-        "Adam8bit",
-        "PagedAdamW",
-        "FusedAdam",
-        "Muon",
-    }
-)
 
 
 def is_backward(call: CallSite) -> bool:
@@ -224,78 +224,6 @@ class ZeroGradChecker(Checker):
 
 
 # -- ML204 preprocessing-leakage --------------------------------------------------------
-
-FITTED_TRANSFORMERS = frozenset(
-    {
-        "StandardScaler",
-        "MinMaxScaler",
-        "MaxAbsScaler",
-        "RobustScaler",
-        "Normalizer",
-        "QuantileTransformer",
-        "PowerTransformer",
-        "KBinsDiscretizer",
-        "SimpleImputer",
-        "KNNImputer",
-        "IterativeImputer",
-        "OneHotEncoder",
-        "OrdinalEncoder",
-        "TargetEncoder",
-        "PCA",
-        "TruncatedSVD",
-        "KernelPCA",
-        "IncrementalPCA",
-        "FastICA",
-        "NMF",
-        "SelectKBest",
-        "SelectPercentile",
-        "SelectFromModel",
-        "SelectFpr",
-        "SelectFdr",
-        "SelectFwe",
-        "GenericUnivariateSelect",
-        "RFE",
-        "RFECV",
-        "VarianceThreshold",
-        "SequentialFeatureSelector",
-        "TfidfVectorizer",
-        "CountVectorizer",
-        "TfidfTransformer",
-        "ColumnTransformer",
-    }
-)
-TRANSFORMER_FACTORIES = frozenset({"make_column_transformer"})
-SPLITTERS = frozenset({"train_test_split"})
-CV_FUNCTIONS: dict[str, int] = {  # name -> position of X
-    "cross_val_score": 1,
-    "cross_validate": 1,
-    "cross_val_predict": 1,
-    "learning_curve": 1,
-    "validation_curve": 1,
-    "permutation_test_score": 1,
-}
-SEARCHERS = frozenset(
-    {"GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"}
-)
-CV_SPLITTERS = frozenset(
-    {
-        "KFold",
-        "StratifiedKFold",
-        "GroupKFold",
-        "StratifiedGroupKFold",
-        "RepeatedKFold",
-        "RepeatedStratifiedKFold",
-        "ShuffleSplit",
-        "StratifiedShuffleSplit",
-        "GroupShuffleSplit",
-        "LeaveOneOut",
-        "LeavePOut",
-        "LeaveOneGroupOut",
-        "LeavePGroupsOut",
-        "TimeSeriesSplit",
-        "PredefinedSplit",
-    }
-)
 
 
 @dataclass
@@ -511,31 +439,6 @@ NO_GRAD = frozenset(
         "torch.autograd.inference_mode",
     }
 )
-# Functions that evaluate: evaluate(), validate_epoch(), run_inference(), model_eval(),
-# test() / test_epoch() (but not pytest's test_something()).
-_EVAL_FUNC = re.compile(
-    r"^_*(?:eval|evaluate|evaluation|validate|validation|valid|val|predict"
-    r"|prediction|inference|infer|run_eval|run_test|run_validation|run_inference)(?:_|$)"
-    r"|_(?:eval|evaluate|evaluation|validate|validation|predict|prediction|inference|infer)$"
-    r"|^_*test(?:ing|_epoch|_loop|_model|_one_epoch)?$"
-)
-_HOOK_FUNC = re.compile(r"_step$|^on_|_epoch_end$|_end$|_start$")
-_MODEL_NAME = re.compile(
-    r"^(?:net|network|classifier|encoder|decoder|backbone|generator|discriminator|netG|netD"
-    r"|policy|critic|actor|teacher|student|module)$|model$|_net$",
-    re.IGNORECASE,
-)
-# Base-class name endings of torch modules (nn.Module, LightningModule, PreTrainedModel,
-# diffusers' ModelMixin, ...).
-MODULE_BASES = ("Module", "Model", "ModelMixin", "Sequential", "ModuleDict", "ModuleList")
-MODULE_FACTORIES = (
-    "torch.nn.",
-    "torchvision.models.",
-    "timm.create_model",
-    "torch.hub.load",
-    "torch.compile",
-    "segmentation_models_pytorch.",
-)
 # Objects that come back in the mode they were saved in, or manage the mode themselves.
 PRETRAINED_FACTORIES = (
     "torch.jit.load",
@@ -546,9 +449,6 @@ PRETRAINED_FACTORIES = (
     "peft.",
     "open_clip.",
     "clip.load",
-)
-_FACTORY_NAME = re.compile(
-    r"^(?:get|build|load|create|make|init|setup|prepare|wrap|save|export|compile|train|run)_"
 )
 _CHAIN_METHODS = frozenset(
     {
@@ -850,9 +750,6 @@ class EvalModeChecker(Checker):
 
 # -- ML206 pandas-chained-assignment ------------------------------------------------------
 
-_FRAME_NAME = re.compile(
-    r"^(?:df|dataframe|frame)\w*$|_(?:df|frame|dataframe)$|^df\d*$", re.IGNORECASE
-)
 _INDEXERS = ("loc", "iloc")
 # pandas functions that return a new DataFrame or Series.
 _FRAME_MAKERS = frozenset(
