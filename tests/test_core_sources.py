@@ -123,6 +123,45 @@ def test_coding_cookie_is_honoured(tmp_path: Path) -> None:
     assert "caf\u00e9" in read_source(str(path)).text
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        # a cookie on line 2 (after a shebang) still decides the encoding
+        (b"#!/usr/bin/env python\n# coding: latin-1\nx = '\xe9'\n", "x = '\u00e9'"),
+        # a UTF-8 byte-order mark is not part of the text
+        (b"\xef\xbb\xbfx = '\xc3\xa9'\n", "x = '\u00e9'"),
+        # no newline at all, no cookie
+        (b"x = 1", "x = 1"),
+        # "coding" on line 3 is no cookie: UTF-8 as usual
+        (b"a = 1\nb = 2\n# coding: latin-1\nx = '\xc3\xa9'\n", "x = '\u00e9'"),
+    ],
+)
+def test_encodings_are_read_as_python_reads_them(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "enc.py"
+    path.write_bytes(content)
+    text = read_source(str(path)).text
+    assert expected in text
+    assert not text.startswith("\ufeff")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"x = 1\ny = 2\nz = '\xe9'\n", "not valid utf-8 text"),  # bad byte after line 2
+        (b"x = '\xe9'\n", "not valid utf-8 text (no encoding declaration)"),
+        (b"\xef\xbb\xbf# coding: latin-1\n", "bad encoding declaration"),
+    ],
+)
+def test_bad_bytes_name_the_reason(tmp_path: Path, content: bytes, reason: str) -> None:
+    path = tmp_path / "enc.py"
+    path.write_bytes(content)
+    with pytest.raises(SourceError) as info:
+        read_source(str(path))
+    assert reason in str(info.value)
+
+
 def test_empty_script_is_fine(tmp_path: Path) -> None:
     path = tmp_path / "__init__.py"
     path.write_text("")

@@ -91,7 +91,7 @@ class Source:
         return rows[min(line_in_cell, len(rows)) - 1]
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: str | Path) -> bytes:
     try:
         try:
             info = os.stat(path)  # one system call on the common path: every file pays it
@@ -104,7 +104,7 @@ def read_bytes(path: Path) -> bytes:
         if not stat.S_ISREG(info.st_mode):  # a named pipe or device would block or never end
             raise SourceError("not a regular file")
         size = info.st_size
-        limit = MAX_NOTEBOOK_BYTES if path.suffix.lower() == ".ipynb" else MAX_SOURCE_BYTES
+        limit = MAX_NOTEBOOK_BYTES if _is_notebook(os.fspath(path)) else MAX_SOURCE_BYTES
         if size > limit:
             raise SourceError(f"too large to check ({size} bytes; limit {limit})")
         with open(path, "rb") as f:
@@ -117,9 +117,21 @@ def read_bytes(path: Path) -> bytes:
         raise SourceError(f"cannot read: {exc.strerror or exc}") from None
 
 
+def _is_notebook(path: str) -> bool:
+    return os.path.splitext(path)[1].lower() == ".ipynb"
+
+
 def decode_python(data: bytes) -> str:
     if b"\0" in data:
         raise SourceError("binary file, not Python source (contains NUL bytes)")
+    # Without a coding cookie in the first two lines the encoding is UTF-8: skip the
+    # tokenizer's line-by-line reading (every file pays it). Anything odd takes the full
+    # path below, so its errors read the same.
+    if b"coding" not in data[: data.find(b"\n", data.find(b"\n") + 1) + 1 or len(data)]:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
@@ -140,9 +152,8 @@ def _reason(exc: Exception) -> str:
 
 
 def read_source(path_str: str) -> Source:
-    path = Path(path_str)
-    data = read_bytes(path)
-    if path.suffix.lower() == ".ipynb":
+    data = read_bytes(path_str)
+    if _is_notebook(path_str):
         return notebook_source(path_str, data)
     text = decode_python(data)
     return Source(path=path_str, kind="python", text=text, lines=None)
