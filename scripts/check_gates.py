@@ -5,7 +5,10 @@ bypassed (the truth) and once as large runs do (prefilters, then only the defini
 checkers' words occur in). Prints, per checker, the files and MB its prefilter lets
 through, and the findings lost or added against the truth: both must be 0.
 
-    python scripts/check_gates.py [FOLDER] [--jobs N]
+    python scripts/check_gates.py [FOLDER] [--jobs N] [--truth FILE]
+
+With --truth, the truth is read from FILE when it exists and written to it otherwise:
+handy while tuning prefilters, and wrong as soon as a checker itself changes.
 
 FOLDER defaults to the corpus scripts/bench.py caches. Takes a few minutes (the truth
 parses every file).
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import pickle
 import sys
 from multiprocessing import Pool
 from pathlib import Path
@@ -70,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--truth", type=Path, help="cache of the ungated run (see above)")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         print(f"{args.folder}: no such folder (run scripts/bench.py once to fetch the corpus)")
@@ -77,7 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     sys.setrecursionlimit(10_000)
     files = sorted(str(p) for p in args.folder.rglob("*") if p.suffix in (".py", ".ipynb"))
     with Pool(args.jobs) as pool:
-        truths = pool.map(truth, files, chunksize=16)
+        if args.truth and args.truth.exists():
+            truths = pickle.loads(args.truth.read_bytes())  # our own file, written below
+        else:
+            truths = pool.map(truth, files, chunksize=16)
+            if args.truth:
+                args.truth.write_bytes(pickle.dumps(truths))
         runs = pool.map(gated, files, chunksize=16)
     size = {path: n for path, n, _ in truths}
     through = collections.Counter[str]()
