@@ -130,16 +130,16 @@ class Context:
 
     def qualname(self, node: ast.expr | None) -> str | None:
         """Resolve a name/attribute chain through imports: `pk.load` -> "pickle.load"."""
-        if node is None:
+        # Asked for every call of every walk: exact type tests, and the dotted tail is
+        # joined only for a head that resolves. A call (`torch.hub.load(...)`) is not a
+        # name; `pickle.Unpickler(f).load` is handled by the rules themselves.
+        parts: list[str] = []
+        while type(node) is ast.Attribute:
+            parts.append(node.attr)
+            node = node.value
+        if type(node) is not ast.Name:
             return None
-        if isinstance(node, ast.Call):
-            # `torch.hub.load(...)` is not this; `pickle.Unpickler(f).load` is handled
-            # by the rules themselves.
-            return None
-        chain = dotted(node)
-        if chain is None:
-            return None
-        head, _, rest = chain.partition(".")
+        head: str = node.id
         target = self.aliases.get(head)
         if target is None:
             if head in self.bound:
@@ -147,7 +147,11 @@ class Context:
             target = CONVENTIONAL_MODULES.get(head)
             if target is None:
                 return None
-        return f"{target}.{rest}" if rest else target
+        if not parts:
+            return target
+        parts.append(target)
+        parts.reverse()
+        return ".".join(parts)
 
     def enabled(self, code: str) -> bool:
         return code in self.rules

@@ -395,6 +395,7 @@ class SeedChecker(Checker):
         self.all_seeded = False
         self.first_use: dict[Family, tuple[ast.Call, str]] = {}
         self._train_time: dict[int, bool] = {}
+        self._mentions_training: bool | None = None
         # Values assigned to each name so far, judged only when a seed reads the name:
         # walking every assignment of a file up front was most of this rule's cost.
         self.assigned: dict[str, list[ast.expr]] = {}
@@ -441,6 +442,10 @@ class SeedChecker(Checker):
         """
         func = self.ctx.function
         if func is None:
+            return False
+        if self._mentions_training is None:  # no "training" in the file: no walk needed
+            self._mentions_training = "training" in self.ctx.source.text
+        if not self._mentions_training:
             return False
         known = self._train_time.get(id(func))
         if known is None:
