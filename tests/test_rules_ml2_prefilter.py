@@ -414,6 +414,10 @@ SMELLS_GATE_PASSES: list[tuple[str, str]] = [
         "ML206",
         "import pandas as pd\ntrain = pd.read_csv('t.csv')\ntrain['Age'].fillna(\n    30,\n    inplace=True,\n)\n",
     ),
+    # ML206: a subscript subscripted again, however spaced (the first thing the gate asks)
+    ("ML206", "import pandas as pd\ndf = pd.read_csv('a.csv')\ndf['a'] . iat[0] = 1\n"),
+    ("ML206", "import pandas as pd\ndf = pd.read_csv('a.csv')\ndf['a']  [0] += 1\n"),
+    ("ML206", "import pandas as pd\ndf = pd.read_csv('a.csv')\n(df['a']\n    [0]) = 1\n"),
 ]
 
 SMELLS_GATE_REJECTS: list[tuple[str, str]] = [
@@ -464,6 +468,11 @@ SMELLS_GATE_REJECTS: list[tuple[str, str]] = [
     ("ML206", "import pandas as pd\ns = \"df['a'][0] = 1\"\n"),
     ("ML206", "x.loc[a, 'b'] = 1\ny.iloc[0] = 2\n"),
     ("ML206", "import pandas as pd\ndf = pd.read_csv('a.csv')\ndf.fillna(0, inplace=True)\n"),
+    # ML206: no subscript is subscripted or indexed again (`.attrs` is no `.at`)
+    (
+        "ML206",
+        "import pandas as pd\ndf = pd.read_csv('a.csv')\ndf['b'] = df['a'].shift(1) + df['a'].attrs['k']\n",
+    ),
 ]
 
 

@@ -1553,6 +1553,12 @@ _ANNOTATED_SUBSCRIPT_WRITE = re.compile(r"\][ \t]*:[^\n=]*=(?!=)")
 _LOC_SUBSCRIPT = re.compile(r"loc[ \t\r\n\\]*\[")
 _INDEXER = re.compile(r"\.\s*i?(?:loc|at)\s*$")
 _LOC_END = re.compile(r"\.\s*i?loc\s*$")
+# What every finding's text holds: a subscript closed and then subscripted again or
+# indexed (`][`, `] . loc`), with spaces, line continuations, comments and a closing
+# bracket (`(df["a"])[0]`) allowed between; or an `inplace=` keyword. Searched from the
+# `]`, a literal; comments end at their line break so no match can be read two ways.
+_GAP = r"(?:[\s\\)]|#[^\n]*\n)*"
+_INDEXED_AGAIN = re.compile(r"\]" + _GAP + r"(?:\[|\." + _GAP + r"i?(?:loc|at)\b)")
 
 
 class ChainedAssignmentGate:
@@ -1566,6 +1572,8 @@ class ChainedAssignmentGate:
     _PANDAS = ("pandas", "pd.", "seaborn")
 
     def search(self, text: str, /) -> bool:
+        if not _INDEXED_AGAIN.search(text) and not contains(text, "inplace"):
+            return False
         pandas = any(contains(text, n) for n in self._PANDAS)
         if not pandas and not contains(text, "loc"):
             return False
