@@ -170,6 +170,62 @@ def test_expand_words_follows_imports_and_plain_aliases() -> None:
     assert not {"np", "nn", "other"} & set(words)
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("torch.load(p)", True),
+        ("pk.loads(b)", True),
+        ("getattr(torch, 'load')", True),
+        ("pickle._load(f)", False),  # `_load`: its own word (and "ickle" is one)
+        ("download(url)", False),
+        ("model.load_state_dict(sd)", False),
+        ("for batch in dataloader: pass", False),
+        ("payload = reload(m)", False),
+    ],
+)
+def test_identifier_words_match_names_not_parts_of_names(text: str, found: bool) -> None:
+    word = fragments.identifier("load", r"s?\b")
+    assert (word.search(text) is not None) is found
+
+
+def test_pattern_words_bring_in_their_aliases() -> None:
+    text = textwrap.dedent(
+        """
+        from torch import load as tl, save
+        import joblib
+        fetch = torch.hub.download_url_to_file
+        """
+    )
+    words = fragments.expand_words(text, (), (fragments.identifier("load", r"s?\b"),))
+    assert "tl" in words
+    assert not {"save", "fetch", "joblib"} & set(words)
+
+
+def test_a_definition_holding_only_a_longer_name_is_left_out() -> None:
+    loads = textwrap.dedent(
+        """
+        def restore(path):
+            return torch.load(path)
+
+
+        def fetch(url):
+            return download(url)
+
+
+        def train(model, sd, dataloader):
+            model.load_state_dict(sd)
+            for batch in dataloader:
+                model(batch)
+        """
+    )
+    text = "import torch\n" + FILLER + loads
+    runs = fragments.select(text, (fragments.identifier("load", r"s?\b"),))
+    assert runs is not None
+    kept = "".join(piece for _, piece in runs)
+    assert "def restore" in kept
+    assert "def fetch" not in kept and "def train" not in kept
+
+
 def test_engine_reports_the_same_findings_in_large_runs() -> None:
     text = HEADER + FILLER + DRAWS + FILLER + "\nidx = np.random.choice(5)\n"
     config = Config()
@@ -227,3 +283,37 @@ def test_large_runs_do_parse_less(monkeypatch: pytest.MonkeyPatch) -> None:
     config = Config()
     check_source(source(text), config, selected_rules(config), always_parse=False)
     assert seen and seen[0] < 0.3 * len(text)
+
+
+def test_seed_words_skip_random_state_but_keep_draws() -> None:
+    from mlvet.rules.reproducibility import SeedChecker
+
+    body = textwrap.dedent(
+        """
+        def fit(X, random_state=None):
+            rs = check_random_state(random_state)
+            return rs
+
+
+        def noise(shape):
+            return torch.randn(shape)
+
+
+        def tally(operand, grand_total):
+            return operand + grand_total
+        """
+    )
+    text = "import torch\n" + FILLER + body
+    words = SeedChecker.words_for(Config())
+    assert words is not None
+    runs = fragments.select(text, words)
+    assert runs is not None
+    kept = "".join(piece for _, piece in runs)
+    assert "def noise" in kept
+    assert "def fit" not in kept and "def tally" not in kept
+    config = Config()
+    rules = selected_rules(config)
+    whole, _ = check_source(source(text), config, rules, always_parse=True)
+    parts, _ = check_source(source(text), config, rules, always_parse=False)
+    assert [f.rule for f in whole] == ["ML201"]
+    assert [(f.rule, f.line) for f in whole] == [(f.rule, f.line) for f in parts]

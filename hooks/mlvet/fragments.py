@@ -75,9 +75,15 @@ def statement_starts(text: str) -> list[int]:
     return starts
 
 
-# A word is a substring, or a compiled pattern for what substrings cannot say (a chained
-# subscript broken over lines); patterns are matched, never taken for names.
+# A word is a substring, or a compiled pattern for what substrings cannot say (`load` as
+# a name of its own, not inside `download`); patterns are matched, never taken for names.
+# A pattern should start with a literal, so searching a piece for it stays fast.
 Word = str | re.Pattern[str]
+
+
+def identifier(word: str, suffix: str = "") -> re.Pattern[str]:
+    """`word` where a name starts (not inside `download`), followed by `suffix`."""
+    return re.compile(re.escape(word) + rf"(?<!\w{re.escape(word)}){suffix}")
 
 
 def select(text: str, words: Sequence[Word]) -> list[tuple[int, str]] | None:
@@ -99,7 +105,7 @@ def select(text: str, words: Sequence[Word]) -> list[tuple[int, str]] | None:
     module_code = "".join(text[a:b] for (a, b), d in zip(pieces, definition, strict=True) if not d)
     plain = [w for w in words if isinstance(w, str)]
     patterns = [w for w in words if not isinstance(w, str)]
-    expanded = expand_words(module_code, plain)
+    expanded = expand_words(module_code, plain, patterns)
     if expanded is None:
         return None
     runs: list[tuple[int, int]] = []
@@ -142,19 +148,22 @@ _NAME_ALIAS = re.compile(r"([\w.]+)(?:\s+as\s+(\w+))?")
 _ASSIGN_ALIAS = re.compile(r"^[ \t]*(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*(?:#[^\n]*)?$", re.M)
 
 
-def expand_words(text: str, words: Sequence[str]) -> tuple[str, ...] | None:
+def expand_words(
+    text: str, words: Sequence[str], patterns: Sequence[re.Pattern[str]] = ()
+) -> tuple[str, ...] | None:
     """`words` plus every local name that may stand for one of them; None: read it all.
 
     `from numpy.random import rand as r` makes `r(...)` a draw whose text holds none of
     the words, so `r` becomes a word; so do the names bound by `from <module holding a
     word> import ...`, `import <...word...> as n` and `n = <...word...>` (a plain alias).
+    A name or module "holds" a word when it contains it or matches one of `patterns`.
     A star import from such a module binds names nobody can list: the file is read whole.
     Over-approximate on purpose: an extra word only keeps a definition in.
     """
     found = set(words)
 
     def holds(s: str) -> bool:
-        return any(w in s for w in words)
+        return any(w in s for w in words) or any(p.search(s) for p in patterns)
 
     if "import" in text:
         for m in _FROM_IMPORT.finditer(text):

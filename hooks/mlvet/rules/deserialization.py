@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from mlvet.fragments import identifier
 from mlvet.registry import Rule
 from mlvet.rules.base import CallSite, Checker, Context, dotted
 from mlvet.rules.callargs import (
@@ -42,6 +43,10 @@ _PICKLE_MODULES = frozenset(
     }
 )
 _PICKLE_FUNCS = frozenset({"load", "loads", "_load", "_loads"})
+# Those names as names of their own, not inside `download`, `load_state_dict` or
+# `dataloader`: what a definition must hold to call a loader (the fragment reader adds
+# names imported or aliased from them).
+LOAD_NAMES = (identifier("load", r"s?\b"), identifier("_load", r"s?\b"))
 _UNPICKLERS = frozenset({"Unpickler", "_Unpickler"})
 
 
@@ -134,7 +139,7 @@ class PickleLoad(Checker):
     codes = ("ML101",)
     # "ickle" catches pickle, cPickle, Unpickler, read_pickle in one substring test.
     pattern = Gate(("ickle", "marshal", "joblib", "shelve", "dill"), _PICKLE_CONFIRM)
-    fragment_words = ("ickle", "marshal", "joblib", "shelve", "dill", "load", "Shelf")
+    fragment_words = ("ickle", "marshal", "joblib", "shelve", "dill", *LOAD_NAMES, "Shelf")
     node_types = (ast.Assign, ast.ImportFrom)
 
     def __init__(self, ctx: Context) -> None:
@@ -250,7 +255,7 @@ class TorchLoad(StarImportChecker):
             ),
         ),
     )
-    fragment_words = ("load",)
+    fragment_words = LOAD_NAMES
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)
@@ -340,7 +345,7 @@ class NumpyAllowPickle(StarImportChecker):
             ("read_array", r"read_array"),
         ),
     )
-    fragment_words = ("ickle", "load", "read_array")
+    fragment_words = ("ickle", *LOAD_NAMES, "read_array")
 
     def on_call(self, call: CallSite) -> None:
         qual = call.qualname or self.stars.qualname(self.ctx, call.node.func)

@@ -8,8 +8,11 @@ the file (even below the first draw, or under `if __name__ == "__main__":`) coun
 from __future__ import annotations
 
 import ast
+import re
+from typing import ClassVar
 
 from mlvet.config import Config
+from mlvet.fragments import identifier
 from mlvet.registry import Rule
 from mlvet.rules import ml2_gates_seed as gates
 from mlvet.rules.base import NOT_LITERAL, CallSite, Checker, Context, dotted, literal
@@ -357,10 +360,12 @@ class SeedChecker(Checker):
     # Every draw, seed and generator is spelled with one of these (or through a name
     # imported or aliased from one, which the fragment reader adds); the clock and OS
     # entropy words keep definitions that assign a per-run value a seed may read.
-    fragment_words = (
-        "random",
+    fragment_words: ClassVar[tuple[str | re.Pattern[str], ...]] = (
+        # not `random_state` (scikit-learn's keyword, everywhere in its code), nor `rand`
+        # inside `operand`
+        re.compile(r"random(?!_state\b)"),
         "Random",
-        "rand",
+        identifier("rand", r"(?!om_state\b)"),
         "seed",
         "setstate",
         "set_state",
@@ -385,7 +390,7 @@ class SeedChecker(Checker):
     )
 
     @classmethod
-    def words_for(cls, config: Config) -> tuple[str, ...] | None:
+    def words_for(cls, config: Config) -> tuple[str | re.Pattern[str], ...] | None:
         extra = (name.strip().rpartition(".")[2] for name in config.seed_functions)
         return (*cls.fragment_words, *(w for w in extra if w))
 
