@@ -62,11 +62,11 @@ def check_source(
     if source.kind == "notebook":
         for check in nb_checks:
             findings.extend(f for f in check(source, config) if f.rule in rules)
+    text = source.text
     active = [
         t
-        for t in checker_types
-        if any(code in rules for code in t.codes)
-        and (t.pattern is None or t.pattern.search(source.text))
+        for t in _selected_checkers(checker_types, frozenset(rules))
+        if t.pattern is None or t.pattern.search(text)
     ]
     if (active or always_parse) and source.is_python:
         tree = None if always_parse else _parse_fragments(source, config, active)
@@ -92,6 +92,14 @@ def check_source(
         and not config.ignored_for_path(f.rule, f.path)
     ]
     return kept, errors
+
+
+@lru_cache(maxsize=8)
+def _selected_checkers(
+    checker_types: tuple[type[Checker], ...], codes: frozenset[str]
+) -> tuple[type[Checker], ...]:
+    """The checkers reporting a selected code (asked once per run, not per file)."""
+    return tuple(t for t in checker_types if any(c in codes for c in t.codes))
 
 
 def _parse_fragments(
