@@ -378,6 +378,15 @@ SMELLS_GATE_PASSES: list[tuple[str, str]] = [
         "ML204",
         "import sklearn . preprocessing as prep\nfrom sklearn . model_selection import train_test_split\nXs = prep . RobustScaler() . fit_transform(X)\nparts = train_test_split(Xs)\n",
     ),
+    # ML204: sinks named in full, as the gate's first words ask
+    (
+        "ML204",
+        "from sklearn.preprocessing import StandardScaler\nfrom sklearn.model_selection import permutation_test_score\nXs = StandardScaler().fit_transform(X)\npermutation_test_score(clf, Xs, y)\n",
+    ),
+    (
+        "ML204",
+        "from sklearn.preprocessing import StandardScaler\nfrom sklearn.model_selection import LeaveOneGroupOut\nXs = StandardScaler().fit_transform(X)\nfor tr, te in LeaveOneGroupOut().split(Xs, y, g):\n    pass\n",
+    ),
     # ML205: contexts and modules the old regexes missed
     (
         "ML205",
@@ -447,6 +456,11 @@ SMELLS_GATE_REJECTS: list[tuple[str, str]] = [
     (
         "ML204",
         "from sklearn.linear_model import Ridge\nfrom sklearn.model_selection import cross_val_score\nfrom sklearn.preprocessing import StandardScaler\nm = Ridge().fit(X, y)\ncross_val_score(m, X, y)\n",
+    ),
+    # ML204: words like a sink's (`_split`, `_curve`) but no sklearn sink named
+    (
+        "ML204",
+        "from sklearn.preprocessing import StandardScaler\nXs = StandardScaler().fit_transform(X)\nparts = data_split(Xs)\nlc = plot_curve(Xs)\n",
     ),
     # ML205: modules' own methods, put in eval mode, docstrings, inference wrappers
     (
@@ -535,3 +549,11 @@ def test_smells_gates_have_a_needle_for_every_transformer() -> None:
 
     for name in smells.FITTED_TRANSFORMERS | smells.TRANSFORMER_FACTORIES:
         assert any(n in name for n in gates._TRANSFORMER_NEEDLES), name
+
+
+def test_smells_gates_have_a_needle_for_every_sink() -> None:
+    import mlvet.rules.ml2_gates_smells as gates
+
+    sinks = smells.SPLITTERS | set(smells.CV_FUNCTIONS) | smells.SEARCHERS | smells.CV_SPLITTERS
+    for name in sinks:
+        assert any(n in name for n in gates.LeakageGate._SINK_WORDS), name
