@@ -111,6 +111,28 @@ def test_gate_needs_a_needle_and_a_confirming_match() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("torch.load(p)\n", True),
+        ("torch . load (p)\n", True),
+        ("x = (torch.\n     load(p))\n", True),
+        ("th.load(p)\n", False),  # `before` must match just ahead of `load`
+        ("torch.save(m)\nmodel.load(p)\n", False),
+        ('"""\n>>> torch.load(p)\n"""\n', False),  # a doctest line
+        ("torch" + " " * 2000 + ".load(p)\n", False),  # beyond the window: not looked at
+    ],
+)
+def test_confirming_regex_with_a_before_part(text: str, found: bool) -> None:
+    gate = Gate(("torch",), (("load", r"load\b", r"torch\s*\.\s*\Z"),))
+    assert bool(gate.search(text)) is found
+
+
+def test_a_before_part_is_shown_ahead_of_its_regex() -> None:
+    gate = Gate(("torch",), (("load", r"load\b", r"torch\s*\.\s*\Z"),))
+    assert gate.pattern == r"torch\s*\.\s*load\b"
+
+
+@pytest.mark.parametrize(
     ("text", "pos", "inside"),
     [
         ("    >>> x = 1", 12, True),

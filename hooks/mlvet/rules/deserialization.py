@@ -244,7 +244,8 @@ class TorchLoad(StarImportChecker):
         ("torch",),
         (
             # a call or reference, except a call whose own arguments say weights_only=True
-            ("load", rf"torch\s*\.\s*load\b{_NOT_WEIGHTS_ONLY}"),
+            # (searched from `load`, far rarer than `torch` in torch code)
+            ("load", rf"load\b{_NOT_WEIGHTS_ONLY}", r"torch\s*\.\s*\Z"),
             ("serialization", rf"serialization\s*\.\s*load\b{_NOT_WEIGHTS_ONLY}"),
             # every other spelling still calls something `.load` or `load`
             ("load", r"import\s+torch(?:\.serialization)?\s+as\s"),
@@ -335,8 +336,8 @@ class NumpyAllowPickle(StarImportChecker):
             # (`allow_pickle=False if x else True` is not the literal, so it gets through)
             ("allow_pickle", r"allow_pickle(?:\s*=(?!=)\s*(?!(?:False|None|0)\s*[,)#])|['\"]\s*:)"),
             # allow_pickle as the third positional argument: np.load(p, None, True)
-            ("np", rf"np\s*\.\s*load\s*\({_TWO_ARGS}"),
-            ("numpy", rf"numpy\s*\.\s*load\s*\({_TWO_ARGS}"),
+            # (searched from `load`: `np` is in every `input`)
+            ("load", rf"load\s*\({_TWO_ARGS}", r"(?:np|numpy)\s*\.\s*\Z"),
             ("numpy", r"import\s+numpy\s+as\s+(?!np\b)"),
             (
                 ("numpy", "cupy"),

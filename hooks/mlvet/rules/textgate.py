@@ -43,7 +43,9 @@ def in_doctest(text: str, pos: int) -> bool:
     return head.startswith((">>>", "..."))
 
 
-Confirm = str | tuple[str | tuple[str, ...], str]
+Confirm = str | tuple[str | tuple[str, ...], str] | tuple[str | tuple[str, ...], str, str]
+# How far back a confirming entry's `before` regex may reach.
+_BEFORE_WINDOW = 1000
 
 
 class Gate:
@@ -51,9 +53,12 @@ class Gate:
 
     A confirming entry is a regex, or `(needle, regex)`: that regex runs only on texts
     holding the needle (or one of a tuple of needles), so a regex that would scan a
-    whole file is skipped where it cannot match. The regexes must accept every text the
-    checker could report on: a gate may let extra files through, never hold back one with
-    a finding.
+    whole file is skipped where it cannot match. `(needle, regex, before)` also needs
+    `before` (ending in `\\Z`) to match the text just ahead of the regex's match: so
+    `torch\\s*\\.\\s*load` can be searched from its rarer half (`load`, `before`
+    `torch\\s*\\.\\s*\\Z`) instead of from every `torch`. The regexes must accept every
+    text the checker could report on: a gate may let extra files through, never hold
+    back one with a finding.
     """
 
     def __init__(
@@ -68,17 +73,15 @@ class Gate:
         self.needles = tuple(needles)
         self._sources = tuple(confirm)
         # Compiled on first use: `mlvet rules` and `--version` never pay for it.
-        self._confirm: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] | None = None
+        self._confirm: tuple[_Entry, ...] | None = None
         # Also ignore matches inside triple-double-quoted strings (usage examples in
         # library docstrings), judged by counting the quotes before the match.
         self.skip_docstrings = skip_docstrings
         # Shown by anything that prints a checker's pattern.
-        self.pattern = "|".join(c if isinstance(c, str) else c[1] for c in confirm) or "|".join(
-            re.escape(n) for n in needles
-        )
+        self.pattern = "|".join(map(_shown, confirm)) or "|".join(re.escape(n) for n in needles)
 
     @property
-    def confirm(self) -> tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]:
+    def confirm(self) -> tuple[_Entry, ...]:
         if self._confirm is None:
             self._confirm = tuple(_entry(c) for c in self._sources)
         return self._confirm
@@ -88,17 +91,22 @@ class Gate:
             return False
         if not self.confirm:
             return True
-        for needles, regex in self.confirm:
+        for needles, regex, before in self.confirm:
             if needles and not any(contains(string, n) for n in needles):
                 continue
-            if self._matches(regex, string):
+            if self._matches(regex, string, before):
                 return True
         return False
 
-    def _matches(self, regex: re.Pattern[str], string: str) -> bool:
+    def _matches(self, regex: re.Pattern[str], string: str, before: re.Pattern[str] | None) -> bool:
         quotes, seen = 0, 0
         for match in regex.finditer(string):
             pos = match.start()
+            if before is not None:
+                lead = before.search(string, max(0, pos - _BEFORE_WINDOW), pos)
+                if lead is None:
+                    continue
+                pos = lead.start()  # where the whole spelling starts
             if in_doctest(string, pos):
                 continue
             if not self.skip_docstrings:
@@ -113,8 +121,18 @@ class Gate:
         return f"Gate({self.needles!r})"
 
 
-def _entry(item: Confirm) -> tuple[tuple[str, ...], re.Pattern[str]]:
+_Entry = tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str] | None]
+
+
+def _entry(item: Confirm) -> _Entry:
     if isinstance(item, str):
-        return (), re.compile(item)
-    needles, regex = item
-    return ((needles,) if isinstance(needles, str) else tuple(needles)), re.compile(regex)
+        return (), re.compile(item), None
+    needles = (item[0],) if isinstance(item[0], str) else tuple(item[0])
+    before = re.compile(item[2]) if len(item) == 3 else None
+    return needles, re.compile(item[1]), before
+
+
+def _shown(item: Confirm) -> str:
+    if isinstance(item, str):
+        return item
+    return (item[2].removesuffix(r"\Z") if len(item) == 3 else "") + item[1]
