@@ -345,3 +345,36 @@ def test_suppressed_inline() -> None:
 
 def test_not_selected_means_not_reported() -> None:
     assert check_code("import pickle\npickle.load(f)\n", select=["ML102"]) == []
+
+
+def test_callables_passed_by_attribute_are_told_by_their_last_name() -> None:
+    # `_references` looks only at attributes whose name pickle_api can accept
+    from mlvet.rules import deserialization as d
+
+    modules = sorted(
+        d._PICKLE_MODULES
+        | {"joblib", "numpy_pickle", "jsonpickle", "shelve", "pandas", "modin", "dill"}
+    )
+    names = sorted(
+        d._API_NAMES
+        | {"dump", "dumps", "Unpickler", "Pickler", "read_csv", "load_state_dict", "save"}
+    )
+    for module in modules:
+        for name in names:
+            for qual in (f"{module}.{name}", f"six.moves.{module}.{name}"):
+                if d.pickle_api(qual) is not None:
+                    assert name in d._API_NAMES, qual
+
+
+@pytest.mark.parametrize(
+    ("code", "hit"),
+    [
+        ("import pickle\nblobs = list(map(pickle.loads, raw))\n", True),
+        ("import shelve\nwith closing(shelve.open) as s: pass\nrun(shelve.open)\n", True),
+        ("import pandas as pd\nframes = pool.map(pd.read_pickle, paths)\n", True),
+        ("import pickle\nrun(pickle.dumps, obj)\nrun(model.load_state_dict)\n", False),
+    ],
+)
+def test_loaders_passed_as_callables(code: str, hit: bool) -> None:
+    found = check_code(code, select=["ML101"])
+    assert bool(found) is hit

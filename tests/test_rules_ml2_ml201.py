@@ -373,3 +373,44 @@ def test_seed_from_config_is_a_seed() -> None:
     src = "import time\nimport numpy as np\nstart = time.time()\nnp.random.seed(cfg.seed)\n"
     src += "np.random.rand(2)\nrng = np.random.default_rng(cfg.seed)\n"
     assert lines(src) == []
+
+
+def test_training_is_looked_for_in_the_drawing_function_only() -> None:
+    src = """\
+    import torch
+
+    def forward(self, x):
+        if self.training:
+            return x * (torch.rand(x.shape[0]) > 0.1)
+        return x
+
+    def init_noise(shape):
+        return torch.randn(shape)
+    """
+    assert lines(src) == [9]
+
+
+def test_training_in_a_decorator_makes_the_function_dropout_like() -> None:
+    src = """\
+    import torch
+
+    @only_when(lambda self: self.training)
+    def jitter(self, x):
+        return x + torch.randn_like(x)
+    """
+    assert lines(src) == []
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_training_lines_are_counted_as_the_parser_counts_them(newline: str) -> None:
+    src = textwrap.dedent(
+        """\
+        import torch
+        x = 1
+        def forward(self, x):
+            if self.training:
+                return x * (torch.rand(3) > 0.1)
+            return x
+        """
+    ).replace("\n", newline)
+    assert lines(src) == []

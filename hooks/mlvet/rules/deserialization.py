@@ -56,6 +56,19 @@ def _split(qual: str) -> tuple[str, str, str]:
     return qual.partition(".")[0], module.rpartition(".")[2], name
 
 
+# Every last part of a name `pickle_api` accepts.
+_API_NAMES = _PICKLE_FUNCS | {
+    "load_session",
+    "load_module",
+    "decode",
+    "open",
+    "DbfilenameShelf",
+    "BsdDbShelf",
+    "Shelf",
+    "read_pickle",
+}
+
+
 def pickle_api(qual: str | None) -> str | None:
     """The kind of unpickling function `qual` names, or None. Classes are not included."""
     if not qual or "." not in qual:
@@ -166,16 +179,18 @@ class PickleLoad(Checker):
                 self.unpicklers.discard(name)
 
     def _qualname(self, func: ast.expr) -> str | None:
-        qual = self.ctx.qualname(func)
-        if qual is None and isinstance(func, ast.Name) and func.id not in self.ctx.bound:
+        return self.ctx.qualname(func) or self._from_star(func)
+
+    def _from_star(self, func: ast.expr) -> str | None:
+        if isinstance(func, ast.Name) and func.id not in self.ctx.bound:
             for module in reversed(self.star_modules):
                 candidate = f"{module}.{func.id}"
                 if pickle_api(candidate) or is_unpickler(candidate):
                     return candidate
-        return qual
+        return None
 
     def on_call(self, call: CallSite) -> None:
-        qual = self._qualname(call.node.func)
+        qual = call.qualname or self._from_star(call.node.func)
         kind = pickle_api(qual)
         if kind is not None and not self._round_trip(call):
             self._report(call, f"`{qual}()`", kind)
@@ -212,8 +227,10 @@ class PickleLoad(Checker):
         for value in values:
             if isinstance(value, ast.Starred):
                 value = value.value
-            if not isinstance(value, (ast.Name, ast.Attribute)):
-                continue
+            if not isinstance(value, ast.Name) and not (
+                isinstance(value, ast.Attribute) and value.attr in _API_NAMES
+            ):
+                continue  # an attribute's name is its qualified name's last part
             qual = self._qualname(value)
             kind = pickle_api(qual)
             if kind is not None:

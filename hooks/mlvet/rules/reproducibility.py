@@ -400,7 +400,7 @@ class SeedChecker(Checker):
         self.all_seeded = False
         self.first_use: dict[Family, tuple[ast.Call, str]] = {}
         self._train_time: dict[int, bool] = {}
-        self._mentions_training: bool | None = None
+        self._text_lines: list[str] | None = None  # split when a draw first needs it
         # Values assigned to each name so far, judged only when a seed reads the name:
         # walking every assignment of a file up front was most of this rule's cost.
         self.assigned: dict[str, list[ast.expr]] = {}
@@ -448,18 +448,29 @@ class SeedChecker(Checker):
         func = self.ctx.function
         if func is None:
             return False
-        if self._mentions_training is None:  # no "training" in the file: no walk needed
-            self._mentions_training = "training" in self.ctx.source.text
-        if not self._mentions_training:
-            return False
         known = self._train_time.get(id(func))
         if known is None:
-            known = self._train_time[id(func)] = any(
+            known = self._train_time[id(func)] = self._says_training(func) and any(
                 (isinstance(n, ast.Attribute) and n.attr == "training")
                 or (isinstance(n, ast.Name) and n.id == "training")
                 for n in ast.walk(func)
             )
         return known
+
+    def _says_training(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether the function's lines hold "training" at all (walking it costs more)."""
+        if self._text_lines is None:
+            text = self.ctx.source.text
+            # numbered as the parser numbers them: \r\n and a lone \r end a line, \f does not
+            self._text_lines = (
+                text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+                if "training" in text
+                else []
+            )
+        lines = self._text_lines
+        first = min([func.lineno, *(d.lineno for d in func.decorator_list)])
+        end = func.end_lineno or len(lines)
+        return any("training" in line for line in lines[first - 1 : end])
 
     def _family_draw(self, call: CallSite, q: str) -> Family | None:
         head, _, rest = q.partition(".")
