@@ -168,11 +168,12 @@ def expand_words(
     if "import" in text:
         for m in _FROM_IMPORT.finditer(text):
             module, names = m.group(1), m.group(2)
-            if names.startswith("*") and holds(module):
+            from_word = holds(module)
+            if names.startswith("*") and from_word:
                 return None
             for item in _NAME_ALIAS.finditer(names.strip("()")):
                 name, alias = item.group(1), item.group(2)
-                if holds(module) or holds(name):
+                if from_word or holds(name):
                     found.add(alias or name)
         for m in _IMPORT.finditer(text):
             for item in _NAME_ALIAS.finditer(m.group(1)):
