@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from mlvet.rules.llm import CHECKERS
-from mlvet.rules.llm_prefilter import has_sink_word, imported_llm_libraries
+from mlvet.rules.llm_catalog import MODEL_URL
+from mlvet.rules.llm_prefilter import has_sink_word, imported_llm_libraries, names_model_url
 
 
 @pytest.mark.parametrize(
@@ -24,6 +25,9 @@ from mlvet.rules.llm_prefilter import has_sink_word, imported_llm_libraries
         ("import torch\nimport numpy as np\n", set()),
         ("# we could use openai one day\n", set()),
         ("import openai_helpers\n", set()),
+        ("import os,openai as oa\n", {"openai"}),
+        ("if x:\n\timport  llama_index.core\n", {"llama_index"}),
+        ("reimport openai\n", set()),
     ],
 )
 def test_imported_llm_libraries(text: str, expected: set[str]) -> None:
@@ -108,10 +112,26 @@ ML701_PASSES = [
     "gen = transformers.pipeline('text-generation')\nexec(gen('x')[0]['generated_text'])\n",
     "import transformers as tf\ngen = tf.pipeline('text-generation')\n"
     "exec(gen('x')[0]['generated_text'])\n",
+    "import os; import transformers as hf\ngen = hf . pipeline('text-generation')\n"
+    "exec(gen('x')[0]['generated_text'])\n",
+    "try:\n    from transformers import pipeline\nexcept ImportError:\n    pipeline = None\n"
+    "gen = pipeline('text-generation')\nexec(gen('x')[0]['generated_text'])\n",
+    "from transformers import (\n    AutoTokenizer,\n    pipeline,\n)\n"
+    "gen = pipeline('text-generation')\nexec(gen('x')[0]['generated_text'])\n",
+    "from transformers import pipeline as make\ngen = make('text-generation')\n"
+    "exec(gen('x')[0]['generated_text'])\n",
     # sinks with odd spacing
     "from openai import OpenAI\nclient = OpenAI()\n\ndef report(spark, q):\n"
     "    r = client.chat.completions.create(model='m', messages=[])\n"
     "    spark . sql(r.choices[0].message.content)\n",
+    # a model API's path after another path; a session posting with odd spacing; a host alone
+    "import httpx\n\ndef run(q):\n    r = httpx.post('http://proxy:8080/api/v1/messages', json={})\n"
+    "    exec(r.json()['content'][0]['text'])\n",
+    "import requests\n\ndef run(session, q):\n"
+    "    r = session . post('http://localhost:11434/api/generate', json={})\n"
+    "    exec(r.json()['response'])\n",
+    "import requests\nURL = 'https://api.openai.com'\n\ndef run(q):\n    r = requests.post(URL, json={})\n"
+    "    exec(r.json()['choices'][0]['message']['content'])\n",
 ]
 
 ML701_REJECTS = [
@@ -121,9 +141,22 @@ ML701_REJECTS = [
     # `pipeline` of sklearn, and transformers named in prose only
     "import subprocess\nfrom sklearn.pipeline import make_pipeline\n"
     "# column transformers feed the pipeline\npipe = make_pipeline(a, b)\nsubprocess.run(['ls'])\n",
+    # `pipeline` from elsewhere; "transformers" and "pipeline" inside other names
+    "import subprocess\nfrom sentence_transformers import SentenceTransformer\n"
+    "from mylib.pipelines import pipeline\np = pipeline('x')\nsubprocess.run(p('y'), shell=True)\n",
+    "import subprocess\nfrom .utils import dummy_torch_and_transformers_objects, custom_pipelines\n"
+    "subprocess.run(['ls'])\n",
     # a post to some other API
     "import requests, subprocess\nr = requests.post('https://example.com/upload', data=b)\n"
     "subprocess.run(r.text, shell=True)\n",
+    # an API path, a host named api.*, that are no model API's
+    "import requests, subprocess\nr = requests.post('https://example.com/api/upload', data=b)\n"
+    "subprocess.run(r.text, shell=True)\n",
+    "import requests, subprocess\nr = requests.post('https://api.example.com/v2/run', data=b)\n"
+    "subprocess.run(r.text, shell=True)\n",
+    # generated ids never decoded
+    "import subprocess\n\ndef run(model, ids):\n    out = model.generate(ids)\n"
+    "    subprocess.run(str(out), shell=True)\n",
 ]
 
 
@@ -137,3 +170,27 @@ def test_ml701_gate_passes_model_calls_without_imports(text: str) -> None:
 def test_ml701_gate_rejects_files_without_a_model_call(text: str) -> None:
     assert not _ml701_ungated(text)
     assert "LLMOutputExecutedChecker" not in _gates(text)
+
+
+@pytest.mark.parametrize("url", MODEL_URL.pattern.split("|"))
+def test_every_model_url_is_found(url: str) -> None:
+    text = url.replace("\\.", ".")
+    assert MODEL_URL.search(text)
+    assert names_model_url(f"x = 1\nURL = 'https://{text}/x'\n")
+    assert names_model_url(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("'http://proxy/api/v1/messages'", True),
+        ("'http://proxy/v1/v1/chat'", True),
+        ("BASE + '/v1/chat/completions'", True),
+        ("'https://example.com/api/upload'", False),
+        ("'https://api.example.com/v1/models'", False),
+        ("see https://github.com/openai/openai-python", False),
+    ],
+)
+def test_model_url_spellings(text: str, expected: bool) -> None:
+    assert names_model_url(text) is expected
+    assert names_model_url(text) is (MODEL_URL.search(text) is not None)

@@ -9,10 +9,12 @@ the engine calls (`search`) and is shared by the LLM checkers through a one-file
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import cast
 
 from mlvet.rules.llm_catalog import MODEL_URL
 from mlvet.rules.ml2_gates_smells import CodeText, doctest_at, line_start
+from mlvet.rules.textgate import contains
 
 # Modules whose import makes a file an LLM application (or an agent framework).
 _LLM_MODULES = (
@@ -20,7 +22,10 @@ _LLM_MODULES = (
     r"|vllm|google|vertexai|mistralai|cohere|groq|together|smolagents|llama_cpp|gpt4all|dspy"
     r"|replicate|mlx_lm)\b"
 )
-_IMPORT = re.compile(r"import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*" + _LLM_MODULES)
+# "mport" (then a look back for the "i"): the regex engine scans for the first letter of a
+# literal prefix, and "m" is rarer than "i" in code. A dotted name is never given back
+# (`++`): no shorter part of it is followed by a comma.
+_IMPORT = re.compile(r"mport(?<=import)[ \t]+(?:[\w.]++[ \t]*,[ \t]*)*" + _LLM_MODULES)
 _FROM = re.compile(r"from[ \t]+" + _LLM_MODULES)
 
 # Anything that can run text: code, shell, SQL, pickle, dynamic import, a written .py file.
@@ -85,9 +90,9 @@ def imported_llm_libraries(text: str) -> frozenset[str]:
         return _last[1]  # type: ignore[return-value]
     found = frozenset(
         m.group(1).split("_")[0] if m.group(1).startswith("langchain") else m.group(1)
-        for pattern in (_IMPORT, _FROM)
+        for pattern, keyword_start in ((_IMPORT, 1), (_FROM, 0))
         for m in pattern.finditer(text)
-        if _statement_start(text, m.start())
+        if _statement_start(text, m.start() - keyword_start)
     )
     _last[0], _last[1] = text, found
     return found
@@ -115,39 +120,69 @@ _WEAK_SOURCES: dict[str, tuple[str, ...]] = {
 
 
 def names_a_source(found: frozenset[str], text: str) -> bool:
-    """Whether the imported libraries, and the text, can produce model output at all."""
+    """Whether the imported libraries, and the text, can produce model output at all
+    (transformers through `pipeline`: see `_source_without_import`)."""
     if not found.issubset(_WEAK_SOURCES):
         return True
-    if "transformers" in found and "pipeline" in text and _hf_pipeline(text):
-        return True
-    return any(word in text for lib in found - {"transformers"} for word in _WEAK_SOURCES[lib])
+    return any(
+        contains(text, word) for lib in found - {"transformers"} for word in _WEAK_SOURCES[lib]
+    )
 
 
-_IMPORT_STATEMENT = re.compile(r"import[ \t]+(?:\([^)]{0,2000}\)|[^\n]{0,500})")
-_MODULE_ALIAS = re.compile(r"import[ \t]+transformers[ \t]+as[ \t]+(\w+)")
+# After `from transformers`: the rest of the module name and the imported names (a
+# parenthesised list, or the rest of the line). After `import transformers`: an alias.
+_FROM_TRANSFORMERS_REST = re.compile(r"[\w.]*[ \t]+import[ \t]+(?:\([^)]{0,2000}\)|[^\n]{0,500})")
+_ALIAS = re.compile(r"[ \t]+as[ \t]+(\w+)")
+_DOT_PIPELINE = re.compile(r"\s*\.\s*pipeline\b")
 
 
 def _hf_pipeline(text: str) -> bool:
     """`transformers.pipeline` as the data flow resolves it: imported from transformers
     (by name, under another, or with `*`), or an attribute of transformers (a
     conventional name) or of a name transformers is imported as."""
-    modules = ["transformers"]
-    for m in _IMPORT_STATEMENT.finditer(text):
-        start = max(line_start(text, m.start()), m.start() - 300)
-        statement = text[start : m.end()]
-        if "transformers" not in statement or not _statement_start(
-            text, start + (len(statement) - len(statement.lstrip()))
-        ):
-            continue
-        if statement.lstrip().startswith("from") and ("pipeline" in statement or "*" in statement):
+    aliases: list[str] = []
+    for pos in _occurrences(text, "transformers"):
+        end = pos + len("transformers")
+        if _pipeline_attribute(text, pos, end):
             return True
-        modules.extend(_MODULE_ALIAS.findall(statement))
-    for module in modules:
-        for m in re.finditer(re.escape(module) + r"\s*\.\s*pipeline\b", text):
-            before = text[m.start() - 1 : m.start()]
-            if not (before.isalnum() or before in "_.") and not doctest_at(text, m.start()):
+        keyword = _keyword_before(text, pos)
+        if keyword == "from":
+            names = _FROM_TRANSFORMERS_REST.match(text, end)
+            if names and ("pipeline" in names.group() or "*" in names.group()):
                 return True
-    return False
+        elif keyword == "import" and (alias := _ALIAS.match(text, end)):
+            aliases.append(alias.group(1))
+    return any(
+        _pipeline_attribute(text, pos, pos + len(alias))
+        for alias in aliases
+        for pos in _occurrences(text, alias)
+    )
+
+
+def _occurrences(text: str, word: str) -> Iterator[int]:
+    """Where `word` starts as a name: not inside a longer name or after a dot."""
+    pos = text.find(word)
+    while pos >= 0:
+        before = text[pos - 1 : pos]
+        after = text[pos + len(word) : pos + len(word) + 1]
+        if not (before.isalnum() or before in "_.") and not (after.isalnum() or after == "_"):
+            yield pos
+        pos = text.find(word, pos + len(word))
+
+
+def _pipeline_attribute(text: str, pos: int, end: int) -> bool:
+    """Whether the name at `pos:end` is followed by `.pipeline`, outside a doctest."""
+    return _DOT_PIPELINE.match(text, end) is not None and not doctest_at(text, pos)
+
+
+def _keyword_before(text: str, pos: int) -> str:
+    """`from` or `import` when it starts a statement right before `pos`, else ""."""
+    start = line_start(text, pos)
+    head = text[start:pos].rstrip(" \t")
+    for keyword in ("from", "import"):
+        if head.endswith(keyword) and _statement_start(text, start + len(head) - len(keyword)):
+            return keyword
+    return ""
 
 
 # Model calls the data flow finds without any import: a client passed in as a parameter
@@ -155,51 +190,59 @@ def _hf_pipeline(text: str) -> bool:
 # ids from `.generate(` decoded by `.decode(` (in code: library docstrings show both), a
 # raw HTTP post (requests, httpx, `session.post`) to a model API's URL.
 _CHAT_COMPLETIONS = re.compile(r"chat\s*\.\s*completions\s*\.\s*(?:create|parse)\b")
-_GENERATE_CALL = re.compile(r"generate\s*\(")
+_GENERATE = re.compile(r"generate(?:_content|\s*\()")
 _DECODE_CALL = re.compile(r"decode\s*\(")
 
 
-def _source_without_import(text: str, posts: bool) -> bool:
-    if "generate" in text:
-        if "generate_content" in text:
-            return True
-        if _generate_and_decode(text):
-            return True
-    if "completions" in text and _CHAT_COMPLETIONS.search(text):
+def _source_without_import(text: str) -> bool:
+    if contains(text, "generate") and _generates_text(text):
         return True
-    if "pipeline" in text and "transformers" in text and _hf_pipeline(text):
+    if contains(text, "completions") and _CHAT_COMPLETIONS.search(text):
+        return True
+    if contains(text, "transformers") and contains(text, "pipeline") and _hf_pipeline(text):
         return True  # `transformers.pipeline(...)`: a conventional name, no import needed
-    if "_engine" in text and ("as_query_engine" in text or "as_chat_engine" in text):
-        return True
-    if posts:
-        # MODEL_URL (an alternation the regex engine tries at every position) runs only
-        # where one of its literals occurs.
-        return any(w in text for w in _MODEL_URL_WORDS) and MODEL_URL.search(text) is not None
+    return contains(text, "_engine") and (
+        contains(text, "as_query_engine") or contains(text, "as_chat_engine")
+    )
+
+
+# llm_catalog.MODEL_URL is an alternation the regex engine tries at every position. Each
+# of its URLs starts with one of these paths or ends in the ".com" of its host: finding
+# those (a regex that starts with a literal, a substring search) and trying MODEL_URL only
+# there gives the same answer for a fraction of the cost.
+_URL_PATH = re.compile(r"/(?:chat|v1|api)(?=/)")
+_LONGEST_HOST = 40  # characters a MODEL_URL host spans, ".com" included (at most 33 now)
+
+
+def names_model_url(text: str) -> bool:
+    """Whether llm_catalog.MODEL_URL matches somewhere in the text."""
+    for m in _URL_PATH.finditer(text):
+        if MODEL_URL.match(text, m.start()):
+            return True
+    end = text.find(".com") + 4
+    while end >= 4:
+        if MODEL_URL.search(text, max(0, end - _LONGEST_HOST), end):
+            return True
+        end = text.find(".com", end) + 4
     return False
 
 
-# What every match of llm_catalog.MODEL_URL holds.
-_MODEL_URL_WORDS = (
-    "/v1/",
-    "/chat/completions",
-    "api.openai",
-    "api.anthropic",
-    "/api/",
-    "generativelanguage",
-    "openai.azure",
-)
+def _posts_to_model_url(text: str) -> bool:
+    """Whether the text may post over HTTP to a model API's URL: llm_catalog.HTTP_POSTS
+    (`requests.post`, `requests.request`, `httpx.post`, under any name they are imported
+    as) or a `session.post(...)`, each of which names `post` or `request`."""
+    return names_model_url(text) and (contains(text, "request") or contains(text, "post"))
 
 
-def _posts(text: str) -> bool:
-    """Whether the text may post over HTTP: llm_catalog.HTTP_POSTS (`requests.post`,
-    `requests.request`, `httpx.post`, under any name they are imported as) or a
-    `session.post(...)`."""
-    return "request" in text or ".post" in text or "httpx" in text
-
-
-def _generate_and_decode(text: str) -> bool:
-    generate = [m.start() for m in _GENERATE_CALL.finditer(text) if _method_at(text, m.start())]
-    if not generate:
+def _generates_text(text: str) -> bool:
+    """`x.generate_content(...)`, or `x.generate(...)` and `y.decode(...)` in code."""
+    generate = []
+    for m in _GENERATE.finditer(text):
+        if m.group() == "generate_content":
+            return True
+        if _method_at(text, m.start()):
+            generate.append(m.start())
+    if not generate or not contains(text, "decode"):
         return False
     decode = [m.start() for m in _DECODE_CALL.finditer(text) if _method_at(text, m.start())]
     if not decode:
@@ -222,13 +265,13 @@ def _method_at(text: str, pos: int) -> bool:
     return (c == "." or c == "_") and not doctest_at(text, pos)
 
 
-def makes_model_text(text: str, posts: bool) -> bool:
+def makes_model_text(text: str, model_url: bool) -> bool:
     """Whether the text may hold a call that ML701's data flow takes for model output
-    (`posts`: whether it may post over HTTP)."""
+    (`model_url`: whether it posts to a model API's URL)."""
     found = imported_llm_libraries(text)
-    if found and names_a_source(found, text):
+    if model_url or (found and names_a_source(found, text)):
         return True
-    return _source_without_import(text, posts)
+    return _source_without_import(text)
 
 
 class _Gate:
@@ -256,25 +299,27 @@ class _Gate:
         self._extra = extra
 
     def search(self, text: str, pos: int = 0, endpos: int = 2**63 - 1) -> bool:
-        if self._require and not any(w in text for w in self._require):
+        if self._require and not any(contains(text, w) for w in self._require):
             return False
         if self._need_source:
             # Model output, then something that runs it. A model API's URL (`extra`)
             # matters only where something posts to it.
-            posts = _posts(text)
-            if any(w in text for w in self._words) or (
-                posts and any(p.search(text) for p in self._extra)
+            model_url = _posts_to_model_url(text)
+            if any(contains(text, w) for w in self._words) or (
+                model_url and any(p.search(text) for p in self._extra)
             ):
                 return True
-            return makes_model_text(text, posts) and (not self._need_sink or has_sink_word(text))
-        if any(w in text for w in self._words) or any(p.search(text) for p in self._extra):
+            return makes_model_text(text, model_url) and (
+                not self._need_sink or has_sink_word(text)
+            )
+        if any(contains(text, w) for w in self._words) or any(p.search(text) for p in self._extra):
             return True
         if self._modules is not None and not self._modules:
             return False
         found = imported_llm_libraries(text)
         if not found or (self._modules is not None and not found & self._modules):
             return False
-        if self._names and not any(n in text for n in self._names):
+        if self._names and not any(contains(text, n) for n in self._names):
             return False
         return not self._need_sink or has_sink_word(text)
 
