@@ -11,7 +11,7 @@ import test_rules_ml1_remote as remote
 from ml1_support import marked_lines
 from mlvet.rules import deserialization, remote_code
 from mlvet.rules.base import Checker
-from mlvet.rules.textgate import Gate, contains, in_doctest
+from mlvet.rules.textgate import Gate, around_imports, contains, import_view, in_doctest
 
 CHECKER_OF = {c.codes[0]: c for c in [*deserialization.CHECKERS, *remote_code.CHECKERS]}
 CASES: list[tuple[str, str, str]] = [
@@ -130,6 +130,39 @@ def test_confirming_regex_with_a_before_part(text: str, found: bool) -> None:
 def test_a_before_part_is_shown_ahead_of_its_regex() -> None:
     gate = Gate(("torch",), (("load", r"load\b", r"torch\s*\.\s*\Z"),))
     assert gate.pattern == r"torch\s*\.\s*load\b"
+
+
+def test_import_view_holds_the_text_around_every_import() -> None:
+    body = "x = 1\n" * 2000
+    text = "import os\n" + body + "from torch import load\n" + body + "y = 2\n"
+    view, view_starts, text_starts = import_view(text)
+    assert "import os" in view and "from torch import load" in view
+    assert len(view) < len(text) // 2  # the filler between the imports is left out
+    for v, t in zip(view_starts, text_starts, strict=True):
+        assert view[v : v + 50] == text[t : t + 50]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("import torch as th\n", True),
+        ("x = 1\n" * 3000 + "import torch as th\n", True),  # a late import
+        ("x = 1\n" * 3000 + "import torch\n", False),
+        ('"""\n>>> import torch as th\n"""\n' + "x = 1\n" * 3000, False),  # doctest
+    ],
+)
+def test_a_regex_marked_around_imports_is_searched_there(text: str, found: bool) -> None:
+    gate = Gate(("torch",), (around_imports(r"import\s+torch\s+as\s"),))
+    assert bool(gate.search(text)) is found
+    assert gate.pattern == r"import\s+torch\s+as\s"
+
+
+def test_positions_found_around_imports_are_positions_in_the_text() -> None:
+    # skip_docstrings counts triple quotes before the match in the whole text
+    doc = '"""\nimport torch as th\n"""\n'
+    gate = Gate(("torch",), (around_imports(r"import\s+torch\s+as\s"),), skip_docstrings=True)
+    assert not gate.search(doc + "x = 1\n" * 3000)
+    assert gate.search(doc + "x = 1\n" * 3000 + "import torch as th\n")
 
 
 @pytest.mark.parametrize(

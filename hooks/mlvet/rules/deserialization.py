@@ -21,7 +21,7 @@ from mlvet.rules.callargs import (
     string_value,
 )
 from mlvet.rules.starimports import StarImportChecker, StarImports
-from mlvet.rules.textgate import IMPORTED, Confirm, Gate
+from mlvet.rules.textgate import IMPORTED, Confirm, Gate, around_imports
 
 _REF_CWE502 = "https://cwe.mitre.org/data/definitions/502.html"
 
@@ -140,11 +140,13 @@ _PICKLE_CONFIRM: tuple[Confirm, ...] = (
     ("joblib", r"joblib\s*\.\s*load\b"),
     ("shelve", r"shelve\s*\.\s*(?:open|\w*Shelf)\b"),
     ("read_pickle", r"read_pickle"),
-    rf"import\s+{_PICKLE_MODULE_RE}\s+as\s",
+    around_imports(rf"import\s+{_PICKLE_MODULE_RE}\s+as\s"),
     # `from pickle import loads`, `from joblib import load as jl`, `from dill import *`
     # (relative imports are the project's own modules and never resolve).
-    rf"from\s+(?=\w){_PICKLE_MODULE_RE}\s+import\s*{IMPORTED}"
-    r"(?:\b(?:_?loads?|_?Unpickler|load_session|load_module|open|decode|\w*Shelf)\b|\*)",
+    around_imports(
+        rf"from\s+(?=\w){_PICKLE_MODULE_RE}\s+import\s*{IMPORTED}"
+        r"(?:\b(?:_?loads?|_?Unpickler|load_session|load_module|open|decode|\w*Shelf)\b|\*)"
+    ),
 )
 
 
@@ -265,11 +267,13 @@ class TorchLoad(StarImportChecker):
             ("load", rf"load\b{_NOT_WEIGHTS_ONLY}", r"torch\s*\.\s*\Z"),
             ("serialization", rf"serialization\s*\.\s*load\b{_NOT_WEIGHTS_ONLY}"),
             # every other spelling still calls something `.load` or `load`
-            ("load", r"import\s+torch(?:\.serialization)?\s+as\s"),
+            ("load", around_imports(r"import\s+torch(?:\.serialization)?\s+as\s")),
             (
                 "load",
-                rf"from\s+torch(?:\.serialization)?\s+import\s*{IMPORTED}"
-                r"(?:\b(?:load|serialization)\b|\*)",
+                around_imports(
+                    rf"from\s+torch(?:\.serialization)?\s+import\s*{IMPORTED}"
+                    r"(?:\b(?:load|serialization)\b|\*)"
+                ),
             ),
         ),
     )
@@ -355,10 +359,12 @@ class NumpyAllowPickle(StarImportChecker):
             # allow_pickle as the third positional argument: np.load(p, None, True)
             # (searched from `load`: `np` is in every `input`)
             ("load", rf"load\s*\({_TWO_ARGS}", r"(?:np|numpy)\s*\.\s*\Z"),
-            ("numpy", r"import\s+numpy\s+as\s+(?!np\b)"),
+            ("numpy", around_imports(r"import\s+numpy\s+as\s+(?!np\b)")),
             (
                 ("numpy", "cupy"),
-                rf"from\s+[\w.]*(?:numpy|cupy)\s+import\s*{IMPORTED}(?:\bload\b|\*)",
+                around_imports(
+                    rf"from\s+[\w.]*(?:numpy|cupy)\s+import\s*{IMPORTED}(?:\bload\b|\*)"
+                ),
             ),
             ("read_array", r"read_array"),
         ),
@@ -402,8 +408,11 @@ class YamlLoad(Checker):
             # every spelling calls something named load, load_all or unsafe_load
             ("load", r"yaml\s*\.\s*(?:unsafe_)?load"),
             ("load", r"unsafe_load"),
-            ("load", r"import\s+yaml\s+as\s"),
-            ("load", rf"from\s+yaml\s+import\s*{IMPORTED}(?:\b(?:load|load_all)\b|\*)"),
+            ("load", around_imports(r"import\s+yaml\s+as\s")),
+            (
+                "load",
+                around_imports(rf"from\s+yaml\s+import\s*{IMPORTED}(?:\b(?:load|load_all)\b|\*)"),
+            ),
         ),
     )
     node_types = (ast.Assign, ast.ClassDef, ast.ImportFrom)

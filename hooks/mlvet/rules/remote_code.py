@@ -21,7 +21,7 @@ from mlvet.rules.callargs import (
     string_value,
 )
 from mlvet.rules.starimports import StarImportChecker
-from mlvet.rules.textgate import IMPORTED, REST_OF_LINE, Gate
+from mlvet.rules.textgate import IMPORTED, REST_OF_LINE, Gate, around_imports
 
 # -- ML106: trust_remote_code -----------------------------------------------------------
 
@@ -142,9 +142,9 @@ class TorchHubLoad(StarImportChecker):
         ("hub",),
         (
             r"hub\s*\.\s*(?:load|list|help)\b",
-            ("torch", r"from\s+torch\.hub\s+import\b"),
-            ("torch", r"import\s+torch\.hub\s+as\s"),
-            ("torch", rf"from\s+torch\s+import\s*{IMPORTED}\bhub\b"),
+            ("torch", around_imports(r"from\s+torch\.hub\s+import\b")),
+            ("torch", around_imports(r"import\s+torch\.hub\s+as\s")),
+            ("torch", around_imports(rf"from\s+torch\s+import\s*{IMPORTED}\bhub\b")),
         ),
     )
     fragment_words = ("hub",)
@@ -349,7 +349,10 @@ class UnpinnedHubDownload(Checker):
         # opening parenthesis, then within the call an "org/name" string.
         (
             *((name, rf"{name}\s*\({_CALL_PREFIX}['\"]{_ID_TEXT}['\"]") for name in _ID_ARGS),
-            (tuple(_ID_ARGS), rf"import\s{REST_OF_LINE}\b(?:{_HUB_NAMES})\s+as\s"),
+            (
+                tuple(_ID_ARGS),
+                around_imports(rf"import\s{REST_OF_LINE}\b(?:{_HUB_NAMES})\s+as\s"),
+            ),
         ),
         skip_docstrings=True,
     )

@@ -12,8 +12,9 @@ documentation, not code, and does not count.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 # What may stand between `import` and a name in a from-import, one line or a
 # parenthesised list; bounded and lazy so an unclosed "(" cannot make a search quadratic.
@@ -35,6 +36,51 @@ def contains(text: str, needle: str) -> bool:
     if hit is None:
         hit = _last_hits[needle] = needle in text
     return hit
+
+
+# A confirming regex marked so (`around_imports`) can only match text holding an
+# `import` keyword near its start: it is searched in the text around each `import`
+# (a module's import block and the odd late import) instead of the whole module.
+_AROUND_IMPORTS = "(?#around-imports)"
+# How far a marked regex's match may start before, and end after, its `import`.
+_IMPORT_BEFORE = 1000
+_IMPORT_AFTER = 3000
+_IMPORT_WORD = re.compile("import")
+_last_view: list[object] = [None, None]
+
+
+def around_imports(regex: str) -> str:
+    """Mark a confirming regex that always matches across an `import` keyword."""
+    return _AROUND_IMPORTS + regex
+
+
+def import_view(text: str) -> tuple[str, list[int], list[int]]:
+    """The text around every `import`, joined by newlines, with where each piece starts
+    in the view and in the text (memoised for the current file)."""
+    if _last_view[0] is text:
+        return _last_view[1]  # type: ignore[return-value]
+    # Pieces never overlap, so positions mapped back to the text stay in order; a match
+    # that spans where one ends and the next begins is inside the first (see the bounds).
+    pieces: list[tuple[int, int]] = []
+    for m in _IMPORT_WORD.finditer(text):
+        p = m.start()
+        if pieces and p - _IMPORT_BEFORE <= pieces[-1][1]:
+            pieces[-1] = (pieces[-1][0], p + _IMPORT_AFTER)
+        else:
+            pieces.append((max(0, p - _IMPORT_BEFORE), p + _IMPORT_AFTER))
+    view_starts: list[int] = []
+    text_starts: list[int] = []
+    parts: list[str] = []
+    size = 0
+    for a, b in pieces:
+        view_starts.append(size)
+        text_starts.append(a)
+        part = text[a:b]
+        parts.append(part)
+        size += len(part) + 1
+    result = ("\n".join(parts), view_starts, text_starts)
+    _last_view[0], _last_view[1] = text, result
+    return result
 
 
 def in_doctest(text: str, pos: int) -> bool:
@@ -100,8 +146,7 @@ class Gate:
 
     def _matches(self, regex: re.Pattern[str], string: str, before: re.Pattern[str] | None) -> bool:
         quotes, seen = 0, 0
-        for match in regex.finditer(string):
-            pos = match.start()
+        for pos in _starts(regex, string):
             if before is not None:
                 lead = before.search(string, max(0, pos - _BEFORE_WINDOW), pos)
                 if lead is None:
@@ -124,6 +169,18 @@ class Gate:
 _Entry = tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str] | None]
 
 
+def _starts(regex: re.Pattern[str], string: str) -> Iterator[int]:
+    """Where the regex matches in `string`, in order (a marked one: in its import view)."""
+    if not regex.pattern.startswith(_AROUND_IMPORTS):
+        for match in regex.finditer(string):
+            yield match.start()
+        return
+    view, view_starts, text_starts = import_view(string)
+    for match in regex.finditer(view):
+        i = bisect.bisect_right(view_starts, match.start()) - 1
+        yield text_starts[i] + match.start() - view_starts[i]
+
+
 def _entry(item: Confirm) -> _Entry:
     if isinstance(item, str):
         return (), re.compile(item), None
@@ -134,5 +191,6 @@ def _entry(item: Confirm) -> _Entry:
 
 def _shown(item: Confirm) -> str:
     if isinstance(item, str):
-        return item
-    return (item[2].removesuffix(r"\Z") if len(item) == 3 else "") + item[1]
+        return item.removeprefix(_AROUND_IMPORTS)
+    shown = item[1].removeprefix(_AROUND_IMPORTS)
+    return (item[2].removesuffix(r"\Z") if len(item) == 3 else "") + shown
