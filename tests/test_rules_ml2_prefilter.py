@@ -413,6 +413,11 @@ SMELLS_GATE_PASSES: list[tuple[str, str]] = [
         "ML205",
         "import torch\n\ndef fit(model, opt, loader, val):\n    for x in loader:\n        model.eval()\n        score(model, val)\n        loss_fn(model(x)).backward()\n        opt.step()\n",
     ),
+    # ML205: a module not named like one, assigned with spaces around the dot
+    (
+        "ML205",
+        "import torch\nfrom torch import nn\nbox . layer = nn.Linear(2, 2)\nwith torch.no_grad():\n    y = box.layer(x)\n",
+    ),
     # ML206: frames without the words the old needles wanted, odd spacing and brackets
     ("ML206", "df = pd.DataFrame({'a': [1]})\ndf['a'][0] = 2\n"),
     ("ML206", "import seaborn as sns\ntips = sns.load_dataset('tips')\ntips['tip'][0] = 1\n"),
@@ -476,6 +481,11 @@ SMELLS_GATE_REJECTS: list[tuple[str, str]] = [
         'import torch\n\nclass Pipe:\n    @torch.no_grad()\n    def __call__(self, prompt, generator=None):\n        """\n        generator (`torch.Generator`): the random source.\n        """\n        return self.unet(prompt)\n',
     ),
     ("ML205", "import torch\n\ndef validate_args(args):\n    return parse(args)\n"),
+    # ML205: the callee's last part is assigned (`layer = 3`), the dotted name never is
+    (
+        "ML205",
+        "import torch\nfrom torch import nn\nbox.other = nn.Linear(2, 2)\nlayer = 3\nwith torch.no_grad():\n    y = box.layer(x)\n",
+    ),
     # ML206: nested containers, comparisons, strings, single indexers
     ("ML206", "import pandas as pd\nconfig = {}\nconfig['model']['lr'] = 0.1\n"),
     ("ML206", "import pandas as pd\ndf = pd.read_csv('a.csv')\nassert df['a'][0] == 1\n"),
