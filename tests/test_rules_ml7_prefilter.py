@@ -26,6 +26,8 @@ from mlvet.rules.llm_prefilter import has_sink_word, imported_llm_libraries, nam
         ("# we could use openai one day\n", set()),
         ("import openai_helpers\n", set()),
         ("import os,openai as oa\n", {"openai"}),
+        ("import numpy as np, openai\n", {"openai"}),
+        ("from x import openai\n", set()),
         ("if x:\n\timport  llama_index.core\n", {"llama_index"}),
         ("reimport openai\n", set()),
     ],
@@ -120,6 +122,12 @@ ML701_PASSES = [
     "gen = pipeline('text-generation')\nexec(gen('x')[0]['generated_text'])\n",
     "from transformers import pipeline as make\ngen = make('text-generation')\n"
     "exec(gen('x')[0]['generated_text'])\n",
+    # the library imported after an aliased one
+    "import torch, transformers as hf\ngen = hf.pipeline('text-generation')\n"
+    "exec(gen('x')[0]['generated_text'])\n",
+    "import subprocess\nimport numpy as np, anthropic\nc = anthropic.Anthropic()\n"
+    "m = c.messages.create(model='m', max_tokens=9, messages=[])\n"
+    "subprocess.run(m.content[0].text, shell=True)\n",
     # sinks with odd spacing
     "from openai import OpenAI\nclient = OpenAI()\n\ndef report(spark, q):\n"
     "    r = client.chat.completions.create(model='m', messages=[])\n"

@@ -22,10 +22,12 @@ _LLM_MODULES = (
     r"|vllm|google|vertexai|mistralai|cohere|groq|together|smolagents|llama_cpp|gpt4all|dspy"
     r"|replicate|mlx_lm)\b"
 )
+# Names imported before the one looked for: `import os, numpy as np, openai`.
+_OTHER_NAMES = r"(?:[\w.]++(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*"
 # "mport" (then a look back for the "i"): the regex engine scans for the first letter of a
 # literal prefix, and "m" is rarer than "i" in code. A dotted name is never given back
 # (`++`): no shorter part of it is followed by a comma.
-_IMPORT = re.compile(r"mport(?<=import)[ \t]+(?:[\w.]++[ \t]*,[ \t]*)*" + _LLM_MODULES)
+_IMPORT = re.compile(r"mport(?<=import)[ \t]+" + _OTHER_NAMES + _LLM_MODULES)
 _FROM = re.compile(r"from[ \t]+" + _LLM_MODULES)
 
 # Anything that can run text: code, shell, SQL, pickle, dynamic import, a written .py file.
@@ -134,6 +136,8 @@ def names_a_source(found: frozenset[str], text: str) -> bool:
 _FROM_TRANSFORMERS_REST = re.compile(r"[\w.]*[ \t]+import[ \t]+(?:\([^)]{0,2000}\)|[^\n]{0,500})")
 _ALIAS = re.compile(r"[ \t]+as[ \t]+(\w+)")
 _DOT_PIPELINE = re.compile(r"\s*\.\s*pipeline\b")
+# A from- or import-statement's start, up to the name after it (searched in one line).
+_KEYWORD_BEFORE = re.compile(r"\b(from|import)[ \t]+" + _OTHER_NAMES + r"\Z")
 
 
 def _hf_pipeline(text: str) -> bool:
@@ -176,13 +180,12 @@ def _pipeline_attribute(text: str, pos: int, end: int) -> bool:
 
 
 def _keyword_before(text: str, pos: int) -> str:
-    """`from` or `import` when it starts a statement right before `pos`, else ""."""
+    """`from` or `import` when it starts the statement that names `pos`, else ""."""
     start = line_start(text, pos)
-    head = text[start:pos].rstrip(" \t")
-    for keyword in ("from", "import"):
-        if head.endswith(keyword) and _statement_start(text, start + len(head) - len(keyword)):
-            return keyword
-    return ""
+    head = _KEYWORD_BEFORE.search(text, start, pos)
+    if head is None or not _statement_start(text, head.start()):
+        return ""
+    return head.group(1)
 
 
 # Model calls the data flow finds without any import: a client passed in as a parameter
