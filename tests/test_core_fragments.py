@@ -317,3 +317,19 @@ def test_seed_words_skip_random_state_but_keep_draws() -> None:
     parts, _ = check_source(source(text), config, rules, always_parse=False)
     assert [f.rule for f in whole] == ["ML201"]
     assert [(f.rule, f.line) for f in whole] == [(f.rule, f.line) for f in parts]
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ('x = """a"""\n', [(4, 11)]),
+        ("x = '''a \"\"\" b'''\n", [(4, 17)]),  # the other kind of quote opens nothing inside
+        ('"""a\'\'\'"""', [(0, 10)]),
+        ('""""', [(0, 4)]),  # never closed: runs to the end
+        ('"""x', [(0, 4)]),
+        ('""""""""', [(0, 6)]),  # two quotes left over open nothing
+        ("a = 1\n", []),
+    ],
+)
+def test_string_spans(text: str, spans: list[tuple[int, int]]) -> None:
+    assert fragments._string_spans(text) == spans

@@ -28,7 +28,6 @@ _CONTINUES = re.compile(r"(?:else|elif|except|finally)\b")
 # Only function and class definitions (decorated or not) are ever left out: module-level
 # code holds imports, aliases and constants every checker may read.
 _DEFINITION = re.compile(r"(?:@|def\b|async\s+def\b|class\b)")
-_TRIPLE = re.compile(r"\"\"\"|'''")
 
 # Below this share of the text left out, parsing the whole file is as cheap.
 MIN_SAVING = 0.2
@@ -37,19 +36,26 @@ MIN_SIZE = 8_000
 
 
 def _string_spans(text: str) -> list[tuple[int, int]]:
-    """Rough spans of triple-quoted strings (a wrong guess only costs a whole-file parse)."""
+    """Rough spans of triple-quoted strings (a wrong guess only costs a whole-file parse).
+
+    Substring searches for each kind of quote: a regex for either kind would stop at
+    every quote character of the file.
+    """
     spans: list[tuple[int, int]] = []
-    open_at = -1
-    quote = ""
-    for m in _TRIPLE.finditer(text):
-        q = m.group()
-        if open_at < 0:
-            open_at, quote = m.start(), q
-        elif q == quote:
-            spans.append((open_at, m.end()))
-            open_at = -1
-    if open_at >= 0:
-        spans.append((open_at, len(text)))
+    double = text.find('"""')
+    single = text.find("'''")
+    while double >= 0 or single >= 0:
+        open_at, quote = (double, '"""') if single < 0 or 0 <= double < single else (single, "'''")
+        close = text.find(quote, open_at + 3)
+        if close < 0:
+            spans.append((open_at, len(text)))
+            break
+        end = close + 3
+        spans.append((open_at, end))
+        if double >= 0 and double < end:
+            double = text.find('"""', end)
+        if single >= 0 and single < end:
+            single = text.find("'''", end)
     return spans
 
 
