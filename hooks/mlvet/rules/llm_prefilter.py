@@ -167,7 +167,7 @@ def _occurrences(text: str, word: str) -> Iterator[int]:
     """Where `word` starts as a name: not inside a longer name or after a dot."""
     pos = text.find(word)
     while pos >= 0:
-        before = text[pos - 1 : pos]
+        before = text[pos - 1] if pos else " "
         after = text[pos + len(word) : pos + len(word) + 1]
         if not (before.isalnum() or before in "_.") and not (after.isalnum() or after == "_"):
             yield pos
