@@ -180,8 +180,10 @@ def _pipeline_attribute(text: str, pos: int, end: int) -> bool:
 
 
 def _keyword_before(text: str, pos: int) -> str:
-    """`from` or `import` when it starts the statement that names `pos`, else ""."""
-    start = line_start(text, pos)
+    """`from` or `import` when it starts the statement that names `pos`, else ""
+    (looked for in the 300 characters before: a search from the start of a long line at
+    each occurrence would make the whole quadratic)."""
+    start = max(line_start(text, pos), pos - 300)
     head = _KEYWORD_BEFORE.search(text, start, pos)
     if head is None or not _statement_start(text, head.start()):
         return ""
