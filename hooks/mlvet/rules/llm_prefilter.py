@@ -23,10 +23,9 @@ _LLM_MODULES = (
     r"|replicate|mlx_lm)\b"
 )
 # Names imported before the one looked for: `import os, numpy as np, openai`.
-_OTHER_NAMES = r"(?:[\w.]++(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*"
+_OTHER_NAMES = r"(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*"
 # "mport" (then a look back for the "i"): the regex engine scans for the first letter of a
-# literal prefix, and "m" is rarer than "i" in code. A dotted name is never given back
-# (`++`): no shorter part of it is followed by a comma.
+# literal prefix, and "m" is rarer than "i" in code.
 _IMPORT = re.compile(r"mport(?<=import)[ \t]+" + _OTHER_NAMES + _LLM_MODULES)
 _FROM = re.compile(r"from[ \t]+" + _LLM_MODULES)
 

@@ -72,7 +72,7 @@ def _dedent(indent: int) -> re.Pattern[str]:
     if rx is None:
         # A line indented no deeper than the header that starts with code: not a comment,
         # not a closing bracket (the end of a bracket opened above, `):`).
-        rx = _DEDENTS[indent] = re.compile(r"\n[ \t]{0," + str(indent) + r"}+(?=[^\s#)\]}])")
+        rx = _DEDENTS[indent] = re.compile(r"\n[ \t]{0," + str(indent) + r"}(?=[^\s#)\]}])")
     return rx
 
 
@@ -428,9 +428,9 @@ def _closing(text: str, quote: str, pos: int) -> int:
         pos = e + 1
 
 
-_DEF = re.compile(r"\n([ \t]*+)(?:async[ \t]+)?def[ \t]+(\w+)")
+_DEF = re.compile(r"\n([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)")
 _FIRST_DEF = re.compile(r"([ \t]*)(?:async[ \t]+)?def[ \t]+(\w+)")
-_CLASS_HEAD = re.compile(r"\n([ \t]*+)class[ \t]+(\w+)")
+_CLASS_HEAD = re.compile(r"\n([ \t]*)class[ \t]+(\w+)")
 _FIRST_CLASS_HEAD = re.compile(r"([ \t]*)class[ \t]+(\w+)")
 
 
@@ -869,7 +869,7 @@ def optimizer_steps(text: str) -> list[int]:
 # -- ML203 ---------------------------------------------------------------------------------
 
 # A loop header: a line starting with `for` / `while` (the file's first line is a line too).
-_LOOP = re.compile(r"\n([ \t]*+)(?:async[ \t]+)?(?:for|while)\b")
+_LOOP = re.compile(r"\n([ \t]*)(?:async[ \t]+)?(?:for|while)\b")
 _FIRST_LOOP = re.compile(r"([ \t]*)(?:async[ \t]+)?(?:for|while)\b")
 
 
@@ -966,11 +966,11 @@ _EVAL_DEF = re.compile(
     r"|\w*_(?:eval|evaluate|evaluation|validate|validation|predict|prediction|inference|infer)"
     r"|_*test(?:ing|_epoch|_loop|_model|_one_epoch)?)[ \t]*\("
 )
-_BODY_INDENT = re.compile(r"\n([ \t]*+)(?=[^\s#])")
+_BODY_INDENT = re.compile(r"\n([ \t]*)(?=[^\s#])")
 _TRAIN_CALL = re.compile(r"\.\s*train\s*\(")
 # `model.train()` as a statement: a train event in the rule (not `.train(False)`).
 _TRAIN_STATEMENT = re.compile(
-    r"\n[ \t]*+([A-Za-z_][\w.]*)[ \t]*\.[ \t]*train[ \t]*\([ \t]*(?:True|mode[ \t]*=[ \t]*True)?[ \t]*\)"
+    r"\n[ \t]*([A-Za-z_][\w.]*)[ \t]*\.[ \t]*train[ \t]*\([ \t]*(?:True|mode[ \t]*=[ \t]*True)?[ \t]*\)"
     r"[ \t]*(?:#[^\n]*)?(?=\n)"
 )
 _WITH = ("with ", "with(", "with\t", "async ")
