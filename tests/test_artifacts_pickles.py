@@ -380,6 +380,12 @@ def test_dangerous_globals(module: str, name: str) -> None:
         ("accelerate.utils.dataclasses", "DistributedType"),
         ("logging", "getLogger"),
         ("torch._C._nn", "gelu"),
+        # scikit-learn 1.7 (Python 3.10): Cython losses under their bare extension name,
+        # and the metadata-routing requests a fitted search keeps
+        ("_loss", "CyHalfBinomialLoss"),
+        ("_loss", "CyHalfSquaredError"),
+        ("sklearn.utils._metadata_requests", "MetadataRequest"),
+        ("sklearn.utils._metadata_requests", "MethodMetadataRequest"),
     ],
 )
 def test_safe_globals(module: str, name: str) -> None:
@@ -398,6 +404,9 @@ def test_safe_globals(module: str, name: str) -> None:
         ("code.models", "Net"),
         ("site.utils", "Config"),
         ("mypkg.os", "Thing"),
+        ("_loss", "loader"),
+        ("_loss.sub", "CyHalfBinomialLoss"),
+        ("sklearn.utils._metadata_requests", "request_router"),
     ],
 )
 def test_unknown_globals(module: str, name: str) -> None:

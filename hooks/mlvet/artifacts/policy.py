@@ -706,6 +706,11 @@ _SKLEARN_SAFE = re.compile(
     # scorers keep their metric: pure functions of arrays
     r"|sklearn\.metrics\.(?:_classification|_regression|_ranking|cluster\.[a-z_]+)\.[a-z][a-z0-9_]*"
     r"|sklearn\.feature_selection\._(?:univariate_selection|mutual_info)\.[a-z][a-z0-9_]*"
+    # metadata-routing requests a fitted search keeps (plain data classes)
+    r"|sklearn\.utils\._metadata_requests\.[A-Z][A-Za-z]*"
+    # scikit-learn 1.7 (the last for Python 3.10) pickles its Cython losses under the
+    # bare module name of their extension: `_loss.CyHalfBinomialLoss`
+    r"|_loss\.Cy[A-Z][A-Za-z]*"
 )
 # Estimator and config classes of other common libraries, pandas data containers, and
 # the Cython helpers fitted sklearn neighbours carry (classes only, no I/O classes).
