@@ -151,3 +151,18 @@ def sarif_validator() -> Any:
     schema = json.loads(path.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
+
+
+def without_site_packages(tmp_path: Path) -> str:
+    """PYTHONPATH for `python -S -m mlvet` with no third-party package but mlvet's own
+    required ones (tomli below Python 3.11): how a missing optional tool looks."""
+    hooks = Path(__file__).resolve().parent.parent / "hooks"
+    if sys.version_info >= (3, 11):
+        return str(hooks)
+    import shutil
+
+    import tomli
+
+    deps = tmp_path / "required-deps"
+    shutil.copytree(Path(tomli.__file__).parent, deps / "tomli")
+    return os.pathsep.join((str(hooks), str(deps)))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_notebook, notebook_text, run_cli, run_mlvet
+from conftest import make_notebook, notebook_text, run_cli, run_mlvet, without_site_packages
 from mlvet.config import Config, config_from_table
 from mlvet.wrappers.bandit import (
     UserBandit,
@@ -340,7 +340,6 @@ def test_text_output_on_the_console_entry(tmp_path: Path) -> None:
 
 def test_missing_bandit_names_the_extra(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
-    hooks = Path(__file__).resolve().parent.parent / "hooks"
     proc = subprocess.run(
         [sys.executable, "-S", "-m", "mlvet", "bandit", "a.py"],
         cwd=tmp_path,
@@ -348,7 +347,11 @@ def test_missing_bandit_names_the_extra(tmp_path: Path) -> None:
         text=True,
         timeout=120,
         check=False,
-        env={"PYTHONPATH": str(hooks), "PATH": os.defpath, "NO_COLOR": "1"},
+        env={
+            "PYTHONPATH": without_site_packages(tmp_path),
+            "PATH": os.defpath,
+            "NO_COLOR": "1",
+        },
     )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip() == (

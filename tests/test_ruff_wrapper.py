@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_notebook, notebook_text, run_cli, run_mlvet
+from conftest import make_notebook, notebook_text, run_cli, run_mlvet, without_site_packages
 from mlvet.config import Config, config_from_table
 from mlvet.wrappers.ruff import (
     Bundle,
@@ -450,8 +450,7 @@ def test_output_file_and_fail_on(
 def test_missing_ruff_names_the_extra(tmp_path: Path) -> None:
     # `-S` leaves site-packages (and so ruff) out; PATH has no ruff either.
     (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
-    hooks = Path(__file__).resolve().parent.parent / "hooks"
-    env = {"PYTHONPATH": str(hooks), "PATH": os.defpath}
+    env = {"PYTHONPATH": without_site_packages(tmp_path), "PATH": os.defpath}
     proc = _run_isolated(tmp_path, ["ruff", "a.py"], env)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip() == (

@@ -4,6 +4,7 @@ agents; and through the CLI."""
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -329,6 +330,13 @@ def test_very_long_expression_does_not_fail_the_file() -> None:
     assert [(f.rule, f.line) for f in findings] == [("ML701", 6)]
 
 
+# `except*` is Python 3.11 syntax: below that the snippet goes without it.
+_EXCEPT_STAR = """\
+    try:
+        pass
+    except* ValueError as group:
+        raise group
+"""
 ODD_SYNTAX = """
 import subprocess
 from openai import OpenAI
@@ -353,18 +361,14 @@ async def agent(*args, task=None, **kwargs):
             subprocess.run(cmd, shell=True)
         case _:
             pass
-    try:
-        pass
-    except* ValueError as group:
-        raise group
-    handler = lambda c=out: subprocess.run(c, shell=True)  # noqa: E731 - not followed into
+{EXCEPT_STAR}    handler = lambda c=out: subprocess.run(c, shell=True)  # noqa: E731 - not followed into
     del out
     nonlocal_free = [(yield x) for x in []] if False else None
     class Inner:
         code = client.chat.completions.create(model="m", messages=[]).choices[0].message.content
     with open("log.txt", "a") as fh, open("x.py") as src:
         fh.write(src.read())
-"""
+""".replace("{EXCEPT_STAR}", _EXCEPT_STAR if sys.version_info >= (3, 11) else "")
 
 
 def test_odd_syntax_is_followed_without_errors() -> None:

@@ -287,8 +287,9 @@ def parse_source(source: Source) -> tuple[ast.Module, list[str]]:
             raise SourceError(f"syntax error: {exc.msg}{where}") from None
     except (RecursionError, MemoryError) as exc:
         raise SourceError(f"too deeply nested to parse ({type(exc).__name__})") from None
-    except ValueError as exc:  # e.g. NUL bytes from a notebook string
-        raise SourceError(f"cannot parse: {exc}") from None
+    except ValueError as exc:  # NUL bytes: Python 3.10 raises this, later ones SyntaxError
+        if source.kind == "python":
+            raise SourceError(f"cannot parse: {exc}") from None
     # A notebook with a broken cell: parse cell by cell.
     body: list[ast.stmt] = []
     problems: list[str] = []
@@ -301,7 +302,10 @@ def parse_source(source: Source) -> tuple[ast.Module, list[str]]:
             where = f" (line {exc.lineno})" if exc.lineno else ""
             problems.append(f"cell {cell.index}: syntax error: {exc.msg}{where}")
             continue
-        except (RecursionError, MemoryError, ValueError) as exc:
+        except ValueError as exc:
+            problems.append(f"cell {cell.index}: cannot parse: {exc}")
+            continue
+        except (RecursionError, MemoryError) as exc:
             problems.append(f"cell {cell.index}: cannot parse ({type(exc).__name__})")
             continue
         ast.increment_lineno(mod, cell.start - 1)
