@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import os
-import pickle
 import sys
 from multiprocessing import Pool
 from pathlib import Path
@@ -31,9 +31,10 @@ from mlvet.sources import SourceError, parse_source, read_source
 
 DEFAULT = Path.home() / ".cache" / "mlvet-bench" / "src"
 Key = tuple[str, int, int, str]
+Truth = tuple[str, int, dict[str, set[Key]]]
 
 
-def truth(path: str) -> tuple[str, int, dict[str, set[Key]]]:
+def truth(path: str) -> Truth:
     """Each checker alone on the whole tree, its prefilter bypassed."""
     config = Config()
     rules = selected_rules(config)
@@ -70,6 +71,18 @@ def gated(path: str) -> tuple[str, list[str], set[Key]]:
     return path, passed, {(f.rule, f.line, f.column, f.message) for f in findings}
 
 
+def _save_truth(path: Path, truths: list[Truth]) -> None:
+    rows = [[p, n, {name: sorted(keys) for name, keys in found.items()}] for p, n, found in truths]
+    path.write_text(json.dumps(rows), encoding="utf-8")
+
+
+def _load_truth(path: Path) -> list[Truth]:
+    return [
+        (p, n, {name: {(k[0], k[1], k[2], k[3]) for k in keys} for name, keys in found.items()})
+        for p, n, found in json.loads(path.read_text(encoding="utf-8"))
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
@@ -83,11 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     files = sorted(str(p) for p in args.folder.rglob("*") if p.suffix in (".py", ".ipynb"))
     with Pool(args.jobs) as pool:
         if args.truth and args.truth.exists():
-            truths = pickle.loads(args.truth.read_bytes())  # our own file, written below
+            truths = _load_truth(args.truth)
         else:
             truths = pool.map(truth, files, chunksize=16)
             if args.truth:
-                args.truth.write_bytes(pickle.dumps(truths))
+                _save_truth(args.truth, truths)
         runs = pool.map(gated, files, chunksize=16)
     size = {path: n for path, n, _ in truths}
     through = collections.Counter[str]()
