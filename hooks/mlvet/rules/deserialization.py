@@ -56,17 +56,22 @@ def _split(qual: str) -> tuple[str, str, str]:
     return qual.partition(".")[0], module.rpartition(".")[2], name
 
 
+# (modules, functions, kind): a module's loaders that unpickle, by the module's last part
+# (`six.moves.cPickle.load` too); marshal is reported as marshal.
+_MODULE_APIS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
+    (_PICKLE_MODULES, _PICKLE_FUNCS, "pickle"),
+    (frozenset({"dill", "_dill"}), frozenset({"load_session", "load_module"}), "dill-session"),
+    (frozenset({"joblib", "numpy_pickle"}), frozenset({"load"}), "joblib"),
+    (frozenset({"jsonpickle"}), frozenset({"decode", "loads"}), "jsonpickle"),
+    (
+        frozenset({"shelve"}),
+        frozenset({"open", "DbfilenameShelf", "BsdDbShelf", "Shelf"}),
+        "shelve",
+    ),
+)
+_READ_PICKLE_HEADS = ("pandas", "modin")
 # Every last part of a name `pickle_api` accepts.
-_API_NAMES = _PICKLE_FUNCS | {
-    "load_session",
-    "load_module",
-    "decode",
-    "open",
-    "DbfilenameShelf",
-    "BsdDbShelf",
-    "Shelf",
-    "read_pickle",
-}
+_API_NAMES = frozenset({"read_pickle"}).union(*(names for _, names, _ in _MODULE_APIS))
 
 
 def pickle_api(qual: str | None) -> str | None:
@@ -74,17 +79,10 @@ def pickle_api(qual: str | None) -> str | None:
     if not qual or "." not in qual:
         return None
     head, mod, name = _split(qual)
-    if mod in _PICKLE_MODULES and name in _PICKLE_FUNCS:
-        return "marshal" if mod == "marshal" else "pickle"
-    if mod in ("dill", "_dill") and name in ("load_session", "load_module"):
-        return "dill-session"
-    if mod in ("joblib", "numpy_pickle") and name == "load":
-        return "joblib"
-    if mod == "jsonpickle" and name in ("decode", "loads"):
-        return "jsonpickle"
-    if mod == "shelve" and name in ("open", "DbfilenameShelf", "BsdDbShelf", "Shelf"):
-        return "shelve"
-    if name == "read_pickle" and head in ("pandas", "modin"):
+    for modules, names, kind in _MODULE_APIS:
+        if mod in modules and name in names:
+            return "marshal" if mod == "marshal" else kind
+    if name == "read_pickle" and head in _READ_PICKLE_HEADS:
         return "pandas"
     return None
 
