@@ -333,3 +333,142 @@ def test_seed_words_skip_random_state_but_keep_draws() -> None:
 )
 def test_string_spans(text: str, spans: list[tuple[int, int]]) -> None:
     assert fragments._string_spans(text) == spans
+
+
+# -- members of a class ---------------------------------------------------------------
+
+METHODS = "".join(
+    textwrap.indent(
+        textwrap.dedent(
+            f'''
+            def method_{i}(
+                self,
+                x,
+            ):
+                """Add things up.
+
+            Prose in column 0 inside a docstring.
+                """
+                return x + {i}
+            '''
+        ),
+        "    ",
+    )
+    for i in range(40)
+)
+
+CLASS = (
+    textwrap.dedent(
+        '''
+        @dataclass
+        class Sampler(Base):
+            """A sampler.
+
+            def fake(self): pass
+            """
+            size: int = 3
+        '''
+    )
+    + METHODS
+    + textwrap.dedent(
+        """
+            @property
+            @other(
+                arg=1,
+            )
+            def draw(self):
+                return np.random.rand(self.size)
+
+            if DEBUG:
+                def debug(self):
+                    return 0
+            else:
+                debug = None
+
+            class Meta:
+                ordering = 1
+        """
+    ).replace("\n", "\n    ")
+)
+
+
+def _same_statements(text: str, mod: ast.Module) -> None:
+    """Every statement of `mod` is the full tree's statement on its line, or a `pass`
+    standing where a member was left out."""
+    full = ast.parse(text)
+    by_line = {
+        n.lineno: ast.dump(n, include_attributes=True)
+        for n in ast.walk(full)
+        if isinstance(n, ast.stmt)
+    }
+    names = {n.lineno: n.name for n in ast.walk(full) if isinstance(n, ast.ClassDef)}
+    for node in ast.walk(mod):
+        if isinstance(node, ast.ClassDef):  # its body may hold `pass`es: compare the rest
+            assert names[node.lineno] == node.name
+        elif isinstance(node, ast.stmt) and not isinstance(node, ast.Pass):
+            assert ast.dump(node, include_attributes=True) == by_line[node.lineno]
+
+
+def test_class_members_holding_no_word_are_left_out() -> None:
+    text = HEADER + FILLER + CLASS
+    runs = fragments.select(text, ("random", "rand"))
+    assert runs is not None
+    kept = "".join(piece for _, piece in runs)
+    assert "def draw" in kept and "@property" in kept and "arg=1" in kept
+    assert "def method_" not in kept  # black-style signatures are cut like any other
+    assert "size: int = 3" in kept and "class Meta" not in kept
+    assert "if DEBUG:" in kept and "else:" in kept  # a block of the body stays whole
+    mod = fragments.parse_selected(text, runs, "big.py")
+    assert mod is not None
+    _same_statements(text, mod)
+    sampler = next(s for s in mod.body if isinstance(s, ast.ClassDef))
+    assert [type(s).__name__ for s in sampler.body].count("Pass") == 41  # 40 methods, Meta
+    assert sampler.decorator_list
+    assert sampler.lineno == text.count("\n", 0, text.index("class Sampler")) + 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a method whose bracket runs back to column 0: the class stays whole
+        "    def long(self):\n        return f(\n1)\n",
+        # a line at the body's indent inside a bracket opened by a method
+        "    def long(self):\n        return (a\n    @ b)\n",
+        # a decorator whose arguments run over lines starting with a name
+        "    @decorator(\n    arg)\n    def decorated(self):\n        return 1\n",
+        # a method continued with a backslash
+        "    def cont(self):\n        x = 1 + \\\n2\n        return x\n",
+    ],
+)
+def test_a_cut_inside_a_class_falls_back_or_matches(body: str) -> None:
+    pick = "    def pick(self):\n        return np.random.rand()\n"
+    text = HEADER + FILLER + "class Traps:\n" + METHODS + body + pick + METHODS + CLASS
+    assert ast.parse(text)
+    runs = fragments.select(text, ("random", "rand"))
+    if runs is None:
+        return
+    mod = fragments.parse_selected(text, runs, "big.py")
+    if mod is None:
+        return  # the caller parses the whole file: always right
+    _same_statements(text, mod)
+    traps = next(s for s in mod.body if isinstance(s, ast.ClassDef) and s.name == "Traps")
+    assert "pick" in {s.name for s in traps.body if isinstance(s, ast.FunctionDef)}
+
+
+def test_a_class_whose_methods_all_hold_words_is_not_cut() -> None:
+    text = HEADER + FILLER + CLASS.replace("return x +", "return np.random.rand() +")
+    runs = fragments.select(text, ("random", "rand"))
+    assert runs is not None
+    kept = "".join(piece for _, piece in runs)
+    assert kept.count("def method_") == 40
+
+
+def test_engine_reports_a_draw_in_a_method_of_a_large_class() -> None:
+    text = HEADER + FILLER + CLASS
+    config = Config()
+    rules = selected_rules(config)
+    whole, _ = check_source(source(text), config, rules, always_parse=True)
+    parts, _ = check_source(source(text), config, rules, always_parse=False)
+    key = [(f.rule, f.line, f.column, f.message) for f in whole]
+    assert key == [(f.rule, f.line, f.column, f.message) for f in parts]
+    assert [f.rule for f in whole].count("ML201") == 1

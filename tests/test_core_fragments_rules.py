@@ -102,6 +102,77 @@ def padded(text: str) -> str | None:
     return "".join(out)
 
 
+METHOD_FILLER = textwrap.dedent(
+    '''
+    def helper_method_{i}(
+        self,
+        x,
+    ):
+        """Add things up."""
+        total = x + 1
+        return total
+
+    '''
+)
+
+
+def padded_in_classes(text: str) -> str | None:
+    """The case with plain helper methods in front of the statements of each class body
+    (then padded at the top level too), for cases that define classes."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    lines = text.splitlines(keepends=True)
+    before: dict[int, str] = {}  # line index -> methods to put in front of it
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        done = cls.lineno
+        for stmt in cls.body:
+            first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+            line = lines[first - 1]
+            indent = line[: len(line) - len(line.lstrip(" \t"))]
+            if first > done and indent:  # not `class A: x = 1; y = 2`
+                methods = "".join(METHOD_FILLER.format(i=f"{first}_{k}") for k in range(3))
+                before[first - 1] = textwrap.indent(methods, indent)
+            done = stmt.end_lineno or first
+    if not before:
+        return None
+    return padded("".join(before.get(i, "") + line for i, line in enumerate(lines)))
+
+
+def wrapped_in_class(text: str) -> str | None:
+    """The whole case as the body of a class (module code becomes class code)."""
+    body = textwrap.indent(text, "    ", lambda line: True)
+    return padded_in_classes("class Wrapper:\n    size = 1\n" + body)
+
+
+CLASS_CASES = [
+    *((f"{name}-classes", big) for name, text in CASES if (big := padded_in_classes(text))),
+    *((f"{name}-wrapped", big) for name, text in CASES if (big := wrapped_in_class(text))),
+]
+
+
+@pytest.mark.parametrize(("name", "big"), CLASS_CASES, ids=[n for n, _ in CLASS_CASES])
+def test_large_run_reports_what_a_whole_parse_reports_with_classes_cut(name: str, big: str) -> None:
+    assert run(big, large=True) == run(big, large=False)
+
+
+def test_class_cases_do_have_members_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    cut: list[bool] = []
+    real = fragments.parse_selected
+
+    def spy(text: str, runs: list[tuple[int, str]], filename: str) -> object:
+        tree = real(text, runs, filename)
+        cut.append(tree is not None and any(isinstance(n, ast.Pass) for n in ast.walk(tree)))
+        return tree
+
+    monkeypatch.setattr(fragments, "parse_selected", spy)
+    for _, big in CLASS_CASES:
+        run(big, large=True)
+    assert sum(1 for name, _ in CLASS_CASES if name.endswith("-classes")) >= 10
+    assert sum(cut) > len(CLASS_CASES) // 3
+
+
 def run(text: str, large: bool) -> list[tuple[str, int, int, str]]:
     config = Config()
     source = Source(path="module.py", kind="python", text=text, lines=None)

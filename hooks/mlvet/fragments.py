@@ -18,9 +18,11 @@ corresponding part of the whole file's tree.
 from __future__ import annotations
 
 import ast
+import bisect
+import functools
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # Lines that may start a top-level statement, and those that continue the one before.
 _LINE_START = re.compile(r"\n(?=[A-Za-z_@])")  # a literal first: far faster than ^ with re.M
@@ -59,9 +61,10 @@ def _string_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def statement_starts(text: str) -> list[int]:
+def statement_starts(text: str, spans: list[tuple[int, int]] | None = None) -> list[int]:
     """Offsets where top-level statements (probably) begin, the first always 0."""
-    spans = _string_spans(text)
+    if spans is None:
+        spans = _string_spans(text)
     starts = [0]
     i = 0
     prev_decorator = text.startswith("@")
@@ -100,7 +103,8 @@ def select(text: str, words: Sequence[Word]) -> list[tuple[int, str]] | None:
     """
     if len(text) < MIN_SIZE:
         return None
-    starts = statement_starts(text)
+    spans = _string_spans(text)
+    starts = statement_starts(text, spans)
     if len(starts) < 3:
         return None
     starts.append(len(text))
@@ -114,21 +118,123 @@ def select(text: str, words: Sequence[Word]) -> list[tuple[int, str]] | None:
     expanded = expand_words(module_code, plain, patterns)
     if expanded is None:
         return None
-    runs: list[tuple[int, int]] = []
+
+    def holds_word(piece: str) -> bool:
+        return any(w in piece for w in expanded) or any(p.search(piece) for p in patterns)
+
+    runs: list[tuple[int, int, list[str]]] = []  # (start, end, text pieces)
     left_out = 0
     for (a, b), is_definition in zip(pieces, definition, strict=True):
+        kept = text[a:b]
         if is_definition:
-            piece = text[a:b]
-            if not any(w in piece for w in expanded) and not any(p.search(piece) for p in patterns):
+            if not holds_word(kept):
                 left_out += b - a
                 continue
+            members = _class_members(text, a, b, spans)
+            if members is not None:
+                kept, dropped = _without_members(text, a, b, members, holds_word)
+                left_out += dropped
         if runs and runs[-1][1] == a:
-            runs[-1] = (runs[-1][0], b)
+            runs[-1][2].append(kept)
+            runs[-1] = (runs[-1][0], b, runs[-1][2])
         else:
-            runs.append((a, b))
+            runs.append((a, b, [kept]))
     if left_out < MIN_SAVING * len(text):
         return None
-    return [(a, text[a:b]) for a, b in runs]
+    return [(a, "".join(parts)) for a, _, parts in runs]
+
+
+# A class statement at column 0, and a line of its body that may start a member.
+_CLASS_WORD = re.compile(r"class\b")
+_DECORATED = re.compile(r"\n(class|def|async)\b")
+_MEMBER_LINE = re.compile(r"\n([ \t]+)(?=@|def\b|async\s+def\b|class\b)")
+
+
+def _in_span(spans: list[tuple[int, int]], pos: int) -> bool:
+    i = bisect.bisect_right(spans, (pos, _FAR)) - 1
+    return i >= 0 and spans[i][0] < pos < spans[i][1]
+
+
+_FAR = 1 << 62
+
+
+@functools.lru_cache(maxsize=32)
+def _body_lines(indent: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Code lines indented less than `indent` (or otherwise), and lines at exactly
+    `indent` that start with a name or `@`."""
+    shallower = re.compile(r"\n(?!" + indent + r")(?=[ \t]*[^\s#])")
+    at_indent = re.compile(r"\n" + indent + r"(?=[A-Za-z_@])")
+    return shallower, at_indent
+
+
+def _class_members(
+    text: str, a: int, b: int, spans: list[tuple[int, int]]
+) -> list[tuple[int, bool]] | None:
+    """Where the statements of the class body in text[a:b] start, each with whether it
+    is a definition (a method or nested class, with its decorators); None: not a class,
+    or a body this reader does not cut (it is then kept whole).
+
+    The body's indent is that of its first definition, and every code line from there
+    on must be indented at least as far: so a line at exactly that indent that starts
+    with a name or `@` begins a statement of the class body. As at the top level, a
+    cut inside a bracket or a string leaves a `pass` where no statement can stand, the
+    text does not parse, and the caller falls back to the whole file.
+    """
+    if _CLASS_WORD.match(text, a):
+        head = a
+    elif text.startswith("@", a):
+        found = _DECORATED.search(text, a, b)
+        if found is None or found.group(1) != "class":
+            return None  # a decorated function
+        head = found.start(1)
+    else:
+        return None
+    first = next(
+        (m for m in _MEMBER_LINE.finditer(text, head, b) if not _in_span(spans, m.end())),
+        None,
+    )
+    if first is None:
+        return None
+    shallower, at_indent = _body_lines(first.group(1))
+    for m in shallower.finditer(text, first.start(), b):
+        if not _in_span(spans, m.end()):
+            return None  # the block ends (or changes its indent) inside the piece
+    members: list[tuple[int, bool]] = []
+    in_decorators = False
+    for m in at_indent.finditer(text, first.start(), b):
+        pos = m.end()
+        if _CONTINUES.match(text, pos) or _in_span(spans, pos):
+            continue
+        is_definition = bool(_DEFINITION.match(text, pos))
+        if in_decorators:  # decorators stay with what they decorate
+            in_decorators = text.startswith("@", pos) or not is_definition
+            continue
+        in_decorators = text.startswith("@", pos)
+        members.append((m.start() + 1, is_definition))
+    return members or None
+
+
+def _without_members(
+    text: str,
+    a: int,
+    b: int,
+    members: list[tuple[int, bool]],
+    holds_word: Callable[[str], bool],
+) -> tuple[str, int]:
+    """The class's text with each member definition holding no word replaced by a `pass`
+    at its indent and as many newlines (line numbers stay true), and how much was left out."""
+    out = [text[a : members[0][0]]]
+    dropped = 0
+    bounds = [*(m for m, _ in members), b]
+    for (start, is_definition), end in zip(members, bounds[1:], strict=True):
+        member = text[start:end]
+        if is_definition and not holds_word(member):
+            code = member.lstrip(" \t")
+            out.append(member[: len(member) - len(code)] + "pass" + "\n" * member.count("\n"))
+            dropped += end - start
+        else:
+            out.append(member)
+    return "".join(out), dropped
 
 
 def parse_selected(text: str, runs: list[tuple[int, str]], filename: str) -> ast.Module | None:
