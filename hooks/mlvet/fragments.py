@@ -119,8 +119,12 @@ def select(text: str, words: Sequence[Word]) -> list[tuple[int, str]] | None:
     if expanded is None:
         return None
 
+    # A word absent from the file is absent from each piece: asked once, not per piece.
+    present = [w for w in expanded if w in text]
+    matching = [p for p in patterns if p.search(text)]
+
     def holds_word(piece: str) -> bool:
-        return any(w in piece for w in expanded) or any(p.search(piece) for p in patterns)
+        return any(w in piece for w in present) or any(p.search(piece) for p in matching)
 
     runs: list[tuple[int, int, list[str]]] = []  # (start, end, text pieces)
     left_out = 0
