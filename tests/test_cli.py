@@ -247,12 +247,20 @@ def test_version_and_rules(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_parallel_run_equals_serial(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Files of many sizes (workers take the largest first), some of them broken.
     for i in range(80):
-        (tmp_path / f"m{i:02d}.py").write_text(BAD if i % 3 == 0 else "import json\n")
+        body = BAD if i % 3 == 0 else "import json\n"
+        (tmp_path / f"m{i:02d}.py").write_text(body + "# pad\n" * ((i * 37) % 50))
+    (tmp_path / "broken.py").write_text("def f(:\n" + "# pad\n" * 200)
+    (tmp_path / "latin.py").write_bytes(b"x = '\xe9'\n")
     _, serial, _ = run_cli(["check", "--format", "json", "--jobs", "1", str(tmp_path)], capsys)
     _, parallel, _ = run_cli(["check", "--format", "json", "--jobs", "2", str(tmp_path)], capsys)
     assert _json(serial) == _json(parallel)
     assert len(_json(serial)["findings"]) == 27
+    assert [e["path"].rpartition("/")[2] for e in _json(serial)["errors"]] == [
+        "broken.py",
+        "latin.py",
+    ]
 
 
 def test_git_repo_paths_from_subfolder(

@@ -193,6 +193,13 @@ def _work(item: tuple[str, bool]) -> tuple[list[Finding], list[FileError]]:
     return check_file(item[0], *_WORKER, always_parse=item[1])
 
 
+def _size(item: tuple[str, bool]) -> int:
+    try:
+        return os.stat(item[0]).st_size
+    except OSError:
+        return 0  # reading it reports the problem
+
+
 def default_jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -240,6 +247,9 @@ def check_code_files(
             initargs=(config, rules),
         ) as pool:
             chunk = max(1, min(64, len(files) // (jobs * 16)))
+            # Largest files first, so the run ends on small ones rather than with one
+            # worker still on a large chunk while the others wait (the report is sorted).
+            items.sort(key=_size, reverse=True)
             pending = pool.map(_work, items, chunksize=chunk)  # all submitted here
             if meanwhile:
                 meanwhile()
