@@ -144,58 +144,27 @@ def main() -> int:
     print(f"corpus: {', '.join(CORPUS)}: {py} .py and {len(files) - py} .ipynb files")
     bin_dir = Path(sys.executable).parent
 
-    def median(fn: object) -> float:
-        return statistics.median(fn() for _ in range(args.repeat))  # type: ignore[operator]
-
     mlvet = [sys.executable, "-m", "mlvet"]
-    t_version = median(lambda: timed([str(bin_dir / "mlvet"), "--version"]))
-    t_floor = median(lambda: parse_floor(files))
-    t_mlvet = median(
-        lambda: timed(
-            [
-                *mlvet,
-                "check",
-                "--exit-zero",
-                "--format",
-                "json",
-                "--jobs",
-                str(args.jobs),
-                "--output",
-                os.devnull,
-                str(src),
-            ]
-        )
-    )
-    t_mlvet1 = median(
-        lambda: timed(
-            [
-                *mlvet,
-                "check",
-                "--exit-zero",
-                "--format",
-                "json",
-                "--jobs",
-                "1",
-                "--output",
-                os.devnull,
-                str(src),
-            ]
-        )
-    )
+    check = [*mlvet, "check", "--exit-zero", "--format", "json", "--output", os.devnull]
     ruff = shutil.which("ruff", path=str(bin_dir)) or "ruff"
-    t_ruff = median(
-        lambda: timed(
-            [
-                ruff,
-                "check",
-                "--no-cache",
-                "--isolated",
-                "--select",
-                "S301,S506,NPY002",
-                "--exit-zero",
-                str(src),
-            ]
-        )
+    ruff_cmd = [ruff, "check", "--no-cache", "--isolated", "--select", "S301,S506,NPY002"]
+    timings: dict[str, list[float]] = {
+        "version": [],
+        "floor": [],
+        "mlvet": [],
+        "mlvet1": [],
+        "ruff": [],
+    }
+    # One round runs every timing once; rounds repeat. This machine's speed drifts over
+    # minutes, and interleaving keeps the drift out of the ratios.
+    for _ in range(args.repeat):
+        timings["version"].append(timed([str(bin_dir / "mlvet"), "--version"]))
+        timings["floor"].append(parse_floor(files))
+        timings["mlvet"].append(timed([*check, "--jobs", str(args.jobs), str(src)]))
+        timings["ruff"].append(timed([*ruff_cmd, "--exit-zero", str(src)]))
+        timings["mlvet1"].append(timed([*check, "--jobs", "1", str(src)]))
+    t_version, t_floor, t_mlvet, t_mlvet1, t_ruff = (
+        statistics.median(timings[k]) for k in ("version", "floor", "mlvet", "mlvet1", "ruff")
     )
     rows = [
         ("mlvet --version", t_version, ""),
