@@ -226,15 +226,25 @@ def test_a_definition_holding_only_a_longer_name_is_left_out() -> None:
     assert "def fetch" not in kept and "def train" not in kept
 
 
-def test_engine_reports_the_same_findings_in_large_runs() -> None:
-    text = HEADER + FILLER + DRAWS + FILLER + "\nidx = np.random.choice(5)\n"
+def whole_and_parts(text: str) -> tuple[list[tuple[str, int, int, str]], ...]:
+    """Findings of a whole-file parse, then of a large run's fragment parse."""
     config = Config()
     rules = selected_rules(config)
-    whole, _ = check_source(source(text), config, rules, always_parse=True)
-    parts, _ = check_source(source(text), config, rules, always_parse=False)
-    key = [(f.rule, f.line, f.column, f.message) for f in whole]
-    assert key == [(f.rule, f.line, f.column, f.message) for f in parts]
-    assert any(f.rule == "ML201" for f in whole)
+    return tuple(
+        [
+            (f.rule, f.line, f.column, f.message)
+            for f in check_source(source(text), config, rules, always_parse=whole)[0]
+        ]
+        for whole in (True, False)
+    )
+
+
+def test_engine_reports_the_same_findings_in_large_runs() -> None:
+    whole, parts = whole_and_parts(
+        HEADER + FILLER + DRAWS + FILLER + "\nidx = np.random.choice(5)\n"
+    )
+    assert whole == parts
+    assert any(rule == "ML201" for rule, *_ in whole)
 
 
 def test_engine_reports_a_draw_through_an_alias_in_a_large_run() -> None:
@@ -464,11 +474,6 @@ def test_a_class_whose_methods_all_hold_words_is_not_cut() -> None:
 
 
 def test_engine_reports_a_draw_in_a_method_of_a_large_class() -> None:
-    text = HEADER + FILLER + CLASS
-    config = Config()
-    rules = selected_rules(config)
-    whole, _ = check_source(source(text), config, rules, always_parse=True)
-    parts, _ = check_source(source(text), config, rules, always_parse=False)
-    key = [(f.rule, f.line, f.column, f.message) for f in whole]
-    assert key == [(f.rule, f.line, f.column, f.message) for f in parts]
-    assert [f.rule for f in whole].count("ML201") == 1
+    whole, parts = whole_and_parts(HEADER + FILLER + CLASS)
+    assert whole == parts
+    assert [rule for rule, *_ in whole].count("ML201") == 1

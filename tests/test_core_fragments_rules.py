@@ -157,18 +157,24 @@ def test_large_run_reports_what_a_whole_parse_reports_with_classes_cut(name: str
     assert run(big, large=True) == run(big, large=False)
 
 
-def test_class_cases_do_have_members_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    cut: list[bool] = []
+def spy_on_fragments(monkeypatch: pytest.MonkeyPatch) -> list[ast.Module | None]:
+    """The trees the fragment parser returns from now on (None: it gave up)."""
+    trees: list[ast.Module | None] = []
     real = fragments.parse_selected
 
-    def spy(text: str, runs: list[tuple[int, str]], filename: str) -> object:
-        tree = real(text, runs, filename)
-        cut.append(tree is not None and any(isinstance(n, ast.Pass) for n in ast.walk(tree)))
-        return tree
+    def spy(text: str, runs: list[tuple[int, str]], filename: str) -> ast.Module | None:
+        trees.append(real(text, runs, filename))
+        return trees[-1]
 
     monkeypatch.setattr(fragments, "parse_selected", spy)
+    return trees
+
+
+def test_class_cases_do_have_members_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    trees = spy_on_fragments(monkeypatch)
     for _, big in CLASS_CASES:
         run(big, large=True)
+    cut = [t is not None and any(isinstance(n, ast.Pass) for n in ast.walk(t)) for t in trees]
     assert sum(1 for name, _ in CLASS_CASES if name.endswith("-classes")) >= 10
     assert sum(cut) > len(CLASS_CASES) // 3
 
@@ -190,18 +196,10 @@ def test_large_run_reports_what_a_whole_parse_reports(name: str, text: str) -> N
 
 
 def test_the_padded_cases_do_take_the_fragment_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    used: list[int] = []
-    real = fragments.parse_selected
-
-    def spy(text: str, runs: list[tuple[int, str]], filename: str) -> object:
-        tree = real(text, runs, filename)
-        used.append(tree is not None)
-        return tree
-
-    monkeypatch.setattr(fragments, "parse_selected", spy)
+    trees = spy_on_fragments(monkeypatch)
     for _, text in CASES:
         big = padded(text)
         if big is not None:
             run(big, large=True)
     # Most cases touch only checkers that read definitions selectively.
-    assert sum(used) > len(CASES) // 3
+    assert sum(t is not None for t in trees) > len(CASES) // 3
