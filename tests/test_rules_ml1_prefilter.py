@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
 import test_rules_ml1_loaders as loaders
 import test_rules_ml1_pickle as pickles
 import test_rules_ml1_remote as remote
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ml1_support import marked_lines
 from mlvet.rules import deserialization, remote_code
 from mlvet.rules.base import Checker
-from mlvet.rules.textgate import Gate, around_imports, contains, import_view, in_doctest
+from mlvet.rules.textgate import (
+    Gate,
+    around_imports,
+    contains,
+    followed_by,
+    import_view,
+    in_doctest,
+)
 
 CHECKER_OF = {c.codes[0]: c for c in [*deserialization.CHECKERS, *remote_code.CHECKERS]}
 CASES: list[tuple[str, str, str]] = [
@@ -182,3 +192,50 @@ def test_in_doctest(text: str, pos: int, inside: bool) -> None:
 def test_every_ml1_checker_has_a_gate() -> None:
     for checker in CHECKER_OF.values():
         assert isinstance(checker.pattern, Gate)
+
+
+# -- followed_by: the spans a word-then-regex finditer finds, without a regex per word --
+
+_AFTERS = [
+    r"[ \t]*=(?!=)",
+    r"(?=[ \t]*=(?!=))",
+    r"(?=(?:[ \t]*:[^=\n]*)?()[ \t]*=(?!=))",
+    r"a*",
+    r"(?=a)",
+]
+
+
+def _same_as_finditer(text: str, word: str, after: str) -> None:
+    expected = [m.span() for m in re.finditer(re.escape(word) + after, text)]
+    assert followed_by(text, word, after) == expected
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(
+    st.text(alphabet="a =:\t\n!.", max_size=60),
+    st.sampled_from(["a", "aa", "a.a", "aaa"]),
+    st.sampled_from(_AFTERS),
+)
+def test_followed_by_finds_what_finditer_finds(text: str, word: str, after: str) -> None:
+    _same_as_finditer(text, word, after)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "after"),
+    [
+        ("aa", "a", "a*"),  # a match swallows the next occurrence
+        ("aaa =", "aa", _AFTERS[0]),  # overlapping occurrences, the second one assigned
+        ("x: x = 1", "x", _AFTERS[2]),  # an annotation holding the word again
+        ("a= a =", "a", _AFTERS[1]),
+    ],
+)
+def test_followed_by_on_overlaps(text: str, word: str, after: str) -> None:
+    _same_as_finditer(text, word, after)
+
+
+@pytest.mark.parametrize("copies", [1, 39, 41, 200])
+def test_followed_by_answers_alike_for_few_and_many_occurrences(copies: int) -> None:
+    text = "seed = 1\nx = seed\nseed == 2\nseed: int = 3\n" * copies
+    expected = [m.span() for m in re.finditer(r"seed[ \t]*=(?!=)", text)]
+    assert followed_by(text, "seed", r"[ \t]*=(?!=)") == expected
+    assert len(expected) == copies

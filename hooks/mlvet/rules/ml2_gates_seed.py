@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from mlvet.rules.base import CONVENTIONAL_MODULES
-from mlvet.rules.textgate import contains, in_doctest
+from mlvet.rules.textgate import contains, followed_by, in_doctest
 
 # What the checker does with a call of a qualified name (see `SeedRules.kind`).
 DRAW = "draw"  # a global draw (random, numpy): reported unless in dropout-like code
@@ -539,14 +539,13 @@ class _File(_Text):
         answer = depth > _MAX_DEPTH
         text = self.text
         if not answer:
-            for m in re.finditer(rf"{re.escape(name)}[ \t]*=(?!=)", text):
-                start = m.start()
+            for start, end in followed_by(text, name, r"[ \t]*=(?!=)"):
                 if start and (text[start - 1].isalnum() or text[start - 1] in "_."):
                     continue
                 line = text[text.rfind("\n", 0, start) + 1 : start]
                 if not _ASSIGN_PREFIX.fullmatch(line):
                     continue
-                value = _statement_rest(text, m.end())
+                value = _statement_rest(text, end)
                 if value is None or self._may_vary(value, depth + 1):
                     answer = True
                     break

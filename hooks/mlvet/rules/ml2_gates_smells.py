@@ -57,7 +57,7 @@ from mlvet.rules.smells_names import (
 from mlvet.rules.smells_names import (
     SEARCHERS as _SEARCHERS,
 )
-from mlvet.rules.textgate import contains
+from mlvet.rules.textgate import contains, followed_by
 
 # What the checkers know by name, as the prefilters ask about it.
 _TRANSFORMERS = FITTED_TRANSFORMERS | TRANSFORMER_FACTORIES
@@ -726,15 +726,9 @@ def assignment_ends(
 
 
 def _finds(text: str, word: str, annotated: bool) -> Iterator[int]:
-    """Where `word` is followed by what `assignment_ends` looks for: the regex engine
-    passes over the other occurrences (a common name's uses) without a Python step."""
-    return (m.start() for m in _word_assigned(word, annotated).finditer(text))
-
-
-@lru_cache(maxsize=4096)
-def _word_assigned(word: str, annotated: bool) -> re.Pattern[str]:
+    """Where `word` is followed by what `assignment_ends` looks for."""
     after = _ANNOTATED_ASSIGN if annotated else _ASSIGN_AFTER
-    return re.compile(re.escape(word) + "(?=" + after.pattern + ")")
+    return (start for start, _ in followed_by(text, word, "(?=" + after.pattern + ")"))
 
 
 def _dotted_before(text: str, i: int, parts: list[str]) -> bool:

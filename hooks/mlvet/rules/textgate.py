@@ -13,6 +13,7 @@ documentation, not code, and does not count.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterator, Sequence
 
@@ -81,6 +82,41 @@ def import_view(text: str) -> tuple[str, list[int], list[int]]:
     result = ("\n".join(parts), view_starts, text_starts)
     _last_view[0], _last_view[1] = text, result
     return result
+
+
+# Beyond this many occurrences of the word, one compiled regex (cached per word) passes
+# over them faster than a Python step each; below it, compiling costs more than it saves.
+_MANY = 40
+
+
+def followed_by(text: str, word: str, after: str) -> list[tuple[int, int]]:
+    """The spans `re.finditer(re.escape(word) + after, text)` finds (`after` may be a
+    lookahead), without compiling a regex per word for the few occurrences most names
+    have: each occurrence of `word` is tried with `after` alone."""
+    if text.count(word) > _MANY:
+        return [m.span() for m in _word_then(word, after).finditer(text)]
+    rx = _compiled(after)
+    out: list[tuple[int, int]] = []
+    n = len(word)
+    i = text.find(word)
+    while i >= 0:
+        m = rx.match(text, i + n)
+        if m is None:
+            i = text.find(word, i + 1)
+        else:
+            out.append((i, m.end()))
+            i = text.find(word, max(m.end(), i + 1))  # where finditer resumes
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
+@functools.lru_cache(maxsize=1024)
+def _word_then(word: str, after: str) -> re.Pattern[str]:
+    return re.compile(re.escape(word) + after)
 
 
 def in_doctest(text: str, pos: int) -> bool:
