@@ -275,8 +275,8 @@ class _File(_Text):
         # names bound to a module or callee of interest: `th.randn`, `npr.rand`, `rn(2)`
         for name, targets in aliases.items():
             if any(self._renames(name, t) for t in targets):
-                for m in re.finditer(re.escape(name), text):
-                    yield self._chain(m.start(), m.end())
+                for start, end in followed_by(text, name, ""):
+                    yield self._chain(start, end)
 
     def _assigns_module(self, pos: int) -> bool:
         """`name = [np.]random` ends at `pos`: an assignment of the module."""
