@@ -126,7 +126,8 @@ def select(text: str, words: Sequence[Word]) -> list[tuple[int, str]] | None:
     def holds_word(piece: str) -> bool:
         return any(w in piece for w in present) or any(p.search(piece) for p in matching)
 
-    runs: list[tuple[int, int, list[str]]] = []  # (start, end, text pieces)
+    runs: list[tuple[int, list[str]]] = []  # where each run starts, and its text
+    run_end = -1
     left_out = 0
     for (a, b), is_definition in zip(pieces, definition, strict=True):
         kept = text[a:b]
@@ -138,14 +139,14 @@ def select(text: str, words: Sequence[Word]) -> list[tuple[int, str]] | None:
             if members is not None:
                 kept, dropped = _without_members(text, a, b, members, holds_word)
                 left_out += dropped
-        if runs and runs[-1][1] == a:
-            runs[-1][2].append(kept)
-            runs[-1] = (runs[-1][0], b, runs[-1][2])
+        if run_end == a:
+            runs[-1][1].append(kept)
         else:
-            runs.append((a, b, [kept]))
+            runs.append((a, [kept]))
+        run_end = b
     if left_out < MIN_SAVING * len(text):
         return None
-    return [(a, "".join(parts)) for a, _, parts in runs]
+    return [(a, "".join(parts)) for a, parts in runs]
 
 
 # A class statement at column 0, and a line of its body that may start a member.
@@ -154,12 +155,13 @@ _DECORATED = re.compile(r"\n(class|def|async)\b")
 _MEMBER_LINE = re.compile(r"\n([ \t]+)(?=@|def\b|async\s+def\b|class\b)")
 
 
+_FAR = 1 << 62
+
+
 def _in_span(spans: list[tuple[int, int]], pos: int) -> bool:
+    """Whether `pos` lies inside one of the (sorted) triple-quoted string spans."""
     i = bisect.bisect_right(spans, (pos, _FAR)) - 1
     return i >= 0 and spans[i][0] < pos < spans[i][1]
-
-
-_FAR = 1 << 62
 
 
 @functools.lru_cache(maxsize=32)
