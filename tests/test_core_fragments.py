@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import gc
 import textwrap
+from pathlib import Path
 
 import pytest
-from mlvet import fragments
+from mlvet import engine, fragments
 from mlvet.config import Config
 from mlvet.engine import check_source, selected_rules
 from mlvet.sources import Source
@@ -477,3 +479,28 @@ def test_engine_reports_a_draw_in_a_method_of_a_large_class() -> None:
     whole, parts = whole_and_parts(HEADER + FILLER + CLASS)
     assert whole == parts
     assert [rule for rule, *_ in whole].count("ML201") == 1
+
+
+def test_a_serial_check_quiets_the_cycle_collector_and_restores_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = []
+    for i in range(70):  # enough files that the run is a large one, checked in this process
+        path = tmp_path / f"m{i}.py"
+        path.write_text("import numpy as np\nx = np.random.rand(3)\n")
+        files.append(str(path))
+    seen: list[tuple[int, int, int]] = []
+    real = engine.check_file
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(gc.get_threshold())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(engine, "check_file", spy)
+    config = Config()
+    report = engine.check_code_files(files, config, selected_rules(config), jobs=1)
+    assert len(report.findings) == 70
+    assert set(seen) == {engine._GC_THRESHOLDS}
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
