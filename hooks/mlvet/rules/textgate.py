@@ -95,7 +95,7 @@ def followed_by(text: str, word: str, after: str) -> list[tuple[int, int]]:
     have: each occurrence of `word` is tried with `after` alone."""
     if text.count(word) > _MANY:
         return [m.span() for m in _word_then(word, after).finditer(text)]
-    rx = _compiled(after)
+    rx = re.compile(after)  # a handful of constant patterns: the re module's cache has them
     out: list[tuple[int, int]] = []
     n = len(word)
     i = text.find(word)
@@ -109,11 +109,8 @@ def followed_by(text: str, word: str, after: str) -> list[tuple[int, int]]:
     return out
 
 
-@functools.lru_cache(maxsize=64)
-def _compiled(regex: str) -> re.Pattern[str]:
-    return re.compile(regex)
-
-
+# Kept apart from the re module's own cache (512 patterns), which the per-file patterns
+# of the gates keep turning over: a frequent name is compiled once per process.
 @functools.lru_cache(maxsize=1024)
 def _word_then(word: str, after: str) -> re.Pattern[str]:
     return re.compile(re.escape(word) + after)
