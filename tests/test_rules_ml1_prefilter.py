@@ -12,13 +12,14 @@ import test_rules_ml1_remote as remote
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ml1_support import marked_lines
-from mlvet.rules import deserialization, remote_code
+from mlvet.rules import deserialization, remote_code, textgate
 from mlvet.rules.base import Checker
 from mlvet.rules.textgate import (
     Gate,
     around_imports,
     contains,
     followed_by,
+    import_matches,
     import_view,
     in_doctest,
 )
@@ -231,6 +232,45 @@ def test_followed_by_finds_what_finditer_finds(text: str, word: str, after: str)
 )
 def test_followed_by_on_overlaps(text: str, word: str, after: str) -> None:
     _same_as_finditer(text, word, after)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.text(alphabet="a =:\t\n!.", max_size=60),
+    st.sampled_from(["a", "aa", "a.a"]),
+    st.sampled_from(_AFTERS),
+    st.integers(min_value=0, max_value=4),
+)
+def test_followed_by_hands_over_to_the_regex_mid_text(
+    text: str, word: str, after: str, many: int
+) -> None:
+    # With the switch point lowered, most examples change method part-way through,
+    # also right after a match that swallowed later occurrences.
+    saved = textgate._MANY
+    textgate._MANY = many
+    try:
+        _same_as_finditer(text, word, after)
+    finally:
+        textgate._MANY = saved
+
+
+_IMPORT_REGEXES = [
+    re.compile(r"import[ \t]+([^\n]{0,20})"),
+    re.compile(r"import[ \t]+(\w+)(?:[ \t]+as[ \t]+(\w+))?"),
+    re.compile(r"import(?=s)"),
+]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    st.lists(st.sampled_from(["import", " ", "s", "x", "\n", "as", "#"]), max_size=25),
+    st.sampled_from(_IMPORT_REGEXES),
+)
+def test_import_matches_finds_what_finditer_finds(parts: list[str], regex: re.Pattern[str]) -> None:
+    # Matches that swallow a later `import` (`import x # import y`) hide it, as in finditer.
+    text = "".join(parts)
+    expected = [m.span() for m in regex.finditer(text)]
+    assert [m.span() for m in import_matches(text, regex)] == expected
 
 
 @pytest.mark.parametrize("copies", [1, 39, 41, 200])

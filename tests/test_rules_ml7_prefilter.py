@@ -30,6 +30,15 @@ from mlvet.rules.llm_prefilter import has_sink_word, imported_llm_libraries, nam
         ("from x import openai\n", set()),
         ("if x:\n\timport  llama_index.core\n", {"llama_index"}),
         ("reimport openai\n", set()),
+        # A from-import is found from its `import`: also where the module's name holds
+        # the word, where imports follow one another closely, or far apart.
+        ("from openai.importers import x\n", {"openai"}),
+        ("from langchain_importers import y\n", {"langchain"}),
+        ("from groq import a\nfrom cohere import b\nimport os\n", {"groq", "cohere"}),
+        ("import os\n" + "x = 1\n" * 600 + "from dspy import Predict\n", {"dspy"}),
+        ("from openai_helpers import x\n", set()),
+        ("from  vllm  import LLM\n", {"vllm"}),
+        ("import os  # import openai later\n", set()),
     ],
 )
 def test_imported_llm_libraries(text: str, expected: set[str]) -> None:

@@ -8,13 +8,14 @@ the engine calls (`search`) and is shared by the LLM checkers through a one-file
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from typing import cast
 
 from mlvet.rules.llm_catalog import MODEL_URL
 from mlvet.rules.ml2_gates_smells import CodeText, doctest_at, line_start
-from mlvet.rules.textgate import contains
+from mlvet.rules.textgate import contains, import_matches, import_positions
 
 # Modules whose import makes a file an LLM application (or an agent framework).
 _LLM_MODULES = (
@@ -24,10 +25,12 @@ _LLM_MODULES = (
 )
 # Names imported before the one looked for: `import os, numpy as np, openai`.
 _OTHER_NAMES = r"(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*)*"
-# "mport" (then a look back for the "i"): the regex engine scans for the first letter of a
-# literal prefix, and "m" is rarer than "i" in code.
-_IMPORT = re.compile(r"mport(?<=import)[ \t]+" + _OTHER_NAMES + _LLM_MODULES)
+# Both tried only near the word `import` (textgate.import_positions, shared by the gates):
+# an import statement's names follow it, a from-import's module comes at most this far
+# before it.
+_IMPORT = re.compile(r"import[ \t]+" + _OTHER_NAMES + _LLM_MODULES)
 _FROM = re.compile(r"from[ \t]+" + _LLM_MODULES)
+_FROM_REACH = 1000
 
 # Anything that can run text: code, shell, SQL, pickle, dynamic import, a written .py file.
 # Plain substring tests: far cheaper than one regex alternation over the whole text.
@@ -91,12 +94,20 @@ def imported_llm_libraries(text: str) -> frozenset[str]:
         return _last[1]  # type: ignore[return-value]
     found = frozenset(
         m.group(1).split("_")[0] if m.group(1).startswith("langchain") else m.group(1)
-        for pattern, keyword_start in ((_IMPORT, 1), (_FROM, 0))
-        for m in pattern.finditer(text)
-        if _statement_start(text, m.start() - keyword_start)
+        for m in itertools.chain(import_matches(text, _IMPORT), _from_llm(text))
+        if _statement_start(text, m.start())
     )
     _last[0], _last[1] = text, found
     return found
+
+
+def _from_llm(text: str) -> Iterator[re.Match[str]]:
+    """`from <LLM module>` before each `import` (after the one before it): every
+    from-import that parses has its `import` there."""
+    done = 0
+    for pos in import_positions(text):
+        yield from _FROM.finditer(text, max(done, pos - _FROM_REACH), pos)
+        done = pos
 
 
 def _statement_start(text: str, pos: int) -> bool:

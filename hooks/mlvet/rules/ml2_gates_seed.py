@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from mlvet.rules.base import CONVENTIONAL_MODULES
-from mlvet.rules.textgate import contains, followed_by, in_doctest
+from mlvet.rules.textgate import contains, followed_by, import_matches, in_doctest
 
 # What the checker does with a call of a qualified name (see `SeedRules.kind`).
 DRAW = "draw"  # a global draw (random, numpy): reported unless in dropout-like code
@@ -412,7 +412,7 @@ class _File(_Text):
                     self._bind(a.group(2) or a.group(1), f"{module}.{a.group(1)}")
         if not contains(text, " as "):
             return
-        for m in _IMPORT_AS.finditer(text):
+        for m in import_matches(text, _IMPORT_AS):
             start = m.start()
             line = text[text.rfind("\n", 0, start) + 1 : start]
             if _word_before(text, start) or _FROM_BEFORE.search(line):
@@ -992,7 +992,7 @@ class _StateFile(_Text):
                         return True  # bare names through a star import: rare
                     if a := _AS.fullmatch(item):
                         self._bind(a.group(2) or a.group(1), f"{source}.{a.group(1)}")
-            for m in _STATE_IMPORT.finditer(text):  # import a.b [as c]
+            for m in import_matches(text, _STATE_IMPORT):  # import a.b [as c]
                 start = m.start()
                 line = text[text.rfind("\n", 0, start) + 1 : start]
                 if _word_before(text, start) or _FROM_BEFORE.search(line):

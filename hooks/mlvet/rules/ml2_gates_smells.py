@@ -57,7 +57,7 @@ from mlvet.rules.smells_names import (
 from mlvet.rules.smells_names import (
     SEARCHERS as _SEARCHERS,
 )
-from mlvet.rules.textgate import contains, followed_by
+from mlvet.rules.textgate import contains, followed_by, import_matches
 
 # What the checkers know by name, as the prefilters ask about it.
 _TRANSFORMERS = FITTED_TRANSFORMERS | TRANSFORMER_FACTORIES
@@ -625,7 +625,7 @@ class Bindings:
         text = self.text
         out: dict[str, set[str]] = {}
         at: dict[str, list[int]] = {}
-        for m in _IMPORT.finditer(text):
+        for m in import_matches(text, _IMPORT):
             if m.start() and text[m.start() - 1] not in " \t\n;:":
                 continue
             names = m.group(1)
@@ -1364,7 +1364,7 @@ class _EvalFacts(CodeText):
         if "." in name:
             return False
         text = self.text
-        for m in _IMPORT.finditer(text):
+        for m in import_matches(text, _IMPORT):
             start = line_start(text, m.start())
             if not _IMPORT_LINE.match(text, start) or self.strings.inside(m.start()):
                 continue

@@ -46,8 +46,36 @@ _AROUND_IMPORTS = "(?#around-imports)"
 # How far a marked regex's match may start before, and end after, its `import`.
 _IMPORT_BEFORE = 1000
 _IMPORT_AFTER = 3000
-_IMPORT_WORD = re.compile("import")
 _last_view: list[object] = [None, None]
+_last_imports: list[object] = [None, []]
+
+
+def import_positions(text: str) -> list[int]:
+    """Where the word `import` occurs (memoised for the current file). A substring search
+    per occurrence: faster than the regex engine's scan for the same literal, and the
+    gates that read imports share the one pass."""
+    if _last_imports[0] is text:
+        return _last_imports[1]  # type: ignore[return-value]
+    out: list[int] = []
+    i = text.find("import")
+    while i >= 0:
+        out.append(i)
+        i = text.find("import", i + 6)  # "import" cannot overlap itself
+    _last_imports[0], _last_imports[1] = text, out
+    return out
+
+
+def import_matches(text: str, regex: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """What `regex.finditer(text)` finds, for a regex each of whose matches starts with
+    the word `import`: tried only where that word is."""
+    end = 0
+    for pos in import_positions(text):
+        if pos < end:
+            continue  # inside the last match, where finditer does not look again
+        m = regex.match(text, pos)
+        if m is not None:
+            yield m
+            end = m.end()
 
 
 def around_imports(regex: str) -> str:
@@ -63,8 +91,7 @@ def import_view(text: str) -> tuple[str, list[int], list[int]]:
     # Pieces never overlap, so positions mapped back to the text stay in order; a match
     # that spans where one ends and the next begins is inside the first (see the bounds).
     pieces: list[tuple[int, int]] = []
-    for m in _IMPORT_WORD.finditer(text):
-        p = m.start()
+    for p in import_positions(text):
         if pieces and p - _IMPORT_BEFORE <= pieces[-1][1]:
             pieces[-1] = (pieces[-1][0], p + _IMPORT_AFTER)
         else:
@@ -92,14 +119,19 @@ _MANY = 40
 def followed_by(text: str, word: str, after: str) -> list[tuple[int, int]]:
     """The spans `re.finditer(re.escape(word) + after, text)` finds (`after` may be a
     lookahead), without compiling a regex per word for the few occurrences most names
-    have: each occurrence of `word` is tried with `after` alone."""
-    if text.count(word) > _MANY:
-        return [m.span() for m in _word_then(word, after).finditer(text)]
+    have: each occurrence of `word` is tried with `after` alone. Past `_MANY` of them,
+    the compiled regex takes over from the occurrence reached (no count of the whole
+    text first: that would be one more pass over it for every name)."""
     rx = re.compile(after)  # a handful of constant patterns: the re module's cache has them
     out: list[tuple[int, int]] = []
     n = len(word)
     i = text.find(word)
+    tried = 0
     while i >= 0:
+        tried += 1
+        if tried > _MANY:
+            out.extend(m.span() for m in _word_then(word, after).finditer(text, i))
+            break
         m = rx.match(text, i + n)
         if m is None:
             i = text.find(word, i + 1)
