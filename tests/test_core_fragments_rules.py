@@ -52,6 +52,7 @@ def _texts() -> Iterator[tuple[str, str]]:
         ("ml202-neg", t202.NEGATIVE),
         ("ml206", t206.POSITIVE),
         ("ml207", t207.POSITIVE),
+        ("ml207-neg", t207.NEGATIVE),
     ]:
         for i, case in enumerate(cases):
             text = case[0] if isinstance(case, tuple) else case

@@ -33,6 +33,8 @@ POSITIVE = [
     ),
     (T + "def run(m):\n    return m.forward(torch.ones(1))\n", [3]),
     (T + "feats = self.encoder.forward(x)\n", [2]),
+    # torch imported only inside another function still counts
+    ("def setup():\n    import torch\n\ndef run(m, x):\n    return m.forward(x)\n", [5]),
 ]
 
 
@@ -58,6 +60,8 @@ NEGATIVE = [
     "import numpy as np\ny = hmm.forward(obs)\n",
     # strings and comments
     T + "s = 'model.forward(x)'  # model.forward(x)\n",
+    # a name imported in another function (before the call) is that import, no module
+    T + "def setup():\n    from pkg import model\n\ndef run(x):\n    return model.forward(x)\n",
 ]
 
 

@@ -922,6 +922,9 @@ class ForwardCallChecker(Checker):
         ("torch", "lightning"),
         confirm=(r"\.forward(?<!self\.forward)(?<!\)\.forward)\s*\(",),
     )
+    # A finding sits on a `.forward(` call; other definitions matter only through their
+    # imports (the walk's aliases, and whether torch is imported at all).
+    fragment_words = ("forward", "import")
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
