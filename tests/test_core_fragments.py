@@ -172,6 +172,14 @@ def test_expand_words_follows_imports_and_plain_aliases() -> None:
     assert not {"np", "nn", "other"} & set(words)
 
 
+def test_expand_words_takes_words_as_plain_text() -> None:
+    # Words holding regex syntax (`time.`, `normal(`) match only themselves.
+    text = "from timex import a\nfrom time import b\nc = normal\nd = x.normal(\ne = rng.normal_\n"
+    words = fragments.expand_words(text, ("time.", "normal(", "rng.normal_"))
+    assert set(words) == {"time.", "normal(", "rng.normal_", "e"}
+    assert fragments.expand_words(text, ()) == ()
+
+
 @pytest.mark.parametrize(
     ("text", "found"),
     [

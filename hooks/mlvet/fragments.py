@@ -266,6 +266,15 @@ _NAME_ALIAS = re.compile(r"([\w.]+)(?:\s+as\s+(\w+))?")
 _ASSIGN_ALIAS = re.compile(r"^[ \t]*(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*(?:#[^\n]*)?$", re.M)
 
 
+@functools.lru_cache(maxsize=64)
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for "holds one of `words`": on the short names `expand_words` asks about
+    (hundreds per module), faster than a substring test per word."""
+    if not words:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
 def expand_words(
     text: str, words: Sequence[str], patterns: Sequence[re.Pattern[str]] = ()
 ) -> tuple[str, ...] | None:
@@ -279,9 +288,10 @@ def expand_words(
     Over-approximate on purpose: an extra word only keeps a definition in.
     """
     found = set(words)
+    plain = _any_of(tuple(words))
 
     def holds(s: str) -> bool:
-        return any(w in s for w in words) or any(p.search(s) for p in patterns)
+        return plain.search(s) is not None or any(p.search(s) for p in patterns)
 
     if "import" in text:
         for m in _FROM_IMPORT.finditer(text):
