@@ -51,6 +51,7 @@ def _texts() -> Iterator[tuple[str, str]]:
         ("ml202", t202.POSITIVE),
         ("ml202-neg", t202.NEGATIVE),
         ("ml206", t206.POSITIVE),
+        ("ml206-neg", t206.NEGATIVE),
         ("ml207", t207.POSITIVE),
         ("ml207-neg", t207.NEGATIVE),
     ]:

@@ -40,6 +40,8 @@ POSITIVE = [
     (PD + "df = pd.read_csv('a.csv')\ndf['a'].fillna(0, inplace=True)\n", [3]),
     (PD + "df = pd.read_csv('a.csv')\ndf['c'].replace({'x': 'y'}, inplace=True)\n", [3]),
     (PD + "df = pd.read_csv('a.csv')\ndf.loc[:, 'a'].fillna(0, inplace=True)\n", [3]),
+    # pandas imported only inside an earlier function still makes df-like names frames
+    ("def load():\n    import pandas\n\ndef put(k):\n    df[k]['b'] = 1\n", [5]),
     # multi-line target
     (PD + "df = pd.read_csv('a.csv')\ndf[\n    'a'\n][\n    0\n] = 1\n", [3]),
 ]
@@ -72,6 +74,8 @@ NEGATIVE = [
     "matrix[i][j] = 0\n",
     # strings and comments
     PD + "s = \"df['a'][0] = 1\"  # df['a'][0] = 1\n",
+    # a class body binds at module scope: here `df` is a dict for the function below
+    PD + "class Store:\n    df = {}\n\ndef put(k):\n    df[k]['b'] = 1\n",
 ]
 
 

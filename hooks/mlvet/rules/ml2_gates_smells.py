@@ -1559,7 +1559,7 @@ _LOC_END = re.compile(r"\.\s*i?loc\s*$")
 # bracket (`(df["a"])[0]`) allowed between; or an `inplace=` keyword. Searched from the
 # `]`, a literal; comments end at their line break so no match can be read two ways.
 _GAP = r"(?:[\s\\)]|#[^\n]*\n)*"
-_INDEXED_AGAIN = re.compile(r"\]" + _GAP + r"(?:\[|\." + _GAP + r"i?(?:loc|at)\b)")
+INDEXED_AGAIN = re.compile(r"\]" + _GAP + r"(?:\[|\." + _GAP + r"i?(?:loc|at)\b)")
 
 
 class ChainedAssignmentGate:
@@ -1573,7 +1573,7 @@ class ChainedAssignmentGate:
     _PANDAS = ("pandas", "pd.", "seaborn")
 
     def search(self, text: str, /) -> bool:
-        if not _INDEXED_AGAIN.search(text) and not contains(text, "inplace"):
+        if not INDEXED_AGAIN.search(text) and not contains(text, "inplace"):
             return False
         pandas = any(contains(text, n) for n in self._PANDAS)
         if not pandas and not contains(text, "loc"):

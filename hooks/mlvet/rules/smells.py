@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from mlvet.registry import Rule
 from mlvet.rules.base import CallSite, Checker, Context, dotted, literal
 from mlvet.rules.ml2_gates_smells import (
+    INDEXED_AGAIN,
     ChainedAssignmentGate,
     EvalModeGate,
     LeakageGate,
@@ -808,6 +809,11 @@ class ChainedAssignmentChecker(Checker):
     # chain or on a name that may be a frame.
     pattern = ChainedAssignmentGate()
     node_types = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.arg)
+    # A finding is a write through `x[a][b]` / `x[a].loc[b]` or an `inplace=` call. Other
+    # definitions matter through imports (pandas, the names calls resolve to) and through
+    # class bodies, whose assignments the walk records at module scope; a function's own
+    # names are its own.
+    fragment_words = (INDEXED_AGAIN, "inplace", "import", "class")
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
