@@ -121,6 +121,18 @@ def test_small_files_and_files_with_little_to_skip_are_parsed_whole() -> None:
     assert fragments.select(text, ("random",)) is None  # every definition holds a word
 
 
+def test_a_tenth_left_out_is_still_left_out() -> None:
+    # Once cut, the pieces parse faster than the whole file even when most are kept.
+    kept = HEADER + FILLER.replace("Nothing", "random") + DRAWS
+    skipped = "".join(f"def spare_{i}(x):\n    return x + {i}\n\n" for i in range(len(kept) // 300))
+    text = kept + skipped
+    assert 0.05 < len(skipped) / len(text) < 0.2
+    runs = fragments.select(text, ("random",))
+    assert runs is not None
+    parsed = "".join(piece for _, piece in runs)
+    assert "spare_" not in parsed and "helper_" in parsed
+
+
 @pytest.mark.parametrize(
     "trap",
     [
