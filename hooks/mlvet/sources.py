@@ -107,7 +107,7 @@ def read_bytes(path: str | Path) -> bytes:
         limit = MAX_NOTEBOOK_BYTES if _is_notebook(os.fspath(path)) else MAX_SOURCE_BYTES
         if size > limit:
             raise SourceError(f"too large to check ({size} bytes; limit {limit})")
-        with open(path, "rb") as f:
+        with open(path, "rb", buffering=0) as f:  # one read of the whole file, no buffer copy
             return f.read()
     except FileNotFoundError:
         raise SourceError("no such file") from None
