@@ -39,6 +39,7 @@ def _texts() -> Iterator[tuple[str, str]]:
         ("ml203", {k: v[0] for k, v in t203.POSITIVE.items()}),
         ("ml203-neg", {k: v for k, v in t203.NEGATIVE.items()}),
         ("ml204", {k: t204.IMPORTS + textwrap.dedent(v[0]) for k, v in t204.POSITIVE.items()}),
+        ("ml204-neg", {k: t204.IMPORTS + textwrap.dedent(v) for k, v in t204.NEGATIVE.items()}),
         ("ml205", {k: v[0] for k, v in t205.POSITIVE.items()}),
         ("ml205-neg", {k: v for k, v in t205.NEGATIVE.items()}),
     ]:

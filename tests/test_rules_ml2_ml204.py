@@ -172,6 +172,37 @@ POSITIVE = {
         """,
         [1],
     ),
+    "fit_then_cv_in_a_function": (
+        """\
+        def evaluate(model, X, y):
+            X = StandardScaler().fit_transform(X)
+            return cross_val_score(model, X, y)
+        """,
+        [2],
+    ),
+    # the scaler's import, inside an earlier function, still names it
+    "import_in_another_function": (
+        """\
+        def setup():
+            from sklearn.preprocessing import RobustScaler
+
+        def run(model, X, y):
+            X = RobustScaler().fit_transform(X)
+            return cross_val_score(model, X, y)
+        """,
+        [5],
+    ),
+    # a class body binds at module scope: the function's `scaler` is that scaler
+    "class_attribute_scaler": (
+        """        class Prep:
+            scaler = StandardScaler()
+
+        def run(X, y):
+            X = scaler.fit_transform(X)
+            return train_test_split(X, y)
+        """,
+        [5],
+    ),
 }
 
 

@@ -249,6 +249,10 @@ class LeakageChecker(Checker):
     # A preprocessor's fit, then a split or cross-validation in the same function.
     pattern = LeakageGate()
     node_types = (ast.Assign, ast.AnnAssign)
+    # The fit and the split are in one function, which then says `fit`. Other definitions
+    # matter through imports (what is sklearn) and class bodies, whose assignments the
+    # walk records at module scope; a function's own names are its own.
+    fragment_words = ("fit", "import", "class")
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
