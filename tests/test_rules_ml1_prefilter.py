@@ -56,6 +56,9 @@ def test_gate_lets_every_firing_case_through(code: str, name: str, text: str) ->
         ("ML101", "from .utils._dill import dumps\n"),
         ("ML101", "from joblib import Parallel, delayed\n"),
         ("ML101", '"""\n>>> obj = pickle.loads(blob)\n"""\n'),
+        # an alias of a loader module, but nothing named load, Unpickler, pickle or shelve
+        ("ML101", "import joblib as jl\njl.dump(model, path)\n"),
+        ("ML101", "import dill as d\nblob = d.dumps(obj)\n"),
         ("ML102", "import torch\nx = torch.zeros(3)\n"),
         ("ML102", "import torch\nmodel.load_state_dict(sd)\n"),
         (
@@ -71,6 +74,9 @@ def test_gate_lets_every_firing_case_through(code: str, name: str, text: str) ->
         ("ML106", "def load(name, trust_remote_code=False):\n    pass\n"),
         ("ML106", "def load(name, trust_remote_code: bool = True):\n    pass\n"),
         ("ML107", "from huggingface_hub import hf_hub_download\n"),
+        # no torch anywhere: `hub` is someone else's (tensorflow_hub, a local name)
+        ("ML107", "import tensorflow_hub as hub\nm = hub.load('https://tfhub.dev/x/1')\n"),
+        ("ML107", "m = hub.load('org/repo')\n"),
         ("ML108", "model = AutoModel.from_pretrained(model_name)\n"),
         ("ML108", '"""Example:\n\n    model = AutoModel.from_pretrained("org/m")\n"""\n'),
         ("ML108", "def f():\n    '''\n    >>> AutoModel.from_pretrained(\"org/m\")\n    '''\n"),
@@ -119,6 +125,26 @@ def test_gate_needs_a_needle_and_a_confirming_match() -> None:
     assert Gate(("abc",)).search("zabcz") and not Gate(("abc",)).search("ab c")
     with pytest.raises(ValueError, match="needle"):
         Gate(())
+
+
+def test_a_gate_with_requires_needs_one_of_them_too() -> None:
+    gate = Gate(("yaml",), requires=("load", "Loader"))
+    assert gate.search("import yaml\ncfg = yaml.load(f)\n")
+    assert gate.search("import yaml\nLoader = yaml.Loader\n")
+    assert not gate.search("import yaml\nyaml.dump(cfg, f)\n")
+    assert not gate.search("cfg = json.load(f)\n")
+
+
+def test_requires_are_asked_before_the_needles(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+
+    def spy(text: str, needle: str) -> bool:
+        asked.append(needle)
+        return needle in text
+
+    monkeypatch.setattr(textgate, "contains", spy)
+    assert not Gate(("yaml", "dill"), requires=("load",)).search("import yaml\n")
+    assert asked == ["load"]  # the rarer needles are never scanned for
 
 
 @pytest.mark.parametrize(

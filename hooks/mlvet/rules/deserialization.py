@@ -131,27 +131,36 @@ _PICKLE_FIX = (
 )
 
 _PICKLE_MODULE_RE = r"[\w.]*(?:[pP]ickle|marshal|dill|joblib|shelve)\w*"
+# What a module above is named with ("ickle": pickle, cPickle, cloudpickle, ...).
+_PICKLE_WORDS = ("ickle", "marshal", "joblib", "shelve", "dill")
 _PICKLE_CONFIRM: tuple[Confirm, ...] = (
     ("ickle", r"ickle\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session|load_module|decode)\b"),
     ("dill", r"dill\w*\s*\.\s*(?:_?loads?|_?Unpickler|load_session|load_module)\b"),
     ("marshal", r"marshal\s*\.\s*loads?\b"),
     ("joblib", r"joblib\s*\.\s*load\b"),
     ("shelve", r"shelve\s*\.\s*(?:open|\w*Shelf)\b"),
-    ("read_pickle", r"read_pickle"),
-    around_imports(rf"import\s+{_PICKLE_MODULE_RE}\s+as\s"),
+    ("ickle", r"read_pickle"),
+    (_PICKLE_WORDS, around_imports(rf"import\s+{_PICKLE_MODULE_RE}\s+as\s")),
     # `from pickle import loads`, `from joblib import load as jl`, `from dill import *`
     # (relative imports are the project's own modules and never resolve).
-    around_imports(
-        rf"from\s+(?=\w){_PICKLE_MODULE_RE}\s+import\s*{IMPORTED}"
-        r"(?:\b(?:_?loads?|_?Unpickler|load_session|load_module|open|decode|\w*Shelf)\b|\*)"
+    (
+        _PICKLE_WORDS,
+        around_imports(
+            rf"from\s+(?=\w){_PICKLE_MODULE_RE}\s+import\s*{IMPORTED}"
+            r"(?:\b(?:_?loads?|_?Unpickler|load_session|load_module|open|decode|\w*Shelf)\b|\*)"
+        ),
     ),
 )
 
 
 class PickleLoad(Checker):
     codes = ("ML101",)
-    # "ickle" catches pickle, cPickle, Unpickler, read_pickle in one substring test.
-    pattern = Gate(("ickle", "marshal", "joblib", "shelve", "dill"), _PICKLE_CONFIRM)
+    # "ickle" catches pickle, cPickle, Unpickler, read_pickle in one substring test. Every
+    # call reported names one of these three: the other modules' loaders all say `load`
+    # (`marshal.loads`, `joblib.load`, `dill.load_session`), `dill.Unpickler` says
+    # "ickle", and `load` is asked by other gates anyway, so files without it are not
+    # scanned for marshal, joblib or dill.
+    pattern = Gate(("load", "ickle", "shelve"), _PICKLE_CONFIRM)
     fragment_words = ("ickle", "marshal", "joblib", "shelve", "dill", *LOAD_NAMES, "Shelf")
     node_types = (ast.Assign, ast.ImportFrom)
 
@@ -412,6 +421,7 @@ class YamlLoad(Checker):
                 around_imports(rf"from\s+yaml\s+import\s*{IMPORTED}(?:\b(?:load|load_all)\b|\*)"),
             ),
         ),
+        requires=("load",),  # asked by other gates anyway: `yaml` only where it is
     )
     node_types = (ast.Assign, ast.ClassDef, ast.ImportFrom)
 

@@ -927,9 +927,10 @@ class ForwardCallChecker(Checker):
 
     codes = ("ML207",)
     # `self.forward(` and `super().forward(` are never findings.
+    # torch and lightning first: other gates ask for them anyway.
     pattern = AllOf(
-        (".forward",),
         ("torch", "lightning"),
+        (".forward",),
         confirm=(r"\.forward(?<!self\.forward)(?<!\)\.forward)\s*\(",),
     )
     # A finding sits on a `.forward(` call; other definitions matter only through their

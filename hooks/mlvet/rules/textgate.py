@@ -170,6 +170,10 @@ class Gate:
     `torch\\s*\\.\\s*\\Z`) instead of from every `torch`. The regexes must accept every
     text the checker could report on: a gate may let extra files through, never hold
     back one with a finding.
+
+    `requires` are needles of which the text must also hold one, asked before `needles`:
+    words other gates ask anyway (`load`), whose answer is usually known by then, so a
+    rare needle (`yaml`) is scanned for only in the texts that hold one of them.
     """
 
     def __init__(
@@ -177,11 +181,13 @@ class Gate:
         needles: Sequence[str],
         confirm: Sequence[Confirm] = (),
         *,
+        requires: Sequence[str] = (),
         skip_docstrings: bool = False,
     ) -> None:
         if not needles:
             raise ValueError("a gate needs at least one needle")
         self.needles = tuple(needles)
+        self.requires = tuple(requires)
         self._sources = tuple(confirm)
         # Compiled on first use: `mlvet rules` and `--version` never pay for it.
         self._confirm: tuple[_Entry, ...] | None = None
@@ -198,6 +204,8 @@ class Gate:
         return self._confirm
 
     def search(self, string: str, /) -> bool:
+        if self.requires and not any(contains(string, n) for n in self.requires):
+            return False
         if not any(contains(string, n) for n in self.needles):
             return False
         if not self.confirm:
