@@ -12,6 +12,8 @@ import test_rules_ml2_ml204 as t204
 import test_rules_ml2_ml205 as t205
 import test_rules_ml2_ml206 as t206
 import test_rules_ml2_ml207 as t207
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mlvet.config import Config
 from mlvet.rules import reproducibility, smells
 from mlvet.rules.base import Checker, Context, Walker
@@ -543,6 +545,53 @@ def test_smells_gates_read_strings_as_the_tokenizer_does() -> None:
     assert code.in_string_or_comment(text.index("not a comment"))
     assert code.in_string_or_comment(text.index("real comment"))
     assert not code.in_string_or_comment(text.index("w ="))
+
+
+def _stepwise_in_string_or_comment(text: str, pos: int) -> bool:
+    """The per-line reading one character at a time: what the gates' jumps must equal."""
+    from mlvet.rules.ml2_gates_smells import Strings, _quote_after, line_start
+
+    strings = Strings(text)
+    if strings.inside(pos):
+        return True
+    i = line_start(text, pos)
+    end = text.find("\n", i)
+    end = len(text) if end < 0 else end
+    spans = list(zip(strings.starts, strings.ends, strict=True))
+    while i < end:
+        inside = next((b for a, b in spans if a <= i < b), None)
+        if inside is not None:
+            i = inside
+            continue
+        if text[i] == "#":
+            return pos >= i
+        if text[i] in "\"'":
+            j = _quote_after(text, text[i], i)
+            close = end if j < 0 else j + 1
+            if i <= pos < close:
+                return True
+            if j < 0:
+                break
+            i = j + 1
+            continue
+        i += 1
+    return pos >= end  # the line's end counts as its comment's start
+
+
+@given(
+    st.lists(
+        st.sampled_from(["a", " ", "#", '"', "'", "\n", "\\", '"""', "'''", "x = ", "(", "f("]),
+        max_size=40,
+    )
+)
+@settings(max_examples=400, deadline=None)
+def test_smells_gates_jump_to_quotes_and_comments_as_a_step_by_step_read(parts: list[str]) -> None:
+    from mlvet.rules.ml2_gates_smells import CodeText
+
+    text = "".join(parts)
+    code = CodeText(text)
+    for pos in range(len(text) + 1):
+        assert code.in_string_or_comment(pos) == _stepwise_in_string_or_comment(text, pos)
 
 
 def test_smells_gates_match_brackets_around_strings_and_comments() -> None:

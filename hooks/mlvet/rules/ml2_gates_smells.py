@@ -448,6 +448,9 @@ def def_headers(text: str) -> list[tuple[int, int, str]]:
     return headers(text, _DEF, _FIRST_DEF)
 
 
+_QUOTE_OR_HASH = re.compile(r"[\"'#]")
+
+
 class CodeText:
     """A text with what tells its code from its strings and comments, read lazily."""
 
@@ -499,25 +502,30 @@ class CodeText:
         k = bisect_right(strings.starts, i) - 1
         if k >= 0 and i < strings.ends[k]:  # the line starts inside a triple-quoted string
             i = strings.ends[k]
-        nxt = bisect_left(strings.starts, i)  # the next triple-quoted string
+        starts = strings.starts
+        nxt = bisect_left(starts, i)  # the next triple-quoted string
         while i < end:
-            if nxt < len(strings.starts) and strings.starts[nxt] == i:
+            if nxt < len(starts) and starts[nxt] == i:
                 i = strings.ends[nxt]
-                nxt = bisect_left(strings.starts, i)
+                nxt = bisect_left(starts, i)
                 continue
-            c = text[i]
-            if c == "#":
+            # Only a quote, a `#` or the next triple-quoted string can change anything:
+            # jump there (a regex search, not a Python step per character).
+            stop = starts[nxt] if nxt < len(starts) and starts[nxt] < end else end
+            found = _QUOTE_OR_HASH.search(text, i, stop)
+            if found is None:
+                i = stop
+                continue
+            i = found.start()
+            if text[i] == "#":
                 return i, opened, closed
-            if c == '"' or c == "'":
-                j = _quote_after(text, c, i)
-                opened.append(i)
-                closed.append(end if j < 0 else j + 1)
-                if j < 0:
-                    break
-                i = j + 1
-                nxt = bisect_left(strings.starts, i)
-                continue
-            i += 1
+            j = _quote_after(text, text[i], i)
+            opened.append(i)
+            closed.append(end if j < 0 else j + 1)
+            if j < 0:
+                break
+            i = j + 1
+            nxt = bisect_left(starts, i)
         return end, opened, closed
 
     def within(self, header: int, indent: int, pos: int) -> bool:
