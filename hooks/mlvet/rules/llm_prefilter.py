@@ -222,11 +222,14 @@ def _source_without_import(text: str) -> bool:
 
 
 # llm_catalog.MODEL_URL is an alternation the regex engine tries at every position. Each
-# of its URLs starts with one of these paths or ends in the ".com" of its host: finding
-# those (a regex that starts with a literal, a substring search) and trying MODEL_URL only
+# of its URLs starts with one of these paths or is a host ending in ".com": finding those
+# (a regex that starts with a literal, a substring search) and trying MODEL_URL only
 # there gives the same answer for a fraction of the cost.
 _URL_PATH = re.compile(r"/(?:chat|v1|api)(?=/)")
-_LONGEST_HOST = 40  # characters a MODEL_URL host spans, ".com" included (at most 33 now)
+# The hosts, as plain text: a host ends at a ".com" of the text, so that text ends with it.
+_MODEL_HOSTS = tuple(
+    url.replace("\\.", ".") for url in MODEL_URL.pattern.split("|") if url.endswith("\\.com")
+)
 
 
 def names_model_url(text: str) -> bool:
@@ -236,7 +239,7 @@ def names_model_url(text: str) -> bool:
             return True
     end = text.find(".com") + 4
     while end >= 4:
-        if MODEL_URL.search(text, max(0, end - _LONGEST_HOST), end):
+        if text.endswith(_MODEL_HOSTS, 0, end):
             return True
         end = text.find(".com", end) + 4
     return False
