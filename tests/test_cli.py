@@ -263,6 +263,37 @@ def test_parallel_run_equals_serial(tmp_path: Path, capsys: pytest.CaptureFixtur
     ]
 
 
+def test_workers_started_during_discovery_check_each_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import mlvet.engine
+
+    for i in range(150):
+        body = BAD if i % 4 == 0 else "import json\n"
+        (tmp_path / f"m{i:03d}.py").write_text(body + "# pad\n" * ((i * 37) % 50))
+    (tmp_path / "broken.py").write_text("def f(:\n" + BAD)
+    # A "large" run from the 40th file on, with small chunks, so discovery hands out
+    # chunks early and the rest go out afterwards, largest first.
+    monkeypatch.setattr(mlvet.engine, "FULL_PARSE_LIMIT", 40)
+    monkeypatch.setattr(mlvet.engine.EarlyStart, "CHUNK", 8)
+    early: list[tuple[int, int]] = []
+    close = mlvet.engine.EarlyStart.close
+
+    def spy(self: mlvet.engine.EarlyStart) -> None:
+        early.append((self.sent, len(self.found)))
+        close(self)
+
+    monkeypatch.setattr(mlvet.engine.EarlyStart, "close", spy)
+    _, serial, _ = run_cli(["check", "--format", "json", "--jobs", "1", str(tmp_path)], capsys)
+    assert early == []  # one process: nothing to start early
+    _, parallel, _ = run_cli(["check", "--format", "json", "--jobs", "2", str(tmp_path)], capsys)
+    assert _json(serial) == _json(parallel)
+    assert len(_json(parallel)["findings"]) == 38  # none from the file that does not parse
+    assert [e["path"].rpartition("/")[2] for e in _json(parallel)["errors"]] == ["broken.py"]
+    [(sent, found)] = early
+    assert found == 151 and 0 < sent < found
+
+
 def test_git_repo_paths_from_subfolder(
     git_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

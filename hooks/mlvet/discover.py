@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -153,7 +153,16 @@ def _broken_link_reason(path: str) -> str:
     return "broken symbolic link"
 
 
-def discover(paths: Sequence[str], config: Config, want: Iterable[FileKind]) -> Discovery:
+# Told of each file as it is added (its path, kind, and whether it was named explicitly).
+OnFile = Callable[[str, FileKind, bool], None]
+
+
+def discover(
+    paths: Sequence[str],
+    config: Config,
+    want: Iterable[FileKind],
+    on_file: OnFile | None = None,
+) -> Discovery:
     """Expand `paths` into files of the wanted kinds; explicit files are kept as given."""
     wanted = set(want)
     found = Discovery()
@@ -168,6 +177,8 @@ def discover(paths: Sequence[str], config: Config, want: Iterable[FileKind]) -> 
         if kind in wanted:
             seen.add(key)
             found.files.append((display, kind))
+            if on_file is not None:
+                on_file(display, kind, False)
 
     for raw in paths:
         display = raw.replace(os.sep, "/")
@@ -209,4 +220,6 @@ def discover(paths: Sequence[str], config: Config, want: Iterable[FileKind]) -> 
             if kind in wanted:
                 found.files.append((display, kind))
                 found.explicit.add(display)
+                if on_file is not None:
+                    on_file(display, kind, True)
     return found

@@ -8,7 +8,7 @@ import importlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -193,6 +193,65 @@ def _work(item: tuple[str, bool]) -> tuple[list[Finding], list[FileError]]:
     return check_file(item[0], *_WORKER, always_parse=item[1])
 
 
+Result = tuple[list[Finding], list[FileError]]
+
+
+def _work_all(items: list[tuple[str, bool]]) -> list[Result]:
+    return [_work(item) for item in items]
+
+
+def _pool(config: Config, rules: dict[str, Rule], jobs: int) -> ProcessPoolExecutor:
+    ctx_name = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context(ctx_name),
+        initializer=_init_worker,
+        initargs=(config, rules),
+    )
+
+
+class EarlyStart:
+    """Workers that begin on the first files of a large run while discovery is still
+    listing the rest (listing a big tree takes a tenth of a second, in which every core
+    would wait). Called by `discover` with each file it adds. Only enough chunks to keep
+    the workers busy go out this way, in the order found; the rest are sent largest
+    first once all are known, so the run still ends on small files."""
+
+    CHUNK = 32
+
+    def __init__(self, config: Config, rules: dict[str, Rule], jobs: int) -> None:
+        self.config = config
+        self.rules = rules
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
+        self.found: list[tuple[str, bool]] = []  # code files (and whether named), in order
+        self.sent = 0  # how many of them went out early
+        self.futures: list[Future[list[Result]]] = []
+
+    def __call__(self, path: str, kind: FileKind, explicit: bool) -> None:
+        if kind == "other":
+            return
+        self.found.append((path, explicit))
+        # Only runs too large to parse every file: those parse only what a rule could
+        # match, so a file's work does not depend on how many files there are.
+        if len(self.found) <= FULL_PARSE_LIMIT or len(self.found) - self.sent < self.CHUNK:
+            return
+        if self.pool is None:
+            self.pool = _pool(self.config, self.rules, self.jobs)
+        if sum(not f.done() for f in self.futures) >= 2 * self.jobs:
+            return  # the workers have enough to do
+        chunk = self.found[self.sent : self.sent + self.CHUNK]
+        self.sent += len(chunk)
+        self.futures.append(self.pool.submit(_work_all, chunk))
+
+    def taken(self) -> set[str]:
+        return {path for path, _ in self.found[: self.sent]}
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _size(item: tuple[str, bool]) -> int:
     try:
         return os.stat(item[0]).st_size
@@ -218,19 +277,25 @@ def check_code_files(
     progress: Progress | None = None,
     explicit: frozenset[str] = frozenset(),
     meanwhile: Callable[[], None] | None = None,
+    early: EarlyStart | None = None,
 ) -> Report:
     """Check files; syntax is checked for every file of small runs and for files named
     on the command line, and otherwise only where a rule could match (speed).
 
     `meanwhile` runs in this process while the workers check (the model-file scan).
+    `early` holds the workers (and their first files) started during discovery.
     """
     report = Report(files_checked=len(files))
     parse_all = len(files) <= FULL_PARSE_LIMIT
     items = [(p, parse_all or p in explicit) for p in files]
     jobs = jobs or default_jobs()
     total = len(files)
-    results: list[tuple[list[Finding], list[FileError]]] = []
-    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
+    results: list[Result] = []
+    if early is not None and early.pool is not None:
+        taken = early.taken()
+        items = [item for item in items if item[0] not in taken]
+        _check_parallel(early.pool, items, jobs, early.futures, results, progress, total, meanwhile)
+    elif jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
         with _quiet_gc_while():
             for p, always in items:
                 results.append(check_file(p, config, rules, always))
@@ -239,30 +304,42 @@ def check_code_files(
         if meanwhile:
             meanwhile()
     else:
-        ctx_name = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context(ctx_name),
-            initializer=_init_worker,
-            initargs=(config, rules),
-        ) as pool:
-            chunk = max(1, min(64, len(files) // (jobs * 16)))
-            # Largest files first, so the run ends on small ones rather than with one
-            # worker still on a large chunk while the others wait (the report is sorted).
-            items.sort(key=_size, reverse=True)
-            pending = pool.map(_work, items, chunksize=chunk)  # all submitted here
-            if meanwhile:
-                meanwhile()
-            for result in pending:
-                results.append(result)
-                if progress and len(results) % 100 == 0:
-                    progress(len(results), total)
+        with _pool(config, rules, jobs) as pool:
+            _check_parallel(pool, items, jobs, [], results, progress, total, meanwhile)
     if progress:
         progress(total, total)
     for findings, errors in results:
         report.findings.extend(findings)
         report.errors.extend(errors)
     return report
+
+
+def _check_parallel(
+    pool: ProcessPoolExecutor,
+    items: list[tuple[str, bool]],
+    jobs: int,
+    started: list[Future[list[Result]]],
+    results: list[Result],
+    progress: Progress | None,
+    total: int,
+    meanwhile: Callable[[], None] | None,
+) -> None:
+    chunk = max(1, min(64, len(items) // (jobs * 16)))
+    # Largest files first, so the run ends on small ones rather than with one worker
+    # still on a large chunk while the others wait (the report is sorted).
+    items.sort(key=_size, reverse=True)
+    pending = pool.map(_work, items, chunksize=chunk)  # all submitted here
+    if meanwhile:
+        meanwhile()
+    for future in started:
+        for result in future.result():
+            results.append(result)
+            if progress and len(results) % 100 == 0:
+                progress(len(results), total)
+    for result in pending:
+        results.append(result)
+        if progress and len(results) % 100 == 0:
+            progress(len(results), total)
 
 
 def run_check(
@@ -281,7 +358,29 @@ def run_check(
         kinds += ["python", "notebook"]
     if artifact_rules:
         kinds.append("other")
-    found = discover(paths, config, kinds)
+    jobs = jobs or default_jobs()
+    # Only folders: a file also named on its own must be parsed whatever rules match,
+    # which is known only once discovery has seen every path.
+    folders = all(os.path.isdir(p) for p in paths)
+    early = EarlyStart(config, code_rules, jobs) if code_rules and jobs > 1 and folders else None
+    try:
+        return _run_check(paths, config, kinds, code_rules, artifact_rules, jobs, progress, early)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _run_check(
+    paths: Sequence[str],
+    config: Config,
+    kinds: list[FileKind],
+    code_rules: dict[str, Rule],
+    artifact_rules: dict[str, Rule],
+    jobs: int,
+    progress: Progress | None,
+    early: EarlyStart | None,
+) -> Report:
+    found = discover(paths, config, kinds, on_file=early)
     report = Report(errors=list(found.errors), notices=list(config.notices))
     artifacts: list[Report] = []
 
@@ -301,6 +400,7 @@ def run_check(
                 progress,
                 frozenset(found.explicit),
                 meanwhile=scan_artifacts,
+                early=early,
             )
         )
     else:
