@@ -39,6 +39,14 @@ from mlvet.rules.llm_prefilter import has_sink_word, imported_llm_libraries, nam
         ("from openai_helpers import x\n", set()),
         ("from  vllm  import LLM\n", {"vllm"}),
         ("import os  # import openai later\n", set()),
+        # The `from` of a from-import is the last one starting a statement before it:
+        # not one inside the module's name, nor prose or a comment before the statement.
+        ("from openai.fromage import x\n", {"openai"}),
+        ("from openai \\\n    import OpenAI\n", {"openai"}),
+        ('"""Models we get from\nthe hub."""\nfrom anthropic import Anthropic\n', {"anthropic"}),
+        ("x = 1  # from openai\nfrom os import path\n", set()),
+        ("from os import path; import openai\n", {"openai"}),
+        ('s = "important"\nimport os\n', set()),
     ],
 )
 def test_imported_llm_libraries(text: str, expected: set[str]) -> None:

@@ -15,7 +15,7 @@ from typing import cast
 
 from mlvet.rules.llm_catalog import MODEL_URL
 from mlvet.rules.ml2_gates_smells import CodeText, doctest_at, line_start
-from mlvet.rules.textgate import contains, import_matches, import_positions
+from mlvet.rules.textgate import contains, import_positions
 
 # Modules whose import makes a file an LLM application (or an agent framework).
 _LLM_MODULES = (
@@ -94,20 +94,38 @@ def imported_llm_libraries(text: str) -> frozenset[str]:
         return _last[1]  # type: ignore[return-value]
     found = frozenset(
         m.group(1).split("_")[0] if m.group(1).startswith("langchain") else m.group(1)
-        for m in itertools.chain(import_matches(text, _IMPORT), _from_llm(text))
-        if _statement_start(text, m.start())
+        for m in itertools.chain(_import_llm(text), _from_llm(text))
     )
     _last[0], _last[1] = text, found
     return found
 
 
+def _import_llm(text: str) -> Iterator[re.Match[str]]:
+    """`import <LLM module>` statements. Only an `import` that starts a statement is
+    tried: most are the `import` of a from-import, or inside a longer word."""
+    for pos in import_positions(text):
+        if _statement_start(text, pos):
+            m = _IMPORT.match(text, pos)
+            if m is not None:
+                yield m
+
+
 def _from_llm(text: str) -> Iterator[re.Match[str]]:
-    """`from <LLM module>` before each `import` (after the one before it): every
-    from-import that parses has its `import` there."""
+    """`from <LLM module>` starting a statement before each `import` (after the one
+    before it): every from-import that parses has its `import` there, and its `from`
+    is the last one there that starts a statement (its module's name holds no other)."""
     done = 0
     for pos in import_positions(text):
-        yield from _FROM.finditer(text, max(done, pos - _FROM_REACH), pos)
+        low = max(done, pos - _FROM_REACH)
         done = pos
+        p = text.rfind("from", low, pos)
+        while p >= 0:
+            if _statement_start(text, p):
+                m = _FROM.match(text, p, pos)
+                if m is not None:
+                    yield m
+                break
+            p = text.rfind("from", low, p)
 
 
 def _statement_start(text: str, pos: int) -> bool:
