@@ -184,6 +184,27 @@ def test_expand_words_follows_imports_and_plain_aliases() -> None:
     assert not {"np", "nn", "other"} & set(words)
 
 
+@pytest.mark.parametrize(
+    ("line", "alias"),
+    [
+        ("noise = np.random.normal\n", True),
+        ("noise=np.random   # the module's\n", True),
+        ("\tnoise = np.random\r\n", False),  # a carriage return ends no plain alias
+        ("noise = other = np.random\n", False),
+        ("noise: object = np.random\n", False),
+        ("self.noise = np.random\n", False),
+        ("noise == np.random\n", False),
+        ("noise = np.random(3)\n", False),
+        ("import np.random as noise\n", True),
+        ("ximport np.random as noise\n", False),
+        ("a.import np.random as noise\n", False),
+    ],
+)
+def test_expand_words_reads_whole_alias_lines_and_imports(line: str, alias: bool) -> None:
+    text = "x = 1\n" + line + "y = 2\n"
+    assert ("noise" in fragments.expand_words(text, ("random",))) is alias
+
+
 def test_expand_words_takes_words_as_plain_text() -> None:
     # Words holding regex syntax (`time.`, `normal(`) match only themselves.
     text = "from timex import a\nfrom time import b\nc = normal\nd = x.normal(\ne = rng.normal_\n"

@@ -266,9 +266,13 @@ def parse_selected(text: str, runs: list[tuple[int, str]], filename: str) -> ast
 
 
 _FROM_IMPORT = re.compile(r"from\s+([\w.]+)\s+import\s*(\([^)]*\)|[^\n]*)")
-_IMPORT = re.compile(r"(?<![\w.])import\s+([^\n(]*)")
+# Each starts with a literal (the lookbehind comes after it): a regex that starts with an
+# assertion is tried at every position of the text.
+_IMPORT = re.compile(r"import(?<![\w.]import)\s+([^\n(]*)")
 _NAME_ALIAS = re.compile(r"([\w.]+)(?:\s+as\s+(\w+))?")
-_ASSIGN_ALIAS = re.compile(r"^[ \t]*(\w+)[ \t]*=[ \t]*([\w.]+)[ \t]*(?:#[^\n]*)?$", re.M)
+# `name = dotted.name  # comment` as a whole line: its value from the `=`, then its name.
+_ALIAS_VALUE = re.compile(r"=[ \t]*([\w.]+)[ \t]*(?:#[^\n]*)?$", re.M)
+_ALIAS_NAME = re.compile(r"[ \t]*(\w+)[ \t]*")
 
 
 @functools.lru_cache(maxsize=64)
@@ -313,8 +317,9 @@ def expand_words(
                 name, alias = item.group(1), item.group(2)
                 if alias and holds(name):
                     found.add(alias)
-    for m in _ASSIGN_ALIAS.finditer(text):
-        if holds(m.group(2)):
-            found.add(m.group(1))
+    for m in _ALIAS_VALUE.finditer(text):
+        head = _ALIAS_NAME.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start())
+        if head is not None and holds(m.group(1)):
+            found.add(head.group(1))
     found.discard("")
     return tuple(sorted(found))
