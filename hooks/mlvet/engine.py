@@ -232,9 +232,10 @@ class EarlyStart:
         if kind == "other":
             return
         self.found.append((path, explicit))
-        # Only runs too large to parse every file: those parse only what a rule could
-        # match, so a file's work does not depend on how many files there are.
-        if len(self.found) <= FULL_PARSE_LIMIT or len(self.found) - self.sent < self.CHUNK:
+        # Only runs too large to parse every file (those parse only what a rule could
+        # match, so a file's work does not depend on how many files there are); looked
+        # at once per chunk's worth of files found.
+        if len(self.found) <= FULL_PARSE_LIMIT or len(self.found) % self.CHUNK:
             return
         if self.pool is None:
             self.pool = _pool(self.config, self.rules, self.jobs)
