@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import gc
 import importlib
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -16,6 +15,7 @@ from mlvet import fragments
 from mlvet.config import Config, is_suppressed
 from mlvet.discover import FileKind, discover
 from mlvet.findings import FileError, Finding, Report
+from mlvet.pools import default_jobs, process_pool
 from mlvet.registry import FAMILY_MODULES, Rule, all_rules
 from mlvet.rules.base import Checker, Context, NotebookCheck, Walker
 from mlvet.sources import Source, SourceError, parse_source, read_source
@@ -201,13 +201,7 @@ def _work_all(items: list[tuple[str, bool]]) -> list[Result]:
 
 
 def _pool(config: Config, rules: dict[str, Rule], jobs: int) -> ProcessPoolExecutor:
-    ctx_name = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context(ctx_name),
-        initializer=_init_worker,
-        initargs=(config, rules),
-    )
+    return process_pool(jobs, _init_worker, (config, rules))
 
 
 class EarlyStart:
@@ -258,13 +252,6 @@ def _size(item: tuple[str, bool]) -> int:
         return os.stat(item[0]).st_size
     except OSError:
         return 0  # reading it reports the problem
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 Progress = Callable[[int, int], None]

@@ -9,16 +9,15 @@ in baselines), so fingerprints and baselines identify it without containing it.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from mlvet.config import Config, is_suppressed
 from mlvet.discover import discover
 from mlvet.findings import FileError, Finding, Report, Severity
+from mlvet.pools import default_jobs, process_pool
 from mlvet.sources import SourceError
 from mlvet.wrappers import secrets_ds
 from mlvet.wrappers.secrets_filters import looks_random, mixed_case_or_digits
@@ -216,29 +215,16 @@ def scan_files(
     report = Report(tools=["mlvet"], files_checked=len(files))
     if options.use_detect_secrets and secrets_ds.available():
         report.tools.append("detect-secrets")
-    jobs = jobs or _default_jobs()
+    jobs = jobs or default_jobs()
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
         results = [scan_file(p, options, config) for p in files]
     else:
-        ctx = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context(ctx),
-            initializer=_init_worker,
-            initargs=(options, config),
-        ) as pool:
+        with process_pool(jobs, _init_worker, (options, config)) as pool:
             results = list(pool.map(_work, files, chunksize=max(1, len(files) // (jobs * 8))))
     for findings, errors in results:
         report.findings.extend(findings)
         report.errors.extend(errors)
     return report
-
-
-def _default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def run_secrets(
