@@ -188,12 +188,12 @@ def _init_worker(config: Config, rules: dict[str, Rule]) -> None:
     _quiet_gc()
 
 
-def _work(item: tuple[str, bool]) -> tuple[list[Finding], list[FileError]]:
+Result = tuple[list[Finding], list[FileError]]
+
+
+def _work(item: tuple[str, bool]) -> Result:
     assert _WORKER is not None
     return check_file(item[0], *_WORKER, always_parse=item[1])
-
-
-Result = tuple[list[Finding], list[FileError]]
 
 
 def _work_all(items: list[tuple[str, bool]]) -> list[Result]:

@@ -1,8 +1,9 @@
 """Cheap text gates for the LLM rules: decide, without parsing, whether a file can match.
 
 Regex alternations without a common literal prefix cost a charset test at every
-position; a few regexes that each start with a literal ("import", "from", "allow_") let
-the regex engine jump between occurrences instead. The gate object offers the one method
+position; regexes that start with a literal ("allow_") let the regex engine jump between
+occurrences instead, and the import readers try theirs only where the word `import` is
+(one substring pass, shared with the other gates). The gate object offers the one method
 the engine calls (`search`) and is shared by the LLM checkers through a one-file memo.
 """
 
@@ -15,7 +16,7 @@ from typing import cast
 
 from mlvet.rules.llm_catalog import MODEL_URL
 from mlvet.rules.ml2_gates_smells import CodeText, doctest_at, line_start
-from mlvet.rules.textgate import contains, import_positions
+from mlvet.rules.textgate import contains, import_matches, import_positions
 
 # Modules whose import makes a file an LLM application (or an agent framework).
 _LLM_MODULES = (
@@ -94,20 +95,14 @@ def imported_llm_libraries(text: str) -> frozenset[str]:
         return _last[1]  # type: ignore[return-value]
     found = frozenset(
         m.group(1).split("_")[0] if m.group(1).startswith("langchain") else m.group(1)
-        for m in itertools.chain(_import_llm(text), _from_llm(text))
+        # Only an `import` that starts a statement is tried: most are the `import` of a
+        # from-import, or inside a longer word.
+        for m in itertools.chain(
+            import_matches(text, _IMPORT, where=_statement_start), _from_llm(text)
+        )
     )
     _last[0], _last[1] = text, found
     return found
-
-
-def _import_llm(text: str) -> Iterator[re.Match[str]]:
-    """`import <LLM module>` statements. Only an `import` that starts a statement is
-    tried: most are the `import` of a from-import, or inside a longer word."""
-    for pos in import_positions(text):
-        if _statement_start(text, pos):
-            m = _IMPORT.match(text, pos)
-            if m is not None:
-                yield m
 
 
 def _from_llm(text: str) -> Iterator[re.Match[str]]:
@@ -240,9 +235,9 @@ def _source_without_import(text: str) -> bool:
 
 
 # llm_catalog.MODEL_URL is an alternation the regex engine tries at every position. Each
-# of its URLs starts with one of these paths or is a host ending in ".com": finding those
-# (a regex that starts with a literal, a substring search) and trying MODEL_URL only
-# there gives the same answer for a fraction of the cost.
+# of its URLs starts with one of these paths or is a host ending in ".com": MODEL_URL is
+# tried only where such a path starts (a regex that starts with a literal), and a host is
+# compared with the text before each ".com" (a substring search); same answer, far cheaper.
 _URL_PATH = re.compile(r"/(?:chat|v1|api)(?=/)")
 # The hosts, as plain text: a host ends at a ".com" of the text, so that text ends with it.
 _MODEL_HOSTS = tuple(

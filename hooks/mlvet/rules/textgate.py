@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 # What may stand between `import` and a name in a from-import, one line or a
 # parenthesised list; bounded and lazy so an unclosed "(" cannot make a search quadratic.
@@ -65,13 +65,18 @@ def import_positions(text: str) -> list[int]:
     return out
 
 
-def import_matches(text: str, regex: re.Pattern[str]) -> Iterator[re.Match[str]]:
+def import_matches(
+    text: str, regex: re.Pattern[str], where: Callable[[str, int], bool] | None = None
+) -> Iterator[re.Match[str]]:
     """What `regex.finditer(text)` finds, for a regex each of whose matches starts with
-    the word `import`: tried only where that word is."""
+    the word `import`: tried only where that word is (and, given `where`, only where
+    `where(text, pos)` holds: a caller that would drop the other matches skips the regex)."""
     end = 0
     for pos in import_positions(text):
         if pos < end:
             continue  # inside the last match, where finditer does not look again
+        if where is not None and not where(text, pos):
+            continue
         m = regex.match(text, pos)
         if m is not None:
             yield m
